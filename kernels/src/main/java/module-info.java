@@ -1,0 +1,8 @@
+/** SIMD kernels for LSTMs on the JDK Vector API, each with a plain scalar twin. */
+module org.gatelane.kernels {
+    requires jdk.incubator.vector;
+    requires java.management;
+    requires jdk.management;
+
+    exports org.gatelane.kernels;
+}

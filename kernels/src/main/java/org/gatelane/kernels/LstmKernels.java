@@ -1,0 +1,161 @@
+package org.gatelane.kernels;
+
+/**
+ * The numerical kernels an LSTM needs, over {@code float[]} arrays addressed by offset, row-major.
+ *
+ * <p>Two implementations exist: {@link ScalarKernels} (plain loops, the reference and the fallback) and
+ * {@link VectorKernels} (JDK Vector API). Obtain one through {@link Kernels}, which checks every shape once
+ * before delegating; the implementations themselves do not check and may throw
+ * {@link ArrayIndexOutOfBoundsException} on bad input.
+ *
+ * <p>Conventions for every method: the caller owns every array; a kernel never allocates, never starts a
+ * thread, and never keeps a reference after it returns. A matrix {@code X [rows x cols]} with leading
+ * dimension {@code ldx} holds element {@code (r, c)} at {@code x[xOff + r * ldx + c]}. Unless a method says
+ * otherwise, output ranges must not overlap input ranges.
+ *
+ * <p>The fused LSTM cell uses the packed gate order of PyTorch: input gate {@code i}, forget gate {@code f},
+ * candidate {@code g}, output gate {@code o}, each block {@code hidden} wide.
+ */
+public interface LstmKernels {
+
+    /** A short name for logs and benchmark tables, such as {@code "scalar"} or {@code "vector-256"}. */
+    String name();
+
+    // ---- Matrix products -------------------------------------------------------------------------------
+
+    /**
+     * {@code C [m x n] (+)= A [m x k] · B [k x n]}.
+     *
+     * @param accumulate add to {@code C} when true, overwrite it when false
+     */
+    void gemm(int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+              float[] c, int cOff, int ldc, boolean accumulate);
+
+    /**
+     * {@code C [m x n] (+)= Aᵀ · B}, where {@code A} is stored as {@code [k x m]} and {@code B} as
+     * {@code [k x n]}: the weight-gradient form {@code dW += Xᵀ·dZ}.
+     */
+    void gemmTransA(int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                    float[] c, int cOff, int ldc, boolean accumulate);
+
+    /**
+     * {@code C [m x n] (+)= A [m x k] · Bᵀ}, where {@code B} is stored as {@code [n x k]}: the back-propagation
+     * form {@code dX = dZ·Wᵀ}.
+     */
+    void gemmTransB(int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                    float[] c, int cOff, int ldc, boolean accumulate);
+
+    /**
+     * The gate GEMV {@code y [n] (+)= x [k] · W [k x n]}: one pass over the packed weights of all four gates.
+     */
+    void gemv(int k, int n, float[] x, int xOff, float[] w, int wOff, int ldw, float[] y, int yOff,
+              boolean accumulate);
+
+    /** The transposed GEMV {@code y [k] (+)= W [k x n] · v [n]}, as in {@code dx = W·dz}. */
+    void gemvTransposed(int k, int n, float[] w, int wOff, int ldw, float[] v, int vOff, float[] y, int yOff,
+                        boolean accumulate);
+
+    /**
+     * {@code y [n] += alpha · x [n]}. With {@code alpha = 1} and {@code x} a row of a weight matrix this is the
+     * one-hot input gather: a character's contribution to the gate pre-activations.
+     */
+    void axpy(int n, float alpha, float[] x, int xOff, float[] y, int yOff);
+
+    // ---- Activations -----------------------------------------------------------------------------------
+
+    /**
+     * {@code y = 1 / (1 + exp(-x))} elementwise; {@code y} may be {@code x} at the same offset (in place).
+     * NaN stays NaN. The vector implementation stays within {@link #ACTIVATION_ABSOLUTE_ERROR} of the exact
+     * value over the whole float range.
+     */
+    void sigmoid(int n, float[] x, int xOff, float[] y, int yOff);
+
+    /** {@code y = tanh(x)} elementwise, in place allowed, NaN propagated, same accuracy as {@link #sigmoid}. */
+    void tanh(int n, float[] x, int xOff, float[] y, int yOff);
+
+    /** {@code d = y · (1 - y)}: the sigmoid's derivative from its output {@code y}; in place allowed. */
+    void sigmoidDerivative(int n, float[] y, int yOff, float[] d, int dOff);
+
+    /** {@code d = 1 - y²}: the tanh's derivative from its output {@code y}; in place allowed. */
+    void tanhDerivative(int n, float[] y, int yOff, float[] d, int dOff);
+
+    /**
+     * Largest absolute difference between an activation of {@link VectorKernels} and the exact value, for
+     * any float input; enforced by the tests.
+     */
+    float ACTIVATION_ABSOLUTE_ERROR = 5e-7f;
+
+    // ---- The fused LSTM cell ---------------------------------------------------------------------------
+
+    /**
+     * One LSTM cell step for one stream, in one pass.
+     *
+     * <p>Reads the pre-activations {@code z [4·hidden]} (blocks i, f, g, o) and {@code cPrev [hidden]};
+     * overwrites {@code z} with the activated gates {@code σ(i), σ(f), tanh(g), σ(o)} (kept for the backward
+     * pass); writes {@code c = f·cPrev + i·g}, {@code tanhC = tanh(c)} and {@code h = o·tanhC}.
+     * {@code c} may be {@code cPrev} at the same offset.
+     */
+    void lstmCellForward(int hidden, float[] z, int zOff, float[] cPrev, int cPrevOff, float[] c, int cOff,
+                         float[] tanhC, int tanhCOff, float[] h, int hOff);
+
+    /**
+     * The backward pass of {@link #lstmCellForward} for one stream, in one pass.
+     *
+     * <p>Given the activated {@code gates [4·hidden]}, {@code cPrev}, {@code tanhC}, the gradient {@code dh} of
+     * the loss with respect to {@code h} and {@code dcNext} with respect to {@code c} from the step after,
+     * writes {@code dz [4·hidden]}, the gradient with respect to the pre-activations, and {@code dcPrev}, the
+     * gradient with respect to {@code cPrev}. {@code dcPrev} may be {@code dcNext} at the same offset.
+     */
+    void lstmCellBackward(int hidden, float[] gates, int gatesOff, float[] cPrev, int cPrevOff,
+                          float[] tanhC, int tanhCOff, float[] dh, int dhOff, float[] dcNext, int dcNextOff,
+                          float[] dz, int dzOff, float[] dcPrev, int dcPrevOff);
+
+    // ---- Loss ------------------------------------------------------------------------------------------
+
+    /**
+     * Softmax with cross-entropy for one position, stable for any finite logits (log-sum-exp).
+     *
+     * <p>Writes {@code dLogits = gradScale · (softmax(logits) - onehot(target))} and returns
+     * {@code -log softmax(logits)[target]} in nats. {@code dLogits} may be {@code logits} (in place).
+     */
+    float softmaxCrossEntropy(int n, float[] logits, int logitsOff, int target, float gradScale,
+                              float[] dLogits, int dLogitsOff);
+
+    /** {@code p = softmax(logits)}, stable for any finite logits; in place allowed. */
+    void softmax(int n, float[] logits, int logitsOff, float[] p, int pOff);
+
+    // ---- Optimizers: one fused pass over a slice of parameters, gradients and state ---------------------
+
+    /**
+     * SGD with momentum, PyTorch's form: {@code v = momentum·v + g; p -= lr·v}. With {@code momentum = 0}
+     * this is plain SGD and {@code velocity} only receives a copy of the gradient.
+     */
+    void sgd(int n, float[] params, int pOff, float[] grads, int gOff, float[] velocity, int vOff,
+             float learningRate, float momentum);
+
+    /** RMSProp, PyTorch's form: {@code s = α·s + (1-α)·g²; p -= lr·g / (√s + ε)}. */
+    void rmsprop(int n, float[] params, int pOff, float[] grads, int gOff, float[] meanSquare, int sOff,
+                 float learningRate, float decay, float epsilon);
+
+    /**
+     * Adam with bias correction, and AdamW when {@code weightDecay > 0}:
+     * {@code p -= lr·λ·p} (decoupled decay), then {@code m = β1·m + (1-β1)·g; v = β2·v + (1-β2)·g²;
+     * p -= lr · (m / (1-β1^t)) / (√(v / (1-β2^t)) + ε)}.
+     *
+     * @param step the 1-based step number {@code t}
+     */
+    void adam(int n, float[] params, int pOff, float[] grads, int gOff, float[] firstMoment, int mOff,
+              float[] secondMoment, int vOff, float learningRate, float beta1, float beta2, float epsilon,
+              float weightDecay, long step);
+
+    // ---- Clipping --------------------------------------------------------------------------------------
+
+    /** Returns {@code Σ x²} over {@code n} elements (for a global gradient norm); NaN if any element is NaN. */
+    float sumOfSquares(int n, float[] x, int xOff);
+
+    /** {@code x *= alpha} in place. */
+    void scale(int n, float alpha, float[] x, int xOff);
+
+    /** {@code x = min(max(x, min), max)} in place; NaN stays NaN. */
+    void clamp(int n, float min, float max, float[] x, int xOff);
+}

@@ -1,0 +1,276 @@
+package org.gatelane.kernels;
+
+import java.util.Arrays;
+
+/**
+ * Plain-loop kernels: the reference every vector kernel is tested against, and the fallback where the Vector
+ * API is unavailable. Written for clarity first; loops are ordered so reads are contiguous where that costs
+ * no readability.
+ */
+public final class ScalarKernels implements LstmKernels {
+
+    @Override
+    public String name() {
+        return "scalar";
+    }
+
+    @Override
+    public void gemm(int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                     float[] c, int cOff, int ldc, boolean accumulate) {
+        stridedGemm(m, n, k, a, aOff, lda, 1, b, bOff, ldb, c, cOff, ldc, accumulate);
+    }
+
+    @Override
+    public void gemmTransA(int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                           float[] c, int cOff, int ldc, boolean accumulate) {
+        stridedGemm(m, n, k, a, aOff, 1, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
+    }
+
+    /** C += A·B where A's element (i, p) is at {@code aOff + i·aRowStride + p·aDepthStride}. */
+    private static void stridedGemm(int m, int n, int k, float[] a, int aOff, int aRowStride, int aDepthStride,
+                                    float[] b, int bOff, int ldb, float[] c, int cOff, int ldc,
+                                    boolean accumulate) {
+        for (int i = 0; i < m; i++) {
+            int cRow = cOff + i * ldc;
+            if (!accumulate) {
+                Arrays.fill(c, cRow, cRow + n, 0f);
+            }
+            for (int p = 0; p < k; p++) {
+                float aip = a[aOff + i * aRowStride + p * aDepthStride];
+                int bRow = bOff + p * ldb;
+                for (int j = 0; j < n; j++) {
+                    c[cRow + j] += aip * b[bRow + j];
+                }
+            }
+        }
+    }
+
+    @Override
+    public void gemmTransB(int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                           float[] c, int cOff, int ldc, boolean accumulate) {
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                float dot = dot(k, a, aOff + i * lda, b, bOff + j * ldb);
+                int at = cOff + i * ldc + j;
+                c[at] = accumulate ? c[at] + dot : dot;
+            }
+        }
+    }
+
+    static float dot(int n, float[] x, int xOff, float[] y, int yOff) {
+        float sum = 0f;
+        for (int i = 0; i < n; i++) {
+            sum += x[xOff + i] * y[yOff + i];
+        }
+        return sum;
+    }
+
+    @Override
+    public void gemv(int k, int n, float[] x, int xOff, float[] w, int wOff, int ldw, float[] y, int yOff,
+                     boolean accumulate) {
+        gemm(1, n, k, x, xOff, k, w, wOff, ldw, y, yOff, n, accumulate);
+    }
+
+    @Override
+    public void gemvTransposed(int k, int n, float[] w, int wOff, int ldw, float[] v, int vOff, float[] y,
+                               int yOff, boolean accumulate) {
+        for (int r = 0; r < k; r++) {
+            float dot = dot(n, w, wOff + r * ldw, v, vOff);
+            y[yOff + r] = accumulate ? y[yOff + r] + dot : dot;
+        }
+    }
+
+    @Override
+    public void axpy(int n, float alpha, float[] x, int xOff, float[] y, int yOff) {
+        for (int i = 0; i < n; i++) {
+            y[yOff + i] += alpha * x[xOff + i];
+        }
+    }
+
+    @Override
+    public void sigmoid(int n, float[] x, int xOff, float[] y, int yOff) {
+        for (int i = 0; i < n; i++) {
+            y[yOff + i] = sigmoid(x[xOff + i]);
+        }
+    }
+
+    @Override
+    public void tanh(int n, float[] x, int xOff, float[] y, int yOff) {
+        for (int i = 0; i < n; i++) {
+            y[yOff + i] = (float) Math.tanh(x[xOff + i]);
+        }
+    }
+
+    static float sigmoid(float x) {
+        return (float) (1.0 / (1.0 + Math.exp(-x)));
+    }
+
+    @Override
+    public void sigmoidDerivative(int n, float[] y, int yOff, float[] d, int dOff) {
+        for (int i = 0; i < n; i++) {
+            float s = y[yOff + i];
+            d[dOff + i] = s * (1f - s);
+        }
+    }
+
+    @Override
+    public void tanhDerivative(int n, float[] y, int yOff, float[] d, int dOff) {
+        for (int i = 0; i < n; i++) {
+            float t = y[yOff + i];
+            d[dOff + i] = 1f - t * t;
+        }
+    }
+
+    @Override
+    public void lstmCellForward(int hidden, float[] z, int zOff, float[] cPrev, int cPrevOff, float[] c,
+                                int cOff, float[] tanhC, int tanhCOff, float[] h, int hOff) {
+        cellForwardRange(0, hidden, hidden, z, zOff, cPrev, cPrevOff, c, cOff, tanhC, tanhCOff, h, hOff);
+    }
+
+    /** {@link #lstmCellForward} for the hidden units {@code [from, to)}; also the vector twin's tail. */
+    static void cellForwardRange(int from, int to, int hidden, float[] z, int zOff, float[] cPrev, int cPrevOff,
+                                 float[] c, int cOff, float[] tanhC, int tanhCOff, float[] h, int hOff) {
+        for (int j = from; j < to; j++) {
+            int at = zOff + j;
+            float inputGate = sigmoid(z[at]);
+            float forgetGate = sigmoid(z[at + hidden]);
+            float candidate = (float) Math.tanh(z[at + 2 * hidden]);
+            float outputGate = sigmoid(z[at + 3 * hidden]);
+            z[at] = inputGate;
+            z[at + hidden] = forgetGate;
+            z[at + 2 * hidden] = candidate;
+            z[at + 3 * hidden] = outputGate;
+            float cell = forgetGate * cPrev[cPrevOff + j] + inputGate * candidate;
+            float squashed = (float) Math.tanh(cell);
+            c[cOff + j] = cell;
+            tanhC[tanhCOff + j] = squashed;
+            h[hOff + j] = outputGate * squashed;
+        }
+    }
+
+    @Override
+    public void lstmCellBackward(int hidden, float[] gates, int gatesOff, float[] cPrev, int cPrevOff,
+                                 float[] tanhC, int tanhCOff, float[] dh, int dhOff, float[] dcNext,
+                                 int dcNextOff, float[] dz, int dzOff, float[] dcPrev, int dcPrevOff) {
+        cellBackwardRange(0, hidden, hidden, gates, gatesOff, cPrev, cPrevOff, tanhC, tanhCOff, dh, dhOff,
+                dcNext, dcNextOff, dz, dzOff, dcPrev, dcPrevOff);
+    }
+
+    /** {@link #lstmCellBackward} for the hidden units {@code [from, to)}; also the vector twin's tail. */
+    static void cellBackwardRange(int from, int to, int hidden, float[] gates, int gatesOff, float[] cPrev,
+                                  int cPrevOff, float[] tanhC, int tanhCOff, float[] dh, int dhOff, float[] dcNext,
+                                  int dcNextOff, float[] dz, int dzOff, float[] dcPrev, int dcPrevOff) {
+        for (int j = from; j < to; j++) {
+            int at = gatesOff + j;
+            float inputGate = gates[at];
+            float forgetGate = gates[at + hidden];
+            float candidate = gates[at + 2 * hidden];
+            float outputGate = gates[at + 3 * hidden];
+            float squashed = tanhC[tanhCOff + j];
+            float dhj = dh[dhOff + j];
+            float dc = dcNext[dcNextOff + j] + dhj * outputGate * (1f - squashed * squashed);
+            int out = dzOff + j;
+            dz[out] = dc * candidate * inputGate * (1f - inputGate);
+            dz[out + hidden] = dc * cPrev[cPrevOff + j] * forgetGate * (1f - forgetGate);
+            dz[out + 2 * hidden] = dc * inputGate * (1f - candidate * candidate);
+            dz[out + 3 * hidden] = dhj * squashed * outputGate * (1f - outputGate);
+            dcPrev[dcPrevOff + j] = dc * forgetGate;
+        }
+    }
+
+    @Override
+    public float softmaxCrossEntropy(int n, float[] logits, int logitsOff, int target, float gradScale,
+                                     float[] dLogits, int dLogitsOff) {
+        float targetLogit = logits[logitsOff + target];
+        float logSumExp = softmaxInto(n, logits, logitsOff, dLogits, dLogitsOff);
+        for (int i = 0; i < n; i++) {
+            dLogits[dLogitsOff + i] *= gradScale;
+        }
+        dLogits[dLogitsOff + target] -= gradScale;
+        return logSumExp - targetLogit;
+    }
+
+    @Override
+    public void softmax(int n, float[] logits, int logitsOff, float[] p, int pOff) {
+        softmaxInto(n, logits, logitsOff, p, pOff);
+    }
+
+    /** Writes softmax(logits) to p and returns log Σ exp(logits). */
+    private static float softmaxInto(int n, float[] logits, int logitsOff, float[] p, int pOff) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (int i = 0; i < n; i++) {
+            max = Math.max(max, logits[logitsOff + i]);
+        }
+        float sum = 0f;
+        for (int i = 0; i < n; i++) {
+            float e = (float) Math.exp(logits[logitsOff + i] - max);
+            p[pOff + i] = e;
+            sum += e;
+        }
+        float inverse = 1f / sum;
+        for (int i = 0; i < n; i++) {
+            p[pOff + i] *= inverse;
+        }
+        return max + (float) Math.log(sum);
+    }
+
+    @Override
+    public void sgd(int n, float[] params, int pOff, float[] grads, int gOff, float[] velocity, int vOff,
+                    float learningRate, float momentum) {
+        for (int i = 0; i < n; i++) {
+            float v = momentum * velocity[vOff + i] + grads[gOff + i];
+            velocity[vOff + i] = v;
+            params[pOff + i] -= learningRate * v;
+        }
+    }
+
+    @Override
+    public void rmsprop(int n, float[] params, int pOff, float[] grads, int gOff, float[] meanSquare, int sOff,
+                        float learningRate, float decay, float epsilon) {
+        for (int i = 0; i < n; i++) {
+            float g = grads[gOff + i];
+            float s = decay * meanSquare[sOff + i] + (1f - decay) * g * g;
+            meanSquare[sOff + i] = s;
+            params[pOff + i] -= learningRate * g / ((float) Math.sqrt(s) + epsilon);
+        }
+    }
+
+    @Override
+    public void adam(int n, float[] params, int pOff, float[] grads, int gOff, float[] firstMoment, int mOff,
+                     float[] secondMoment, int vOff, float learningRate, float beta1, float beta2, float epsilon,
+                     float weightDecay, long step) {
+        AdamStep adam = AdamStep.of(learningRate, beta1, beta2, weightDecay, step);
+        for (int i = 0; i < n; i++) {
+            float g = grads[gOff + i];
+            float m = beta1 * firstMoment[mOff + i] + (1f - beta1) * g;
+            float v = beta2 * secondMoment[vOff + i] + (1f - beta2) * g * g;
+            firstMoment[mOff + i] = m;
+            secondMoment[vOff + i] = v;
+            float p = params[pOff + i] * adam.decayFactor();
+            params[pOff + i] = p - adam.stepSize() * m / ((float) Math.sqrt(v) * adam.rootSecondCorrection() + epsilon);
+        }
+    }
+
+    @Override
+    public float sumOfSquares(int n, float[] x, int xOff) {
+        float sum = 0f;
+        for (int i = 0; i < n; i++) {
+            sum += x[xOff + i] * x[xOff + i];
+        }
+        return sum;
+    }
+
+    @Override
+    public void scale(int n, float alpha, float[] x, int xOff) {
+        for (int i = 0; i < n; i++) {
+            x[xOff + i] *= alpha;
+        }
+    }
+
+    @Override
+    public void clamp(int n, float min, float max, float[] x, int xOff) {
+        for (int i = 0; i < n; i++) {
+            x[xOff + i] = Math.min(Math.max(x[xOff + i], min), max);
+        }
+    }
+}
