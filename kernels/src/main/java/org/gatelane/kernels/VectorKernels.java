@@ -34,7 +34,7 @@ public final class VectorKernels implements LstmKernels {
         return requested == null
                 ? FloatVector.SPECIES_PREFERRED
                 : FloatVector.SPECIES_PREFERRED.withShape(VectorShape.forBitSize(VectorWidth.parseBits(requested)))
-                        .check(Float.class);
+                        .check(float.class);
     }
 
     /** The vector width in bits this class runs at. */

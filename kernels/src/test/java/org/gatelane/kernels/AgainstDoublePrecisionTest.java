@@ -1,0 +1,179 @@
+package org.gatelane.kernels;
+
+import static org.gatelane.kernels.Close.assertClose;
+import static org.gatelane.kernels.PropertyCases.array;
+import static org.gatelane.kernels.PropertyCases.positiveSize;
+import static org.gatelane.kernels.PropertyCases.size;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** Both implementations against independent double-precision references written from the textbook formulas. */
+class AgainstDoublePrecisionTest {
+
+    static List<LstmKernels> implementations() {
+        return List.of(new ScalarKernels(), new VectorKernels());
+    }
+
+    private static final int LANES = VectorKernels.SPECIES.length();
+
+    @ParameterizedTest
+    @MethodSource("implementations")
+    void activationsStayWithinTheStatedBoundOverTheWholeFloatRange(LstmKernels kernels) {
+        int n = 1 << 16;
+        float[] x = new float[n];
+        float[] sigmoid = new float[n];
+        float[] tanh = new float[n];
+        // Sweep the bit patterns of all floats (every 2^16th one, both signs), then dense near zero and saturation.
+        for (int chunk = 0; chunk < 3; chunk++) {
+            for (int i = 0; i < n; i++) {
+                x[i] = switch (chunk) {
+                    case 0 -> Float.intBitsToFloat(i << 16);
+                    case 1 -> -30f + 60f * i / n;
+                    default -> (i % 2 == 0 ? 1 : -1) * (15f + 10f * i / n);
+                };
+            }
+            kernels.sigmoid(n, x, 0, sigmoid, 0);
+            kernels.tanh(n, x, 0, tanh, 0);
+            for (int i = 0; i < n; i++) {
+                double exactSigmoid = 1.0 / (1.0 + Math.exp(-(double) x[i]));
+                double exactTanh = Math.tanh(x[i]);
+                assertClose(kernels.name() + " sigmoid(" + x[i] + ")", exactSigmoid, sigmoid[i],
+                        LstmKernels.ACTIVATION_ABSOLUTE_ERROR, 0);
+                assertClose(kernels.name() + " tanh(" + x[i] + ")", exactTanh, tanh[i],
+                        LstmKernels.ACTIVATION_ABSOLUTE_ERROR, 0);
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("implementations")
+    void activationsSaturateExactly(LstmKernels kernels) {
+        float[] x = {20.5f, 100f, Float.MAX_VALUE, Float.POSITIVE_INFINITY, -120f, -Float.MAX_VALUE,
+                Float.NEGATIVE_INFINITY, 0f, 0f, 0f, 0f, 0f, 0f, 0f, 0f, 0f, 0f};
+        float[] y = new float[x.length];
+        kernels.sigmoid(7, x, 0, y, 0);
+        assertEquals(1f, y[0], 1e-8f);
+        assertEquals(1f, y[1]);
+        assertEquals(1f, y[3]);
+        assertEquals(0f, y[5]);
+        assertEquals(0f, y[6]);
+        assertTrue(y[4] >= 0f && y[4] < 1e-40f, "sigmoid(-120) is tiny and not negative: " + y[4]);
+        kernels.tanh(7, x, 0, y, 0);
+        assertEquals(1f, y[0]);
+        assertEquals(1f, y[3]);
+        assertEquals(-1f, y[6]);
+    }
+
+    @ParameterizedTest
+    @MethodSource("implementations")
+    void matrixProductsMatchANaiveDoubleLoop(LstmKernels kernels) {
+        PropertyCases.check("gemm-vs-double-" + kernels.name(), 120, random -> {
+            int form = random.nextInt(3);
+            int m = random.nextInt(20), n = size(random, LANES) % 200, k = size(random, LANES) % 300;
+            float[] a = array(random, m * k, 1f), b = array(random, k * n, 1f), c = new float[m * n];
+            boolean transA = form == 1, transB = form == 2;
+            VectorMatchesScalarTest.multiply(kernels, form, m, n, k, a, 0, transA ? m : k, b, 0, transB ? k : n,
+                    c, 0, n, false);
+            for (int i = 0; i < m; i++) {
+                for (int j = 0; j < n; j++) {
+                    double exact = 0;
+                    for (int p = 0; p < k; p++) {
+                        double aip = transA ? a[p * m + i] : a[i * k + p];
+                        double bpj = transB ? b[j * k + p] : b[p * n + j];
+                        exact += aip * bpj;
+                    }
+                    assertClose("C[" + i + "][" + j + "] form " + form, exact, c[i * n + j], 2 * (k + 1) * Math.ulp(1f), 0);
+                }
+            }
+        });
+    }
+
+    @ParameterizedTest
+    @MethodSource("implementations")
+    void softmaxCrossEntropyIsStableForHugeLogits(LstmKernels kernels) {
+        PropertyCases.check("softmax-huge-" + kernels.name(), 100, random -> {
+            int n = positiveSize(random, LANES);
+            float[] logits = array(random, n, 1e4f);
+            int target = random.nextInt(n);
+            float[] grad = new float[n];
+            float loss = kernels.softmaxCrossEntropy(n, logits, 0, target, 1f, grad, 0);
+            double max = Double.NEGATIVE_INFINITY;
+            for (int i = 0; i < n; i++) {
+                max = Math.max(max, logits[i]);
+            }
+            double sum = 0;
+            for (int i = 0; i < n; i++) {
+                sum += Math.exp(logits[i] - max);
+            }
+            double exactLoss = max + Math.log(sum) - logits[target];
+            assertTrue(Float.isFinite(loss), "finite loss");
+            assertClose("loss", exactLoss, loss, 1e-3, 1e-6);
+            double total = 0;
+            for (int i = 0; i < n; i++) {
+                double p = Math.exp(logits[i] - max) / sum;
+                assertClose("dlogits[" + i + "]", p - (i == target ? 1 : 0), grad[i], 1e-6, 1e-5);
+                total += grad[i] + (i == target ? 1 : 0);
+            }
+            assertClose("probabilities sum to 1", 1.0, total, 1e-5, 0);
+        });
+    }
+
+    @ParameterizedTest
+    @MethodSource("implementations")
+    void optimizersFollowTheTextbookOverSeveralSteps(LstmKernels kernels) {
+        PropertyCases.check("optimizers-textbook-" + kernels.name(), 40, random -> {
+            int n = size(random, LANES);
+            float[] params = array(random, n, 1f);
+            double[][] reference = new double[4][n];
+            float[][] p = new float[4][];
+            float[][][] state = new float[4][2][n];
+            double[][][] exactState = new double[4][2][n];
+            for (int kind = 0; kind < 4; kind++) {
+                p[kind] = params.clone();
+                for (int i = 0; i < n; i++) {
+                    reference[kind][i] = params[i];
+                }
+            }
+            double lr = 0.01, mu = 0.9, alpha = 0.95, beta1 = 0.9, beta2 = 0.999, eps = 1e-8, decay = 0.1;
+            for (int t = 1; t <= 6; t++) {
+                float[] g = array(random, n, 1f);
+                for (int kind = 0; kind < 4; kind++) {
+                    VectorMatchesScalarTest.update(kernels, kind, n, p[kind], g, state[kind], t);
+                }
+                for (int i = 0; i < n; i++) {
+                    double gi = g[i];
+                    // SGD with momentum: v = mu·v + g; p -= lr'·v with the test's lr' = 0.1
+                    double[] s = exactState[0][0];
+                    s[i] = mu * s[i] + gi;
+                    reference[0][i] -= 0.1 * s[i];
+                    // RMSProp
+                    double[] ms = exactState[1][0];
+                    ms[i] = alpha * ms[i] + (1 - alpha) * gi * gi;
+                    reference[1][i] -= lr * gi / (Math.sqrt(ms[i]) + eps);
+                    // Adam, then AdamW (decoupled decay applied to the parameter before the step)
+                    for (int kind = 2; kind < 4; kind++) {
+                        double[] m = exactState[kind][0], v = exactState[kind][1];
+                        if (kind == 3) {
+                            reference[kind][i] *= 1 - lr * decay;
+                        }
+                        m[i] = beta1 * m[i] + (1 - beta1) * gi;
+                        v[i] = beta2 * v[i] + (1 - beta2) * gi * gi;
+                        double mHat = m[i] / (1 - Math.pow(beta1, t)), vHat = v[i] / (1 - Math.pow(beta2, t));
+                        reference[kind][i] -= lr * mHat / (Math.sqrt(vHat) + eps);
+                    }
+                }
+            }
+            String[] names = {"sgd", "rmsprop", "adam", "adamw"};
+            for (int kind = 0; kind < 4; kind++) {
+                for (int i = 0; i < n; i++) {
+                    assertClose(names[kind] + "[" + i + "]", reference[kind][i], p[kind][i], 2e-6, 2e-5);
+                }
+            }
+        });
+    }
+}
