@@ -1,13 +1,15 @@
 package org.gatelane.kernels;
 
-import static org.gatelane.kernels.Close.assertClose;
-import static org.gatelane.kernels.PropertyCases.array;
-import static org.gatelane.kernels.PropertyCases.positiveSize;
-import static org.gatelane.kernels.PropertyCases.size;
+import static org.gatelane.testing.Close.assertClose;
+import static org.gatelane.testing.PropertyCases.array;
+import static org.gatelane.testing.PropertyCases.positiveSize;
+import static org.gatelane.testing.PropertyCases.size;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
+
+import org.gatelane.testing.PropertyCases;
 
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;

@@ -1,4 +1,4 @@
-package org.gatelane.kernels;
+package org.gatelane.testing;
 
 import java.util.SplittableRandom;
 

@@ -1,4 +1,4 @@
-package org.gatelane.kernels;
+package org.gatelane.testing;
 
 import static org.junit.jupiter.api.Assertions.fail;
 

@@ -1,0 +1,82 @@
+package org.gatelane.core;
+
+import java.util.Arrays;
+
+/**
+ * The recurrent state {@code (h, c)} of every layer for {@code streams} parallel streams: for layer {@code l},
+ * {@code h(l)} and {@code c(l)} are {@code [streams x H]} row-major. The arrays are live: callers may read and
+ * write them.
+ */
+public final class LstmState {
+
+    private final int streams;
+    private final int hiddenSize;
+    private final float[][] h;
+    private final float[][] c;
+
+    /** A zero state for {@code layers} layers. */
+    public LstmState(int layers, int streams, int hiddenSize) {
+        if (layers < 1 || streams < 1 || hiddenSize < 1) {
+            throw new IllegalArgumentException("a state needs layers, streams and hiddenSize >= 1 but got "
+                    + layers + ", " + streams + ", " + hiddenSize);
+        }
+        this.streams = streams;
+        this.hiddenSize = hiddenSize;
+        h = new float[layers][streams * hiddenSize];
+        c = new float[layers][streams * hiddenSize];
+    }
+
+    /** A zero state shaped for {@code shape} and {@code streams}. */
+    public static LstmState zeros(LstmShape shape, int streams) {
+        return new LstmState(shape.layers(), streams, shape.hiddenSize());
+    }
+
+    public int layers() {
+        return h.length;
+    }
+
+    public int streams() {
+        return streams;
+    }
+
+    public int hiddenSize() {
+        return hiddenSize;
+    }
+
+    /** Layer {@code l}'s hidden state {@code [streams x H]}, live. */
+    public float[] h(int layer) {
+        return h[layer];
+    }
+
+    /** Layer {@code l}'s cell state {@code [streams x H]}, live. */
+    public float[] c(int layer) {
+        return c[layer];
+    }
+
+    /** Sets every value to zero: the start of a new sequence. */
+    public void reset() {
+        for (int l = 0; l < h.length; l++) {
+            Arrays.fill(h[l], 0f);
+            Arrays.fill(c[l], 0f);
+        }
+    }
+
+    /** Copies {@code other} into this state; the shapes must match. */
+    public void copyFrom(LstmState other) {
+        requireSameShape(other);
+        for (int l = 0; l < h.length; l++) {
+            System.arraycopy(other.h[l], 0, h[l], 0, h[l].length);
+            System.arraycopy(other.c[l], 0, c[l], 0, c[l].length);
+        }
+    }
+
+    void requireSameShape(LstmState other) {
+        if (other.layers() != layers() || other.streams != streams || other.hiddenSize != hiddenSize) {
+            throw new IllegalArgumentException("state shapes differ: " + describe() + " vs " + other.describe());
+        }
+    }
+
+    String describe() {
+        return layers() + " layers x " + streams + " streams x H=" + hiddenSize;
+    }
+}

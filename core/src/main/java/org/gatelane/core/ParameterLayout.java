@@ -1,0 +1,76 @@
+package org.gatelane.core;
+
+/**
+ * Where each named parameter lives in the one contiguous {@code float[]} of a model. Gradients and optimizer
+ * state use the same layout, so an optimizer step, a norm or a checkpoint is one pass over one array.
+ *
+ * <p>Per layer {@code l}: the packed gate weights {@code W_l [(in_l + H) x 4H]} (input rows first, then the
+ * recurrent rows; column blocks i, f, g, o), then the gate bias {@code b_l [4H]}. After the layers: the output
+ * weights {@code Wy [H x V]} and bias {@code by [V]}.
+ */
+public final class ParameterLayout {
+
+    private final LstmShape shape;
+    private final int[] weightOffsets;
+    private final int[] biasOffsets;
+    private final int outputWeightOffset;
+    private final int outputBiasOffset;
+    private final int size;
+
+    public ParameterLayout(LstmShape shape) {
+        this.shape = shape;
+        int layers = shape.layers();
+        weightOffsets = new int[layers];
+        biasOffsets = new int[layers];
+        long at = 0;
+        for (int l = 0; l < layers; l++) {
+            weightOffsets[l] = Math.toIntExact(at);
+            at += (long) (shape.layerInputSize(l) + shape.hiddenSize()) * shape.gateWidth();
+            biasOffsets[l] = Math.toIntExact(at);
+            at += shape.gateWidth();
+        }
+        outputWeightOffset = Math.toIntExact(at);
+        at += (long) shape.hiddenSize() * shape.outputSize();
+        outputBiasOffset = Math.toIntExact(at);
+        at += shape.outputSize();
+        if (at > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("a model of shape " + shape + " has " + at
+                    + " parameters, more than one Java array can hold");
+        }
+        size = (int) at;
+    }
+
+    public LstmShape shape() {
+        return shape;
+    }
+
+    /** Total number of parameters. */
+    public int size() {
+        return size;
+    }
+
+    /** Offset of layer {@code l}'s packed gate weights; the input rows come first. */
+    public int gateWeights(int layer) {
+        return weightOffsets[layer];
+    }
+
+    /** Offset of layer {@code l}'s recurrent rows {@code W_h [H x 4H]}. */
+    public int recurrentWeights(int layer) {
+        return weightOffsets[layer] + shape.layerInputSize(layer) * shape.gateWidth();
+    }
+
+    /** Offset of layer {@code l}'s gate bias {@code [4H]}. */
+    public int gateBias(int layer) {
+        return biasOffsets[layer];
+    }
+
+    /** Offset of the output weights {@code Wy [H x V]}. */
+    public int outputWeights() {
+        return outputWeightOffset;
+    }
+
+    /** Offset of the output bias {@code by [V]}. */
+    public int outputBias() {
+        return outputBiasOffset;
+    }
+}
