@@ -1,0 +1,102 @@
+package org.gatelane.core;
+
+import java.util.Locale;
+
+import org.gatelane.kernels.LstmKernels;
+
+/**
+ * A first-order optimizer over one contiguous parameter array, one fused kernel pass per step. Its state
+ * (momentum, moments) uses the parameters' layout so checkpoints can save it as one array.
+ */
+public final class Optimizer {
+
+    /** The update rules; see {@link LstmKernels} for each formula. */
+    public enum Kind {
+        SGD, RMSPROP, ADAM, ADAMW;
+
+        /** Parses {@code sgd|rmsprop|adam|adamw}, case-insensitive. */
+        public static Kind parse(String name) {
+            try {
+                return valueOf(name.trim().toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("unknown optimizer '" + name + "'; use sgd, rmsprop, adam or adamw");
+            }
+        }
+
+        /** Arrays of state per parameter: SGD's velocity, RMSProp's mean square, Adam's two moments. */
+        int stateArrays() {
+            return this == ADAM || this == ADAMW ? 2 : 1;
+        }
+    }
+
+    /**
+     * Hyper-parameters with PyTorch's defaults where one exists.
+     *
+     * @param momentum    SGD momentum
+     * @param decay       RMSProp's smoothing constant α
+     * @param beta1       Adam's first-moment decay
+     * @param beta2       Adam's second-moment decay
+     * @param epsilon     RMSProp's and Adam's ε
+     * @param weightDecay AdamW's decoupled weight decay λ (ignored by the others)
+     */
+    public record Settings(float momentum, float decay, float beta1, float beta2, float epsilon, float weightDecay) {
+
+        public static Settings defaults() {
+            return new Settings(0.9f, 0.99f, 0.9f, 0.999f, 1e-8f, 0.01f);
+        }
+    }
+
+    private final Kind kind;
+    private final Settings settings;
+    private final LstmKernels kernels;
+    private final float[][] state;
+    private long step;
+
+    public Optimizer(Kind kind, Settings settings, LstmKernels kernels, int parameters) {
+        this.kind = kind;
+        this.settings = settings;
+        this.kernels = kernels;
+        this.state = new float[kind.stateArrays()][parameters];
+    }
+
+    public Kind kind() {
+        return kind;
+    }
+
+    public Settings settings() {
+        return settings;
+    }
+
+    /** Steps taken so far. */
+    public long step() {
+        return step;
+    }
+
+    /** The live state arrays, for checkpoints. */
+    public float[][] state() {
+        return state;
+    }
+
+    /** Restores the step count, for resuming from a checkpoint. */
+    public void restoreStep(long steps) {
+        this.step = steps;
+    }
+
+    /** One update of {@code parameters} with {@code gradients} at {@code learningRate}. */
+    public void update(float[] parameters, float[] gradients, float learningRate) {
+        if (parameters.length != state[0].length || gradients.length != state[0].length) {
+            throw new IllegalArgumentException("the optimizer holds state for " + state[0].length
+                    + " parameters but got " + parameters.length + " parameters and " + gradients.length + " gradients");
+        }
+        step++;
+        int n = parameters.length;
+        Settings s = settings;
+        switch (kind) {
+            case SGD -> kernels.sgd(n, parameters, 0, gradients, 0, state[0], 0, learningRate, s.momentum());
+            case RMSPROP -> kernels.rmsprop(n, parameters, 0, gradients, 0, state[0], 0, learningRate, s.decay(),
+                    s.epsilon());
+            case ADAM, ADAMW -> kernels.adam(n, parameters, 0, gradients, 0, state[0], 0, state[1], 0, learningRate,
+                    s.beta1(), s.beta2(), s.epsilon(), kind == Kind.ADAMW ? s.weightDecay() : 0f, step);
+        }
+    }
+}

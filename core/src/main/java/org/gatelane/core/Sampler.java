@@ -1,0 +1,151 @@
+package org.gatelane.core;
+
+import java.util.Arrays;
+
+import org.gatelane.kernels.LstmKernels;
+
+/**
+ * Stateful generation from a character model: feed one symbol, get the distribution over the next, with the
+ * recurrent state of every layer kept between calls. Works for any number of layers; allocates nothing per
+ * symbol after construction.
+ */
+public final class Sampler {
+
+    private final LstmModel model;
+    private final LstmKernels kernels;
+    private final LstmState state;
+    private final float[] gates;
+    private final float[] squashed;
+    private final float[] logits;
+    private final float[] probabilities;
+    private final int[] order;
+
+    public Sampler(LstmModel model, LstmKernels kernels) {
+        if (!model.shape().oneHotInput()) {
+            throw new IllegalArgumentException("the sampler feeds symbols; this model takes dense vectors");
+        }
+        this.model = model;
+        this.kernels = kernels;
+        LstmShape shape = model.shape();
+        this.state = LstmState.zeros(shape, 1);
+        this.gates = new float[shape.gateWidth()];
+        this.squashed = new float[shape.hiddenSize()];
+        this.logits = new float[shape.outputSize()];
+        this.probabilities = new float[shape.outputSize()];
+        this.order = new int[shape.outputSize()];
+    }
+
+    /** Forgets everything fed so far: the state returns to zero. */
+    public void reset() {
+        state.reset();
+    }
+
+    /** The recurrent state, live. */
+    public LstmState state() {
+        return state;
+    }
+
+    /**
+     * Advances the state by {@code symbol} and returns the logits of the next symbol; the array is reused by
+     * the next call.
+     */
+    public float[] feed(int symbol) {
+        LstmShape shape = model.shape();
+        if (symbol < 0 || symbol >= shape.inputSize()) {
+            throw new IllegalArgumentException("symbol " + symbol + " is outside [0, " + shape.inputSize() + ")");
+        }
+        float[] p = model.parameters();
+        ParameterLayout layout = model.layout();
+        int h = shape.hiddenSize();
+        int g = shape.gateWidth();
+        for (int l = 0; l < shape.layers(); l++) {
+            System.arraycopy(p, layout.gateBias(l), gates, 0, g);
+            if (l == 0) {
+                kernels.axpy(g, 1f, p, layout.gateWeights(0) + symbol * g, gates, 0);
+            } else {
+                kernels.gemv(h, g, state.h(l - 1), 0, p, layout.gateWeights(l), g, gates, 0, true);
+            }
+            kernels.gemv(h, g, state.h(l), 0, p, layout.recurrentWeights(l), g, gates, 0, true);
+            kernels.lstmCellForward(h, gates, 0, state.c(l), 0, state.c(l), 0, squashed, 0, state.h(l), 0);
+        }
+        int v = shape.outputSize();
+        System.arraycopy(p, layout.outputBias(), logits, 0, v);
+        kernels.gemv(h, v, state.h(shape.layers() - 1), 0, p, layout.outputWeights(), v, logits, 0, true);
+        return logits;
+    }
+
+    /**
+     * Draws the next symbol from {@code logits} (as returned by {@link #feed}).
+     *
+     * @param temperature divides the logits; 0 means greedy (the most likely symbol)
+     * @param topK        keep only the {@code topK} most likely symbols; 0 keeps all
+     * @param topP        keep the smallest set of most likely symbols whose probability reaches {@code topP};
+     *                    1 keeps all
+     */
+    public int draw(float[] logits, float temperature, int topK, float topP, Rng rng) {
+        int v = logits.length;
+        if (!(temperature >= 0) || topK < 0 || !(topP > 0 && topP <= 1)) {
+            throw new IllegalArgumentException("need temperature >= 0, topK >= 0 and topP in (0, 1] but got "
+                    + temperature + ", " + topK + ", " + topP);
+        }
+        if (temperature == 0) {
+            int best = 0;
+            for (int i = 1; i < v; i++) {
+                best = logits[i] > logits[best] ? i : best;
+            }
+            return best;
+        }
+        for (int i = 0; i < v; i++) {
+            probabilities[i] = logits[i] / temperature;
+        }
+        kernels.softmax(v, probabilities, 0, probabilities, 0);
+        int kept = v;
+        if (topK > 0 || topP < 1) {
+            sortByProbability();
+            kept = topK > 0 ? Math.min(topK, v) : v;
+            double mass = 0;
+            for (int i = 0; i < kept; i++) {
+                mass += probabilities[order[i]];
+                if (mass >= topP) {
+                    kept = i + 1;
+                    break;
+                }
+            }
+        } else {
+            for (int i = 0; i < v; i++) {
+                order[i] = i;
+            }
+        }
+        double total = 0;
+        for (int i = 0; i < kept; i++) {
+            total += probabilities[order[i]];
+        }
+        double u = rng.nextDouble() * total;
+        for (int i = 0; i < kept; i++) {
+            u -= probabilities[order[i]];
+            if (u < 0) {
+                return order[i];
+            }
+        }
+        return order[kept - 1];
+    }
+
+    /** Insertion sort of symbol indices by descending probability: vocabularies are small and this allocates nothing. */
+    private void sortByProbability() {
+        int v = probabilities.length;
+        for (int i = 0; i < v; i++) {
+            int symbol = i;
+            int j = i - 1;
+            while (j >= 0 && probabilities[order[j]] < probabilities[symbol]) {
+                order[j + 1] = order[j];
+                j--;
+            }
+            order[j + 1] = symbol;
+        }
+    }
+
+    /** The probabilities computed by the last {@link #draw} with a positive temperature. */
+    public float[] lastProbabilities() {
+        return Arrays.copyOf(probabilities, probabilities.length);
+    }
+}
