@@ -35,12 +35,22 @@ public final class Corpus {
     }
 
     /**
-     * Reads a UTF-8 file strictly.
+     * Reads a UTF-8 file strictly, over the vocabulary of its own characters.
      *
      * @throws CorpusException naming the byte offset of malformed UTF-8, or saying the file is empty
      * @throws IOException     if the file cannot be read
      */
     public static Corpus read(Path file) throws IOException {
+        return read(file, null);
+    }
+
+    /**
+     * Reads a UTF-8 file strictly, over a given vocabulary (a model's), or over its own characters if
+     * {@code vocabulary} is null.
+     *
+     * @throws CorpusException if the text is malformed or empty, or has characters outside {@code vocabulary}
+     */
+    public static Corpus read(Path file, Vocabulary vocabulary) throws IOException {
         if (Files.isDirectory(file)) {
             throw new CorpusException(file + " is a folder, not a text file");
         }
@@ -57,30 +67,69 @@ public final class Corpus {
             throw new CorpusException(file + " holds " + count[0] + " characters; at most " + (Integer.MAX_VALUE - 8)
                     + " are supported");
         }
-        Vocabulary vocabulary = new Vocabulary(seen.stream().toArray());
-        int n = (int) count[0];
-        boolean small = vocabulary.size() <= 256;
-        byte[] bytes = small ? new byte[n] : null;
-        int[] ints = small ? null : new int[n];
-        int[] at = {0};
-        forEachCodePoint(file, cp -> {
-            int symbol = vocabulary.indexOf(cp);
-            if (small) {
-                bytes[at[0]++] = (byte) symbol;
-            } else {
-                ints[at[0]++] = symbol;
-            }
-        });
-        return new Corpus(vocabulary, bytes, ints, n);
+        Vocabulary own = new Vocabulary(seen.stream().toArray());
+        Vocabulary used = vocabulary == null ? own : requireKnown(file.toString(), own, vocabulary);
+        SymbolWriter symbols = new SymbolWriter(used, (int) count[0]);
+        forEachCodePoint(file, symbols);
+        return symbols.corpus();
     }
 
     /** A corpus of an in-memory text over its own vocabulary. */
     public static Corpus of(String text) {
+        return of(text, null);
+    }
+
+    /** A corpus of an in-memory text over {@code vocabulary}, or its own if null. */
+    public static Corpus of(String text, Vocabulary vocabulary) {
         if (text.isEmpty()) {
             throw new CorpusException("the text is empty; a corpus needs text to learn from");
         }
-        Vocabulary vocabulary = Vocabulary.of(text);
-        return new Corpus(vocabulary, null, vocabulary.encode(text), text.codePointCount(0, text.length()));
+        Vocabulary own = Vocabulary.of(text);
+        Vocabulary used = vocabulary == null ? own : requireKnown("the text", own, vocabulary);
+        SymbolWriter symbols = new SymbolWriter(used, text.codePointCount(0, text.length()));
+        text.codePoints().forEach(symbols);
+        return symbols.corpus();
+    }
+
+    private static Vocabulary requireKnown(String source, Vocabulary own, Vocabulary vocabulary) {
+        StringBuilder ownText = new StringBuilder();
+        for (int i = 0; i < own.size(); i++) {
+            ownText.appendCodePoint(own.codePoint(i));
+        }
+        String unknown = vocabulary.describeUnknown(ownText.toString());
+        if (!unknown.isEmpty()) {
+            throw new CorpusException(source + " has characters outside the model's vocabulary: " + unknown);
+        }
+        return vocabulary;
+    }
+
+    /** Encodes code points into the most compact array the vocabulary allows. */
+    private static final class SymbolWriter implements IntConsumer {
+        private final Vocabulary vocabulary;
+        private final byte[] small;
+        private final int[] large;
+        private int at;
+
+        SymbolWriter(Vocabulary vocabulary, int length) {
+            this.vocabulary = vocabulary;
+            boolean fitsInBytes = vocabulary.size() <= 256;
+            this.small = fitsInBytes ? new byte[length] : null;
+            this.large = fitsInBytes ? null : new int[length];
+        }
+
+        @Override
+        public void accept(int codePoint) {
+            int symbol = vocabulary.indexOf(codePoint);
+            if (small != null) {
+                small[at++] = (byte) symbol;
+            } else {
+                large[at++] = symbol;
+            }
+        }
+
+        Corpus corpus() {
+            return new Corpus(vocabulary, small, large, at);
+        }
     }
 
     public Vocabulary vocabulary() {

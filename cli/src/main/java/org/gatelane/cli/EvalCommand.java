@@ -1,0 +1,46 @@
+package org.gatelane.cli;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+import org.gatelane.core.Checkpoint;
+import org.gatelane.core.Corpus;
+import org.gatelane.core.Evaluation;
+import org.gatelane.core.LstmModel;
+import org.gatelane.kernels.Kernels;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code gatelane eval}: how well a saved model predicts a text. */
+@Command(name = "eval", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Print a saved model's bits per character and perplexity on a UTF-8 text.")
+final class EvalCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--model", required = true, paramLabel = "FILE", description = "a checkpoint written by gatelane train")
+    Path model;
+
+    @Option(names = "--text", required = true, paramLabel = "FILE", description = "the UTF-8 text to score")
+    Path text;
+
+    @Option(names = "--seq-length", defaultValue = "100", description = "characters per pass (default: ${DEFAULT-VALUE})")
+    int seqLength;
+
+    @Override
+    public Integer call() throws IOException {
+        Options.atLeast(spec, "--seq-length", seqLength, 1);
+        Checkpoint saved = Checkpoint.read(model);
+        Corpus corpus = Corpus.read(text, saved.vocabulary());
+        Evaluation score = Evaluation.of(new LstmModel(saved.shape(), saved.parameters()), Kernels.preferred(), corpus,
+                0, corpus.length(), seqLength);
+        spec.commandLine().getOut().printf("%s on %s: %.4f bits/char, perplexity %.3f, %d characters scored%n", model,
+                text, score.bitsPerSymbol(), score.perplexity(), score.symbols());
+        return 0;
+    }
+}

@@ -1,0 +1,56 @@
+package org.gatelane.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.NoSuchFileException;
+
+import org.gatelane.core.NonFiniteException;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code gatelane} command: train, sample, eval. */
+@Command(name = "gatelane", mixinStandardHelpOptions = true, version = "gatelane 0.1.0",
+        description = "Train and run character-level LSTM language models on the CPU.",
+        subcommands = {TrainCommand.class, SampleCommand.class, EvalCommand.class})
+public final class Main {
+
+    /** Exit code of bad input or a failed run; usage errors exit with picocli's 2. */
+    static final int FAILED = 1;
+
+    public static void main(String[] args) {
+        System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+    }
+
+    /** Runs the command with the given streams and returns its exit code; never throws. */
+    public static int run(String[] args, PrintWriter out, PrintWriter err) {
+        CommandLine commandLine = new CommandLine(new Main());
+        commandLine.setOut(out);
+        commandLine.setErr(err);
+        commandLine.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            cmd.getErr().println("gatelane: " + message(e));
+            return FAILED;
+        });
+        commandLine.setParameterExceptionHandler((e, args2) -> {
+            e.getCommandLine().getErr().println("gatelane: " + e.getMessage()
+                    + " (see gatelane " + e.getCommandLine().getCommandName() + " --help)");
+            return CommandLine.ExitCode.USAGE;
+        });
+        return commandLine.execute(args);
+    }
+
+    /** One line that names the problem; a stack trace helps no one at a terminal. */
+    static String message(Throwable e) {
+        Throwable cause = e instanceof UncheckedIOException u ? u.getCause() : e;
+        return switch (cause) {
+            case NoSuchFileException missing -> missing.getFile() + " does not exist";
+            case AccessDeniedException denied -> denied.getFile() + " cannot be read or written: permission denied";
+            case NonFiniteException diverged -> "training diverged: " + diverged.getMessage();
+            case IllegalArgumentException bad -> bad.getMessage();
+            case IOException io -> "I/O error: " + io.getMessage();
+            default -> cause.toString();
+        };
+    }
+}
