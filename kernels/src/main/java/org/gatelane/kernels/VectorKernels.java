@@ -251,14 +251,14 @@ public final class VectorKernels implements LstmKernels {
             s13 = x1.fma(y, s13);
         }
         int rest = k - p;
-        storeDot(c, c0, s00.reduceLanes(VectorOperators.ADD) + ScalarKernels.dot(rest, a, a0 + p, b, b0 + p), accumulate);
-        storeDot(c, c0 + 1, s01.reduceLanes(VectorOperators.ADD) + ScalarKernels.dot(rest, a, a0 + p, b, b0 + ldb + p), accumulate);
-        storeDot(c, c0 + 2, s02.reduceLanes(VectorOperators.ADD) + ScalarKernels.dot(rest, a, a0 + p, b, b0 + 2 * ldb + p), accumulate);
-        storeDot(c, c0 + 3, s03.reduceLanes(VectorOperators.ADD) + ScalarKernels.dot(rest, a, a0 + p, b, b0 + 3 * ldb + p), accumulate);
-        storeDot(c, c0 + ldc, s10.reduceLanes(VectorOperators.ADD) + ScalarKernels.dot(rest, a, a1 + p, b, b0 + p), accumulate);
-        storeDot(c, c0 + ldc + 1, s11.reduceLanes(VectorOperators.ADD) + ScalarKernels.dot(rest, a, a1 + p, b, b0 + ldb + p), accumulate);
-        storeDot(c, c0 + ldc + 2, s12.reduceLanes(VectorOperators.ADD) + ScalarKernels.dot(rest, a, a1 + p, b, b0 + 2 * ldb + p), accumulate);
-        storeDot(c, c0 + ldc + 3, s13.reduceLanes(VectorOperators.ADD) + ScalarKernels.dot(rest, a, a1 + p, b, b0 + 3 * ldb + p), accumulate);
+        storeDot(c, c0, VectorMath.sum(s00) + ScalarKernels.dot(rest, a, a0 + p, b, b0 + p), accumulate);
+        storeDot(c, c0 + 1, VectorMath.sum(s01) + ScalarKernels.dot(rest, a, a0 + p, b, b0 + ldb + p), accumulate);
+        storeDot(c, c0 + 2, VectorMath.sum(s02) + ScalarKernels.dot(rest, a, a0 + p, b, b0 + 2 * ldb + p), accumulate);
+        storeDot(c, c0 + 3, VectorMath.sum(s03) + ScalarKernels.dot(rest, a, a0 + p, b, b0 + 3 * ldb + p), accumulate);
+        storeDot(c, c0 + ldc, VectorMath.sum(s10) + ScalarKernels.dot(rest, a, a1 + p, b, b0 + p), accumulate);
+        storeDot(c, c0 + ldc + 1, VectorMath.sum(s11) + ScalarKernels.dot(rest, a, a1 + p, b, b0 + ldb + p), accumulate);
+        storeDot(c, c0 + ldc + 2, VectorMath.sum(s12) + ScalarKernels.dot(rest, a, a1 + p, b, b0 + 2 * ldb + p), accumulate);
+        storeDot(c, c0 + ldc + 3, VectorMath.sum(s13) + ScalarKernels.dot(rest, a, a1 + p, b, b0 + 3 * ldb + p), accumulate);
     }
 
     /**
@@ -292,10 +292,10 @@ public final class VectorKernels implements LstmKernels {
             s3 = xv.fma(FloatVector.fromArray(SPECIES, b, b3 + p), s3);
         }
         int rest = k - p;
-        storeDot(y, y0, s0.add(t0).reduceLanes(VectorOperators.ADD) + ScalarKernels.dot(rest, x, x0 + p, b, b0 + p), accumulate);
-        storeDot(y, y0 + 1, s1.add(t1).reduceLanes(VectorOperators.ADD) + ScalarKernels.dot(rest, x, x0 + p, b, b1 + p), accumulate);
-        storeDot(y, y0 + 2, s2.add(t2).reduceLanes(VectorOperators.ADD) + ScalarKernels.dot(rest, x, x0 + p, b, b2 + p), accumulate);
-        storeDot(y, y0 + 3, s3.add(t3).reduceLanes(VectorOperators.ADD) + ScalarKernels.dot(rest, x, x0 + p, b, b3 + p), accumulate);
+        storeDot(y, y0, VectorMath.sum(s0.add(t0)) + ScalarKernels.dot(rest, x, x0 + p, b, b0 + p), accumulate);
+        storeDot(y, y0 + 1, VectorMath.sum(s1.add(t1)) + ScalarKernels.dot(rest, x, x0 + p, b, b1 + p), accumulate);
+        storeDot(y, y0 + 2, VectorMath.sum(s2.add(t2)) + ScalarKernels.dot(rest, x, x0 + p, b, b2 + p), accumulate);
+        storeDot(y, y0 + 3, VectorMath.sum(s3.add(t3)) + ScalarKernels.dot(rest, x, x0 + p, b, b3 + p), accumulate);
     }
 
     /** One dot product with two accumulators; the remainder of the tiled dot kernels. */
@@ -311,7 +311,7 @@ public final class VectorKernels implements LstmKernels {
         for (; p < SPECIES.loopBound(k); p += LANES) {
             s = FloatVector.fromArray(SPECIES, x, x0 + p).fma(FloatVector.fromArray(SPECIES, y, y0 + p), s);
         }
-        return s.add(t).reduceLanes(VectorOperators.ADD) + ScalarKernels.dot(k - p, x, x0 + p, y, y0 + p);
+        return VectorMath.sum(s.add(t)) + ScalarKernels.dot(k - p, x, x0 + p, y, y0 + p);
     }
 
     /**
@@ -364,24 +364,11 @@ public final class VectorKernels implements LstmKernels {
 
     // ---- Activations -----------------------------------------------------------------------------------
 
-    /**
-     * {@code 1/(1+exp(-x))} rather than {@code 0.5+0.5·tanh(x/2)}: both use an intrinsic, but the tanh form
-     * loses all relative accuracy for x below about -15, where the sigmoid is tiny but not zero.
-     */
-    private static FloatVector sigmoid(FloatVector x) {
-        FloatVector one = FloatVector.broadcast(SPECIES, 1f);
-        return one.div(x.neg().lanewise(VectorOperators.EXP).add(one));
-    }
-
-    private static FloatVector tanh(FloatVector x) {
-        return x.lanewise(VectorOperators.TANH);
-    }
-
     @Override
     public void sigmoid(int n, float[] x, int xOff, float[] y, int yOff) {
         int i = 0;
         for (; i < SPECIES.loopBound(n); i += LANES) {
-            sigmoid(FloatVector.fromArray(SPECIES, x, xOff + i)).intoArray(y, yOff + i);
+            VectorMath.sigmoid(FloatVector.fromArray(SPECIES, x, xOff + i)).intoArray(y, yOff + i);
         }
         SCALAR.sigmoid(n - i, x, xOff + i, y, yOff + i);
     }
@@ -390,7 +377,7 @@ public final class VectorKernels implements LstmKernels {
     public void tanh(int n, float[] x, int xOff, float[] y, int yOff) {
         int i = 0;
         for (; i < SPECIES.loopBound(n); i += LANES) {
-            tanh(FloatVector.fromArray(SPECIES, x, xOff + i)).intoArray(y, yOff + i);
+            VectorMath.tanh(FloatVector.fromArray(SPECIES, x, xOff + i)).intoArray(y, yOff + i);
         }
         SCALAR.tanh(n - i, x, xOff + i, y, yOff + i);
     }
@@ -423,17 +410,17 @@ public final class VectorKernels implements LstmKernels {
         int j = 0;
         for (; j < SPECIES.loopBound(hidden); j += LANES) {
             int at = zOff + j;
-            FloatVector inputGate = sigmoid(FloatVector.fromArray(SPECIES, z, at));
-            FloatVector forgetGate = sigmoid(FloatVector.fromArray(SPECIES, z, at + hidden));
-            FloatVector candidate = tanh(FloatVector.fromArray(SPECIES, z, at + 2 * hidden));
-            FloatVector outputGate = sigmoid(FloatVector.fromArray(SPECIES, z, at + 3 * hidden));
+            FloatVector inputGate = VectorMath.sigmoid(FloatVector.fromArray(SPECIES, z, at));
+            FloatVector forgetGate = VectorMath.sigmoid(FloatVector.fromArray(SPECIES, z, at + hidden));
+            FloatVector candidate = VectorMath.tanh(FloatVector.fromArray(SPECIES, z, at + 2 * hidden));
+            FloatVector outputGate = VectorMath.sigmoid(FloatVector.fromArray(SPECIES, z, at + 3 * hidden));
             inputGate.intoArray(z, at);
             forgetGate.intoArray(z, at + hidden);
             candidate.intoArray(z, at + 2 * hidden);
             outputGate.intoArray(z, at + 3 * hidden);
             FloatVector cell = forgetGate.fma(FloatVector.fromArray(SPECIES, cPrev, cPrevOff + j),
                     inputGate.mul(candidate));
-            FloatVector squashed = tanh(cell);
+            FloatVector squashed = VectorMath.tanh(cell);
             cell.intoArray(c, cOff + j);
             squashed.intoArray(tanhC, tanhCOff + j);
             outputGate.mul(squashed).intoArray(h, hOff + j);
@@ -498,11 +485,11 @@ public final class VectorKernels implements LstmKernels {
         }
         FloatVector sums = FloatVector.zero(SPECIES);
         for (i = 0; i < bound; i += LANES) {
-            FloatVector e = FloatVector.fromArray(SPECIES, logits, logitsOff + i).sub(max).lanewise(VectorOperators.EXP);
+            FloatVector e = VectorMath.exp(FloatVector.fromArray(SPECIES, logits, logitsOff + i).sub(max));
             e.intoArray(p, pOff + i);
             sums = sums.add(e);
         }
-        float sum = sums.reduceLanes(VectorOperators.ADD);
+        float sum = VectorMath.sum(sums);
         for (; i < n; i++) {
             float e = (float) Math.exp(logits[logitsOff + i] - max);
             p[pOff + i] = e;
@@ -585,7 +572,7 @@ public final class VectorKernels implements LstmKernels {
             FloatVector v = FloatVector.fromArray(SPECIES, x, xOff + i);
             s0 = v.fma(v, s0);
         }
-        return s0.add(s1).add(s2.add(s3)).reduceLanes(VectorOperators.ADD) + SCALAR.sumOfSquares(n - i, x, xOff + i);
+        return VectorMath.sum(s0.add(s1).add(s2.add(s3))) + SCALAR.sumOfSquares(n - i, x, xOff + i);
     }
 
     @Override
