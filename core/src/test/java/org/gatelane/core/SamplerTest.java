@@ -1,0 +1,62 @@
+package org.gatelane.core;
+
+import static org.gatelane.testing.Close.assertClose;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.gatelane.testing.PropertyCases;
+import org.junit.jupiter.api.Test;
+
+/** The stateful sampler agrees with the training forward pass, for any depth, and draws as documented. */
+class SamplerTest {
+
+    @Test
+    void feedingASequenceScoresItAsTheForwardPassDoes() {
+        PropertyCases.check("sampler-matches-bptt", 40, random -> {
+            int vocabulary = 2 + random.nextInt(12);
+            LstmShape shape = LstmShape.characterModel(vocabulary, 1 + random.nextInt(20), 1 + random.nextInt(3));
+            LstmModel model = LstmModel.initialized(shape, random.nextLong());
+            int steps = 1 + random.nextInt(30);
+            int[] symbols = new int[steps + 1];
+            for (int i = 0; i < symbols.length; i++) {
+                symbols[i] = random.nextInt(vocabulary);
+            }
+            Sampler sampler = new Sampler(model, RandomModels.VECTOR);
+            double total = 0;
+            for (int t = 0; t < steps; t++) {
+                float[] logits = sampler.feed(symbols[t]);
+                double max = Double.NEGATIVE_INFINITY;
+                for (float logit : logits) {
+                    max = Math.max(max, logit);
+                }
+                double sum = 0;
+                for (float logit : logits) {
+                    sum += Math.exp(logit - max);
+                }
+                total += max + Math.log(sum) - logits[symbols[t + 1]];
+            }
+            int[] inputs = java.util.Arrays.copyOfRange(symbols, 0, steps);
+            int[] targets = java.util.Arrays.copyOfRange(symbols, 1, steps + 1);
+            float expected = new Bptt(model, RandomModels.VECTOR, steps, 1).loss(inputs, targets,
+                    LstmState.zeros(shape, 1), null);
+            assertClose("mean loss", expected, total / steps, 1e-5, 1e-5);
+        });
+    }
+
+    @Test
+    void greedyTopKAndTopPDrawAsDocumented() {
+        LstmModel model = LstmModel.initialized(LstmShape.characterModel(6, 4, 1), 5);
+        Sampler sampler = new Sampler(model, RandomModels.VECTOR);
+        float[] logits = {0.1f, 3f, 2.5f, -1f, 0f, 2.9f};
+        Rng rng = new Rng(11);
+        assertEquals(1, sampler.draw(logits, 0f, 0, 1f, rng), "temperature 0 is greedy");
+        int[] counts = new int[6];
+        for (int i = 0; i < 3000; i++) {
+            assertEquals(1, sampler.draw(logits, 1f, 1, 1f, rng), "top-k 1 is greedy");
+            assertEquals(1, sampler.draw(logits, 1f, 0, 1e-6f, rng), "a tiny top-p is greedy");
+            counts[sampler.draw(logits, 1f, 2, 1f, rng)]++;
+        }
+        assertEquals(3000, counts[1] + counts[5], "top-k 2 draws only the two most likely");
+        assertTrue(counts[1] > counts[5] && counts[5] > 1000, "in proportion to their probabilities");
+    }
+}

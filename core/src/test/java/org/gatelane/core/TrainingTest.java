@@ -1,0 +1,150 @@
+package org.gatelane.core;
+
+import static org.gatelane.testing.Close.assertClose;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.gatelane.kernels.LstmKernels;
+import org.gatelane.testing.PropertyCases;
+import org.junit.jupiter.api.Test;
+
+/** Training end to end: reproducibility, agreement of the two kernel paths, threads, learning, divergence. */
+class TrainingTest {
+
+    private static final String TEXT = "the keeper winds the clock and the light turns. ".repeat(8);
+
+    private static float[] losses(LstmKernels kernels, int streams, int threads, int steps, Optimizer.Kind kind) {
+        Corpus corpus = Corpus.of(TEXT);
+        LstmModel model = LstmModel.initialized(LstmShape.characterModel(corpus.vocabulary().size(), 24, 2), 7);
+        Optimizer optimizer = new Optimizer(kind, Optimizer.Settings.defaults(), kernels, model.layout().size());
+        TextBatches batches = new TextBatches(corpus, 0, corpus.length(), 10, streams);
+        int[] inputs = new int[10 * streams];
+        int[] targets = new int[inputs.length];
+        float[] losses = new float[steps];
+        try (Trainer trainer = new Trainer(model, kernels, 10, streams, optimizer, GradientClipping.globalNorm(5f),
+                LearningRateSchedule.constant(0.01f), threads)) {
+            for (int i = 0; i < steps; i++) {
+                if (batches.next(inputs, targets)) {
+                    trainer.state().reset();
+                }
+                losses[i] = trainer.step(inputs, targets);
+            }
+        }
+        return losses;
+    }
+
+    @Test
+    void theSameSeedGivesBitIdenticalLossesOver100Steps() {
+        for (LstmKernels kernels : new LstmKernels[] {RandomModels.SCALAR, RandomModels.VECTOR}) {
+            assertArrayEquals(losses(kernels, 3, 1, 100, Optimizer.Kind.ADAM),
+                    losses(kernels, 3, 1, 100, Optimizer.Kind.ADAM), kernels.name());
+        }
+    }
+
+    @Test
+    void vectorAndScalarPathsAgreeOnLossesAndGradients() {
+        float[] scalar = losses(RandomModels.SCALAR, 2, 1, 30, Optimizer.Kind.ADAM);
+        float[] vector = losses(RandomModels.VECTOR, 2, 1, 30, Optimizer.Kind.ADAM);
+        for (int i = 0; i < scalar.length; i++) {
+            assertClose("loss at step " + i, scalar[i], vector[i], 1e-4, 1e-3);
+        }
+        PropertyCases.check("vector-vs-scalar-gradients", 30, random -> {
+            RandomModels m = RandomModels.draw(random, 3, 4, 20);
+            float[] expected = new float[m.model().layout().size()];
+            float[] actual = new float[expected.length];
+            float expectedLoss = m.lossAndGradients(m.bptt(RandomModels.SCALAR), expected, null);
+            float actualLoss = m.lossAndGradients(m.bptt(RandomModels.VECTOR), actual, null);
+            assertClose("loss", expectedLoss, actualLoss, 1e-5, 1e-5);
+            float scale = 0;
+            for (float g : expected) {
+                scale = Math.max(scale, Math.abs(g));
+            }
+            for (int i = 0; i < expected.length; i++) {
+                assertClose("gradient " + i, expected[i], actual[i], 1e-4 * scale, 1e-3);
+            }
+        });
+    }
+
+    @Test
+    void threadsChangeOnlyTheRoundingAndAFixedCountReproduces() {
+        float[] one = losses(RandomModels.VECTOR, 4, 1, 40, Optimizer.Kind.ADAM);
+        float[] two = losses(RandomModels.VECTOR, 4, 2, 40, Optimizer.Kind.ADAM);
+        float[] twoAgain = losses(RandomModels.VECTOR, 4, 2, 40, Optimizer.Kind.ADAM);
+        float[] three = losses(RandomModels.VECTOR, 4, 3, 40, Optimizer.Kind.ADAM);
+        assertArrayEquals(two, twoAgain, "a fixed thread count is reproducible bit for bit");
+        for (int i = 0; i < one.length; i++) {
+            assertClose("2 threads, step " + i, one[i], two[i], 1e-4, 1e-3);
+            assertClose("3 threads, step " + i, one[i], three[i], 1e-4, 1e-3);
+        }
+    }
+
+    @Test
+    void memorisesAShortRepetitiveText() {
+        Corpus corpus = Corpus.of("abcde fghij klmno. ".repeat(20));
+        LstmKernels kernels = RandomModels.VECTOR;
+        LstmModel model = LstmModel.initialized(LstmShape.characterModel(corpus.vocabulary().size(), 32, 1), 3);
+        Optimizer optimizer = new Optimizer(Optimizer.Kind.ADAM, Optimizer.Settings.defaults(), kernels,
+                model.layout().size());
+        TextBatches batches = new TextBatches(corpus, 0, corpus.length(), 16, 2);
+        int[] inputs = new int[32];
+        int[] targets = new int[32];
+        float loss = Float.NaN;
+        try (Trainer trainer = new Trainer(model, kernels, 16, 2, optimizer, GradientClipping.globalNorm(5f),
+                LearningRateSchedule.constant(0.01f))) {
+            for (int step = 0; step < 600; step++) {
+                if (batches.next(inputs, targets)) {
+                    trainer.state().reset();
+                }
+                loss = trainer.step(inputs, targets);
+            }
+        }
+        double initial = Math.log(corpus.vocabulary().size());
+        assertTrue(loss < 0.05, "loss after 600 steps is " + loss + " nats (it starts near " + initial + ")");
+    }
+
+    @Test
+    void nonFiniteLossStopsBeforeAnythingIsTouched() {
+        Corpus corpus = Corpus.of(TEXT);
+        LstmModel model = LstmModel.initialized(LstmShape.characterModel(corpus.vocabulary().size(), 8, 1), 1);
+        model.parameters()[model.layout().outputBias()] = Float.NaN;
+        float[] before = model.parameters().clone();
+        Optimizer optimizer = new Optimizer(Optimizer.Kind.ADAM, Optimizer.Settings.defaults(), RandomModels.VECTOR,
+                model.layout().size());
+        try (Trainer trainer = new Trainer(model, RandomModels.VECTOR, 5, 1, optimizer, GradientClipping.none(),
+                LearningRateSchedule.constant(0.01f))) {
+            int[] inputs = corpus.symbols(0, 5);
+            int[] targets = corpus.symbols(1, 6);
+            NonFiniteException e = assertThrows(NonFiniteException.class, () -> trainer.step(inputs, targets));
+            assertTrue(e.getMessage().contains("NaN"), e.getMessage());
+            assertArrayEquals(before, model.parameters());
+            assertEquals(0, optimizer.step());
+            assertArrayEquals(new float[8], trainer.state().h(0), "carried state unchanged");
+        }
+    }
+
+    @Test
+    void infiniteGradientsAreCaughtBeforeTheUpdate() {
+        float[] gradients = {1f, Float.POSITIVE_INFINITY, 2f};
+        assertThrows(NonFiniteException.class, () -> GradientClipping.globalNorm(1f).apply(RandomModels.VECTOR, gradients));
+        assertEquals(1f, gradients[0]);
+    }
+
+    @Test
+    void clippingLimitsTheNormOrEachElement() {
+        float[] gradients = {3f, -4f, 0f};
+        assertEquals(5f, GradientClipping.globalNorm(1f).apply(RandomModels.SCALAR, gradients), 1e-6f);
+        assertArrayEquals(new float[] {0.6f, -0.8f, 0f}, gradients, 1e-6f);
+        float[] elementwise = {3f, -4f, 0.5f};
+        GradientClipping.elementwise(1f).apply(RandomModels.SCALAR, elementwise);
+        assertArrayEquals(new float[] {1f, -1f, 0.5f}, elementwise);
+    }
+
+    @Test
+    void learningRateSchedules() {
+        assertEquals(0.1f, LearningRateSchedule.stepDecay(0.1f, 0.5f, 10).rate(9), 1e-9f);
+        assertEquals(0.05f, LearningRateSchedule.stepDecay(0.1f, 0.5f, 10).rate(10), 1e-9f);
+        assertEquals(0.1f * 0.9f * 0.9f, LearningRateSchedule.exponential(0.1f, 0.9f).rate(2), 1e-8f);
+    }
+}
