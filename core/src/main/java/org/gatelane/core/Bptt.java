@@ -28,7 +28,11 @@ public final class Bptt {
     private final int streams;
     private final int positions;
 
-    /** Per layer, per position: activated gates {@code [4H]}, c, tanh(c) and h {@code [H]}. */
+    /**
+     * Per layer, per position: activated gates {@code [4H]}, tanh(c), and c and h {@code [H]}. c and h have one
+     * extra leading step holding the initial state, so step t's previous state is always step slot t and the
+     * recurrent weight gradient is one GEMM over contiguous rows.
+     */
     private final float[][] gates;
     private final float[][] cells;
     private final float[][] squashedCells;
@@ -40,6 +44,14 @@ public final class Bptt {
     private final float[] hiddenGradientsBelow;
     private final float[] carriedHiddenGradient;
     private final float[] carriedCellGradient;
+    /**
+     * Transposed copies of the weights, refreshed once per backward pass, so that {@code dX = dZ·Wᵀ} runs as a
+     * plain GEMM on the register-tiled kernel: as dot products it spends more on lane reductions and short
+     * tails than on multiplying, when the depth is the vocabulary or the batch has many rows. Per layer only
+     * with several streams (one stream uses the transposed GEMV instead, which needs no copy).
+     */
+    private final float[] transposedOutputWeights;
+    private final float[][] transposedGateWeights;
 
     /**
      * @param kernels the kernels every pass runs on (see {@code org.gatelane.kernels.Kernels})
@@ -61,15 +73,20 @@ public final class Bptt {
         int layers = shape.layers();
         int h = shape.hiddenSize();
         gates = new float[layers][Math.multiplyExact(positions, 4 * h)];
-        cells = new float[layers][positions * h];
+        cells = new float[layers][(positions + streams) * h];
         squashedCells = new float[layers][positions * h];
-        hidden = new float[layers][positions * h];
+        hidden = new float[layers][(positions + streams) * h];
         logits = new float[Math.multiplyExact(positions, shape.outputSize())];
         gateGradients = new float[positions * 4 * h];
         hiddenGradients = new float[positions * h];
         hiddenGradientsBelow = new float[positions * h];
         carriedHiddenGradient = new float[streams * h];
         carriedCellGradient = new float[streams * h];
+        transposedOutputWeights = new float[h * shape.outputSize()];
+        transposedGateWeights = new float[streams > 1 ? layers : 0][];
+        for (int l = 0; l < transposedGateWeights.length; l++) {
+            transposedGateWeights[l] = new float[(shape.layerInputSize(l) + h) * 4 * h];
+        }
     }
 
     public LstmModel model() {
@@ -121,7 +138,7 @@ public final class Bptt {
         checkInputs(symbols, vectors, targets, initial, last, gradients, initialGradients);
         float loss = forward(symbols, vectors, targets, initial);
         if (gradients != null) {
-            backward(symbols, vectors, initial, gradients, initialGradients);
+            backward(symbols, vectors, gradients, initialGradients);
         }
         if (last != null) {
             saveLastState(last);
@@ -135,24 +152,25 @@ public final class Bptt {
         float[] p = model.parameters();
         int h = shape.hiddenSize();
         int g = 4 * h;
+        int stepWidth = streams * h;
         for (int l = 0; l < shape.layers(); l++) {
+            System.arraycopy(initial.h(l), 0, hidden[l], 0, stepWidth);
+            System.arraycopy(initial.c(l), 0, cells[l], 0, stepWidth);
             float[] z = gates[l];
             projectInputs(l, symbols, vectors, z);
             for (int t = 0; t < steps; t++) {
-                float[] previousH = t == 0 ? initial.h(l) : hidden[l];
-                int previousAt = t == 0 ? 0 : (t - 1) * streams * h;
+                int previousAt = t * stepWidth;
                 int zAt = t * streams * g;
                 if (streams == 1) {
-                    kernels.gemv(h, g, previousH, previousAt, p, layout.recurrentWeights(l), g, z, zAt, true);
+                    kernels.gemv(h, g, hidden[l], previousAt, p, layout.recurrentWeights(l), g, z, zAt, true);
                 } else {
-                    kernels.gemm(streams, g, h, previousH, previousAt, h, p, layout.recurrentWeights(l), g, z, zAt,
+                    kernels.gemm(streams, g, h, hidden[l], previousAt, h, p, layout.recurrentWeights(l), g, z, zAt,
                             g, true);
                 }
-                float[] previousC = t == 0 ? initial.c(l) : cells[l];
                 for (int b = 0; b < streams; b++) {
-                    int at = (t * streams + b) * h;
-                    kernels.lstmCellForward(h, z, zAt + b * g, previousC, previousAt + b * h, cells[l], at,
-                            squashedCells[l], at, hidden[l], at);
+                    int at = previousAt + b * h;
+                    kernels.lstmCellForward(h, z, zAt + b * g, cells[l], at, cells[l], at + stepWidth,
+                            squashedCells[l], at, hidden[l], at + stepWidth);
                 }
             }
         }
@@ -174,8 +192,9 @@ public final class Bptt {
             }
         } else {
             float[] input = layer == 0 ? vectors : hidden[layer - 1];
+            int inputAt = layer == 0 ? 0 : streams * shape.hiddenSize();
             int width = shape.layerInputSize(layer);
-            kernels.gemm(positions, g, width, input, 0, width, p, inputRows, g, z, 0, g, true);
+            kernels.gemm(positions, g, width, input, inputAt, width, p, inputRows, g, z, 0, g, true);
         }
     }
 
@@ -187,8 +206,8 @@ public final class Bptt {
         for (int pos = 0; pos < positions; pos++) {
             System.arraycopy(p, layout.outputBias(), logits, pos * v, v);
         }
-        kernels.gemm(positions, v, h, hidden[shape.layers() - 1], 0, h, p, layout.outputWeights(), v, logits, 0, v,
-                true);
+        kernels.gemm(positions, v, h, hidden[shape.layers() - 1], streams * h, h, p, layout.outputWeights(), v, logits,
+                0, v, true);
         float gradScale = 1f / positions;
         double total = 0;
         for (int pos = 0; pos < positions; pos++) {
@@ -199,99 +218,120 @@ public final class Bptt {
 
     // ---- Backward --------------------------------------------------------------------------------------
 
-    private void backward(int[] symbols, float[] vectors, LstmState initial, float[] gradients,
-                          LstmState initialGradients) {
-        Arrays.fill(gradients, 0f);
+    /** Every gradient region is written exactly once: products overwrite, sums start from zero. */
+    private void backward(int[] symbols, float[] vectors, float[] gradients, LstmState initialGradients) {
         float[] p = model.parameters();
         int h = shape.hiddenSize();
         int g = 4 * h;
         int v = shape.outputSize();
         int top = shape.layers() - 1;
         // Output layer: dWy = H_topᵀ·dLogits, dby = Σ dLogits, dH_top = dLogits·Wyᵀ.
-        kernels.gemmTransA(h, v, positions, hidden[top], 0, h, logits, 0, v, gradients, layout.outputWeights(), v,
-                true);
-        for (int pos = 0; pos < positions; pos++) {
-            kernels.axpy(v, 1f, logits, pos * v, gradients, layout.outputBias());
-        }
-        kernels.gemmTransB(positions, h, v, logits, 0, v, p, layout.outputWeights(), v, hiddenGradients, 0, h, false);
+        kernels.gemmTransA(h, v, positions, hidden[top], streams * h, h, logits, 0, v, gradients,
+                layout.outputWeights(), v, false);
+        sumRows(logits, v, gradients, layout.outputBias());
+        transpose(p, layout.outputWeights(), h, v, transposedOutputWeights);
+        kernels.gemm(positions, h, v, logits, 0, v, transposedOutputWeights, 0, h, hiddenGradients, 0, h, false);
 
         for (int l = top; l >= 0; l--) {
-            backwardThroughTime(l, initial);
+            if (streams > 1) {
+                transpose(p, layout.gateWeights(l), shape.layerInputSize(l) + h, g, transposedGateWeights[l]);
+            }
+            backwardThroughTime(l);
             if (initialGradients != null) {
                 System.arraycopy(carriedHiddenGradient, 0, initialGradients.h(l), 0, streams * h);
                 System.arraycopy(carriedCellGradient, 0, initialGradients.c(l), 0, streams * h);
             }
-            weightGradients(l, symbols, vectors, initial, gradients);
+            weightGradients(l, symbols, vectors, gradients);
             if (l > 0) {
                 // dH of the layer below = dZ · W_xᵀ, then it becomes this loop's incoming gradient.
-                kernels.gemmTransB(positions, h, g, gateGradients, 0, g, p, layout.gateWeights(l), g,
-                        hiddenGradientsBelow, 0, h, false);
+                if (streams > 1) {
+                    kernels.gemm(positions, h, g, gateGradients, 0, g, transposedGateWeights[l], 0, 2 * h,
+                            hiddenGradientsBelow, 0, h, false);
+                } else {
+                    kernels.gemmTransB(positions, h, g, gateGradients, 0, g, p, layout.gateWeights(l), g,
+                            hiddenGradientsBelow, 0, h, false);
+                }
                 System.arraycopy(hiddenGradientsBelow, 0, hiddenGradients, 0, hiddenGradients.length);
             }
         }
     }
 
     /** Reverse-time sweep of one layer: fills {@link #gateGradients}; leaves dh0, dc0 in the carries. */
-    private void backwardThroughTime(int l, LstmState initial) {
+    private void backwardThroughTime(int l) {
         float[] p = model.parameters();
         int h = shape.hiddenSize();
         int g = 4 * h;
+        int stepWidth = streams * h;
         Arrays.fill(carriedHiddenGradient, 0f);
         Arrays.fill(carriedCellGradient, 0f);
         for (int t = steps - 1; t >= 0; t--) {
-            int rowAt = t * streams * h;
-            kernels.axpy(streams * h, 1f, carriedHiddenGradient, 0, hiddenGradients, rowAt);
-            float[] previousC = t == 0 ? initial.c(l) : cells[l];
-            int previousAt = t == 0 ? 0 : (t - 1) * streams * h;
+            int rowAt = t * stepWidth;
+            kernels.axpy(stepWidth, 1f, carriedHiddenGradient, 0, hiddenGradients, rowAt);
             for (int b = 0; b < streams; b++) {
                 int at = rowAt + b * h;
                 int zAt = (t * streams + b) * g;
-                kernels.lstmCellBackward(h, gates[l], zAt, previousC, previousAt + b * h, squashedCells[l], at,
-                        hiddenGradients, at, carriedCellGradient, b * h, gateGradients, zAt, carriedCellGradient,
-                        b * h);
+                kernels.lstmCellBackward(h, gates[l], zAt, cells[l], at, squashedCells[l], at, hiddenGradients, at,
+                        carriedCellGradient, b * h, gateGradients, zAt, carriedCellGradient, b * h);
             }
             int zAt = t * streams * g;
             if (streams == 1) {
                 kernels.gemvTransposed(h, g, p, layout.recurrentWeights(l), g, gateGradients, zAt,
                         carriedHiddenGradient, 0, false);
             } else {
-                kernels.gemmTransB(streams, h, g, gateGradients, zAt, g, p, layout.recurrentWeights(l), g,
-                        carriedHiddenGradient, 0, h, false);
+                int width = shape.layerInputSize(l) + h;
+                kernels.gemm(streams, h, g, gateGradients, zAt, g, transposedGateWeights[l], shape.layerInputSize(l),
+                        width, carriedHiddenGradient, 0, h, false);
             }
         }
     }
 
     /** dW_x, dW_h and db of one layer as GEMMs over all positions, after the sweep. */
-    private void weightGradients(int l, int[] symbols, float[] vectors, LstmState initial, float[] gradients) {
+    private void weightGradients(int l, int[] symbols, float[] vectors, float[] gradients) {
         int h = shape.hiddenSize();
         int g = 4 * h;
         int inputRows = layout.gateWeights(l);
         if (l == 0 && shape.oneHotInput()) {
+            Arrays.fill(gradients, inputRows, layout.recurrentWeights(l), 0f);
             for (int pos = 0; pos < positions; pos++) {
                 kernels.axpy(g, 1f, gateGradients, pos * g, gradients, inputRows + symbols[pos] * g);
             }
         } else {
             float[] input = l == 0 ? vectors : hidden[l - 1];
+            int inputAt = l == 0 ? 0 : streams * h;
             int width = shape.layerInputSize(l);
-            kernels.gemmTransA(width, g, positions, input, 0, width, gateGradients, 0, g, gradients, inputRows, g,
-                    true);
+            kernels.gemmTransA(width, g, positions, input, inputAt, width, gateGradients, 0, g, gradients, inputRows,
+                    g, false);
         }
-        // h_{t-1} for t >= 1 is h_t's array shifted by one step; t = 0 reads the initial state.
-        int recurrent = layout.recurrentWeights(l);
-        kernels.gemmTransA(h, g, streams, initial.h(l), 0, h, gateGradients, 0, g, gradients, recurrent, g, true);
-        kernels.gemmTransA(h, g, positions - streams, hidden[l], 0, h, gateGradients, streams * g, g, gradients,
-                recurrent, g, true);
+        // Row t of the hidden array is h_{t-1} (row 0 the initial state): one GEMM over every step.
+        kernels.gemmTransA(h, g, positions, hidden[l], 0, h, gateGradients, 0, g, gradients,
+                layout.recurrentWeights(l), g, false);
+        sumRows(gateGradients, g, gradients, layout.gateBias(l));
+    }
+
+    /** Copies the {@code rows x cols} matrix at {@code source[from]} into {@code target} as {@code cols x rows}. */
+    private static void transpose(float[] source, int from, int rows, int cols, float[] target) {
+        for (int r = 0; r < rows; r++) {
+            int row = from + r * cols;
+            for (int c = 0; c < cols; c++) {
+                target[c * rows + r] = source[row + c];
+            }
+        }
+    }
+
+    /** {@code target[0, width) = Σ over positions of the rows of {@code rows}}. */
+    private void sumRows(float[] rows, int width, float[] target, int targetAt) {
+        Arrays.fill(target, targetAt, targetAt + width, 0f);
         for (int pos = 0; pos < positions; pos++) {
-            kernels.axpy(g, 1f, gateGradients, pos * g, gradients, layout.gateBias(l));
+            kernels.axpy(width, 1f, rows, pos * width, target, targetAt);
         }
     }
 
     private void saveLastState(LstmState last) {
-        int h = shape.hiddenSize();
-        int lastAt = (steps - 1) * streams * h;
+        int stepWidth = streams * shape.hiddenSize();
+        int lastAt = steps * stepWidth;
         for (int l = 0; l < shape.layers(); l++) {
-            System.arraycopy(hidden[l], lastAt, last.h(l), 0, streams * h);
-            System.arraycopy(cells[l], lastAt, last.c(l), 0, streams * h);
+            System.arraycopy(hidden[l], lastAt, last.h(l), 0, stepWidth);
+            System.arraycopy(cells[l], lastAt, last.c(l), 0, stepWidth);
         }
     }
 

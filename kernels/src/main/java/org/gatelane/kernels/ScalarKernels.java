@@ -124,27 +124,25 @@ public final class ScalarKernels implements LstmKernels {
     @Override
     public void lstmCellForward(int hidden, float[] z, int zOff, float[] cPrev, int cPrevOff, float[] c,
                                 int cOff, float[] tanhC, int tanhCOff, float[] h, int hOff) {
-        cellForwardRange(0, hidden, hidden, z, zOff, cPrev, cPrevOff, c, cOff, tanhC, tanhCOff, h, hOff);
+        sigmoid(2 * hidden, z, zOff, z, zOff);
+        tanh(hidden, z, zOff + 2 * hidden, z, zOff + 2 * hidden);
+        sigmoid(hidden, z, zOff + 3 * hidden, z, zOff + 3 * hidden);
+        cellStateRange(0, hidden, hidden, z, zOff, cPrev, cPrevOff, c, cOff, tanhC, tanhCOff, h, hOff);
     }
 
-    /** {@link #lstmCellForward} for the hidden units {@code [from, to)}; also the vector twin's tail. */
-    static void cellForwardRange(int from, int to, int hidden, float[] z, int zOff, float[] cPrev, int cPrevOff,
-                                 float[] c, int cOff, float[] tanhC, int tanhCOff, float[] h, int hOff) {
+    /**
+     * The second half of {@link #lstmCellForward} for hidden units {@code [from, to)}: from the activated
+     * gates, {@code c = f·cPrev + i·g}, {@code tanh(c)} and {@code h = o·tanh(c)}. Also the vector twin's tail.
+     */
+    static void cellStateRange(int from, int to, int hidden, float[] gates, int gatesOff, float[] cPrev,
+                               int cPrevOff, float[] c, int cOff, float[] tanhC, int tanhCOff, float[] h, int hOff) {
         for (int j = from; j < to; j++) {
-            int at = zOff + j;
-            float inputGate = sigmoid(z[at]);
-            float forgetGate = sigmoid(z[at + hidden]);
-            float candidate = (float) Math.tanh(z[at + 2 * hidden]);
-            float outputGate = sigmoid(z[at + 3 * hidden]);
-            z[at] = inputGate;
-            z[at + hidden] = forgetGate;
-            z[at + 2 * hidden] = candidate;
-            z[at + 3 * hidden] = outputGate;
-            float cell = forgetGate * cPrev[cPrevOff + j] + inputGate * candidate;
+            int at = gatesOff + j;
+            float cell = gates[at + hidden] * cPrev[cPrevOff + j] + gates[at] * gates[at + 2 * hidden];
             float squashed = (float) Math.tanh(cell);
             c[cOff + j] = cell;
             tanhC[tanhCOff + j] = squashed;
-            h[hOff + j] = outputGate * squashed;
+            h[hOff + j] = gates[at + 3 * hidden] * squashed;
         }
     }
 

@@ -2,7 +2,6 @@ package org.gatelane.kernels;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
@@ -23,7 +22,12 @@ final class VectorMath {
     private static final VectorSpecies<Float> SPECIES = VectorKernels.SPECIES;
     private static final VectorSpecies<Integer> INT_SPECIES = SPECIES.withLanes(int.class);
 
-    /** Above this exp overflows to +∞; below {@link #EXP_LOW} it is returned as 0 (an absolute error < 3e-38). */
+    /**
+     * exp saturates at these bounds instead of returning +∞ or 0: e^88.38 ≈ 2.4e38 and e^-86.6 ≈ 2.4e-38, so
+     * sigmoid and tanh still saturate to within 3e-38 of 0, 1 or -1, and every result stays finite. No blend
+     * is spent on the edges; small code matters here, because C2 stops inlining past a size budget and a
+     * vector that is not inlined is boxed.
+     */
     private static final float EXP_HIGH = 88.3762626647949f;
     private static final float EXP_LOW = -86.6f;
     private static final float LOG2_E = 1.44269504088896341f;
@@ -33,8 +37,6 @@ final class VectorMath {
     /** 1.5·2^23: adding it rounds a float of magnitude below 2^22 to the nearest integer, in its low bits. */
     private static final float ROUNDING_SHIFT = 12582912f;
     private static final int ROUNDING_SHIFT_BITS = Float.floatToRawIntBits(ROUNDING_SHIFT);
-    /** Below this |x|, tanh uses its odd polynomial: 1 - 2/(e^2x + 1) would lose all relative accuracy near 0. */
-    private static final float TANH_POLYNOMIAL_LIMIT = 0.625f;
 
     /** Lane permutations that pair lane i with lane i ^ s, for s = lanes/2, lanes/4, ..., 1: a fixed sum tree. */
     private static final VectorShuffle<Float>[] SUM_TREE = sumTree();
@@ -42,26 +44,60 @@ final class VectorMath {
     private VectorMath() {
     }
 
+    /*
+     * Constants are vectors held in static finals, not scalars broadcast at each use: a scalar operand costs a
+     * chain of calls that C2 must inline, and past its inlining budget the vectors get boxed.
+     */
+    private static final FloatVector ONE = constant(1f);
+    private static final FloatVector TWO = constant(2f);
+    private static final FloatVector LOW = constant(EXP_LOW);
+    private static final FloatVector HIGH = constant(EXP_HIGH);
+    private static final FloatVector LOG2_E_V = constant(LOG2_E);
+    private static final FloatVector SHIFT = constant(ROUNDING_SHIFT);
+    private static final IntVector SHIFT_BITS = IntVector.broadcast(INT_SPECIES, ROUNDING_SHIFT_BITS - 126);
+    private static final FloatVector MINUS_LN2_HIGH = constant(-LN2_HIGH);
+    private static final FloatVector MINUS_LN2_LOW = constant(-LN2_LOW);
+    /** Cephes' minimax polynomial for e^r on [-ln2/2, ln2/2], highest degree first. */
+    private static final FloatVector P0 = constant(1.9875691500E-4f);
+    private static final FloatVector P1 = constant(1.3981999507E-3f);
+    private static final FloatVector P2 = constant(8.3334519073E-3f);
+    private static final FloatVector P3 = constant(4.1665795894E-2f);
+    private static final FloatVector P4 = constant(1.6666665459E-1f);
+    private static final FloatVector P5 = constant(5.0000001201E-1f);
+
+    /*
+     * exp is split into methods of under 35 bytes of bytecode (C2's MaxInlineSize), which C2 inlines at every
+     * call site; a larger exp was inlined only where C2 judged the call hot and was otherwise called with its
+     * vectors boxed, several times slower. javap -c shows the sizes.
+     */
     static FloatVector exp(FloatVector x) {
-        FloatVector clamped = x.max(EXP_LOW).min(EXP_HIGH);
-        FloatVector shifted = clamped.fma(LOG2_E, ROUNDING_SHIFT);
-        FloatVector n = shifted.sub(ROUNDING_SHIFT);
-        IntVector exponent = shifted.reinterpretAsInts().sub(ROUNDING_SHIFT_BITS);
-        FloatVector r = n.fma(constant(-LN2_HIGH), clamped);
-        r = n.fma(constant(-LN2_LOW), r);
-        // Cephes' minimax polynomial for e^r on [-ln2/2, ln2/2].
-        FloatVector p = FloatVector.broadcast(SPECIES, 1.9875691500E-4f);
-        p = p.fma(r, constant(1.3981999507E-3f));
-        p = p.fma(r, constant(8.3334519073E-3f));
-        p = p.fma(r, constant(4.1665795894E-2f));
-        p = p.fma(r, constant(1.6666665459E-1f));
-        p = p.fma(r, constant(5.0000001201E-1f));
-        p = p.fma(r.mul(r), r).add(1f);
-        // 2^n as 2^(n-1)·2, so that n = 128 (x just below EXP_HIGH) still has a normal exponent field.
-        FloatVector half = exponent.add(126).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
-        FloatVector result = p.mul(half).mul(2f);
-        result = result.blend(Float.POSITIVE_INFINITY, x.compare(VectorOperators.GT, EXP_HIGH));
-        return result.blend(0f, x.compare(VectorOperators.LT, EXP_LOW));
+        return expInRange(x.max(LOW).min(HIGH));
+    }
+
+    private static FloatVector expInRange(FloatVector x) {
+        FloatVector shifted = x.fma(LOG2_E_V, SHIFT);
+        return powerOfTwo(shifted).mul(expOfRemainder(remainder(shifted, x)));
+    }
+
+    /** r = x - n·ln2 for n = round(x / ln2), in two steps (Cody and Waite). */
+    private static FloatVector remainder(FloatVector shifted, FloatVector x) {
+        FloatVector n = shifted.sub(SHIFT);
+        return n.fma(MINUS_LN2_LOW, n.fma(MINUS_LN2_HIGH, x));
+    }
+
+    /** e^r for |r| <= ln2/2: 1 + r + r²·P(r). */
+    private static FloatVector expOfRemainder(FloatVector r) {
+        return lowerTerms(r, P0.fma(r, P1).fma(r, P2).fma(r, P3));
+    }
+
+    private static FloatVector lowerTerms(FloatVector r, FloatVector upper) {
+        return upper.fma(r, P4).fma(r, P5).fma(r.mul(r), r).add(ONE);
+    }
+
+    /** 2^n from the rounded bits as 2^(n-1)·2, so n = 128 (x just below EXP_HIGH) keeps a normal exponent. */
+    private static FloatVector powerOfTwo(FloatVector shifted) {
+        return shifted.reinterpretAsInts().sub(SHIFT_BITS).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats()
+                .mul(TWO);
     }
 
     /**
@@ -69,23 +105,15 @@ final class VectorMath {
      * where the sigmoid is tiny but not zero and the tanh form loses every digit.
      */
     static FloatVector sigmoid(FloatVector x) {
-        FloatVector one = FloatVector.broadcast(SPECIES, 1f);
-        return one.div(exp(x.neg()).add(one));
+        return ONE.div(exp(x.neg()).add(ONE));
     }
 
+    /**
+     * {@code 1 - 2/(e^2x + 1)}: within the absolute bound everywhere, though, like every tanh built on exp, it
+     * keeps no relative accuracy for |x| near 0, where a gate's absolute error is what matters.
+     */
     static FloatVector tanh(FloatVector x) {
-        FloatVector viaExp = FloatVector.broadcast(SPECIES, 1f).sub(
-                FloatVector.broadcast(SPECIES, 2f).div(exp(x.add(x)).add(1f)));
-        FloatVector z = x.mul(x);
-        // Cephes' odd polynomial for tanh on |x| < 0.625.
-        FloatVector p = FloatVector.broadcast(SPECIES, -5.70498872745E-3f);
-        p = p.fma(z, constant(2.06390887954E-2f));
-        p = p.fma(z, constant(-5.37397155531E-2f));
-        p = p.fma(z, constant(1.33314422036E-1f));
-        p = p.fma(z, constant(-3.33332819422E-1f));
-        FloatVector small = p.mul(z).fma(x, x);
-        VectorMask<Float> nearZero = x.abs().compare(VectorOperators.LT, TANH_POLYNOMIAL_LIMIT);
-        return viaExp.blend(small, nearZero);
+        return ONE.sub(TWO.div(exp(x.add(x)).add(ONE)));
     }
 
     private static FloatVector constant(float value) {
