@@ -5,9 +5,9 @@ import java.util.Arrays;
 import org.gatelane.kernels.LstmKernels;
 
 /**
- * Stateful generation from a character model: feed one symbol, get the distribution over the next, with the
- * recurrent state of every layer kept between calls. Works for any number of layers; allocates nothing per
- * symbol after construction.
+ * Stateful inference: feed one symbol (one-hot models) or one vector (dense models), get the logits of the
+ * next output, with the recurrent state of every layer kept between calls; then draw from them. Works for
+ * any number of layers; allocates nothing per step after construction.
  */
 public final class Sampler {
 
@@ -21,9 +21,6 @@ public final class Sampler {
     private final int[] order;
 
     public Sampler(LstmModel model, LstmKernels kernels) {
-        if (!model.shape().oneHotInput()) {
-            throw new IllegalArgumentException("the sampler feeds symbols; this model takes dense vectors");
-        }
         this.model = model;
         this.kernels = kernels;
         LstmShape shape = model.shape();
@@ -46,23 +43,52 @@ public final class Sampler {
     }
 
     /**
-     * Advances the state by {@code symbol} and returns the logits of the next symbol; the array is reused by
+     * Advances the state by {@code symbol} and returns the logits of the next output; the array is reused by
      * the next call.
+     *
+     * @throws IllegalArgumentException if the model takes vectors, or the symbol is out of range
      */
     public float[] feed(int symbol) {
         LstmShape shape = model.shape();
+        if (!shape.oneHotInput()) {
+            throw new IllegalArgumentException("this model takes input vectors of " + shape.inputSize()
+                    + " values, not symbols");
+        }
         if (symbol < 0 || symbol >= shape.inputSize()) {
             throw new IllegalArgumentException("symbol " + symbol + " is outside [0, " + shape.inputSize() + ")");
         }
+        int g = shape.gateWidth();
+        System.arraycopy(model.parameters(), model.layout().gateBias(0), gates, 0, g);
+        kernels.axpy(g, 1f, model.parameters(), model.layout().gateWeights(0) + symbol * g, gates, 0);
+        return step();
+    }
+
+    /**
+     * Advances the state by the input vector {@code x [inputSize]} of a dense model and returns the logits of
+     * the next output; the array is reused by the next call.
+     */
+    public float[] feed(float[] x) {
+        LstmShape shape = model.shape();
+        if (shape.oneHotInput() || x.length != shape.inputSize()) {
+            throw new IllegalArgumentException(shape.oneHotInput() ? "this model takes symbols, not vectors"
+                    : "the input vector must hold " + shape.inputSize() + " values but holds " + x.length);
+        }
+        int g = shape.gateWidth();
+        System.arraycopy(model.parameters(), model.layout().gateBias(0), gates, 0, g);
+        kernels.gemv(shape.inputSize(), g, x, 0, model.parameters(), model.layout().gateWeights(0), g, gates, 0, true);
+        return step();
+    }
+
+    /** Completes the step whose first-layer input contribution (and bias) is already in {@link #gates}. */
+    private float[] step() {
+        LstmShape shape = model.shape();
         float[] p = model.parameters();
         ParameterLayout layout = model.layout();
         int h = shape.hiddenSize();
         int g = shape.gateWidth();
         for (int l = 0; l < shape.layers(); l++) {
-            System.arraycopy(p, layout.gateBias(l), gates, 0, g);
-            if (l == 0) {
-                kernels.axpy(g, 1f, p, layout.gateWeights(0) + symbol * g, gates, 0);
-            } else {
+            if (l > 0) {
+                System.arraycopy(p, layout.gateBias(l), gates, 0, g);
                 kernels.gemv(h, g, state.h(l - 1), 0, p, layout.gateWeights(l), g, gates, 0, true);
             }
             kernels.gemv(h, g, state.h(l), 0, p, layout.recurrentWeights(l), g, gates, 0, true);

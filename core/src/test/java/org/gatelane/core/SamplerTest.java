@@ -44,6 +44,40 @@ class SamplerTest {
     }
 
     @Test
+    void denseModelsAreFedVectorsAndAgreeWithTheForwardPass() {
+        PropertyCases.check("sampler-dense-matches-bptt", 20, random -> {
+            LstmShape shape = new LstmShape(1 + random.nextInt(7), 1 + random.nextInt(12), 1 + random.nextInt(3),
+                    2 + random.nextInt(6), false);
+            LstmModel model = LstmModel.initialized(shape, random.nextLong());
+            int steps = 1 + random.nextInt(10);
+            float[] vectors = new float[steps * shape.inputSize()];
+            int[] targets = new int[steps];
+            for (int i = 0; i < vectors.length; i++) {
+                vectors[i] = (float) random.nextDouble(-1, 1);
+            }
+            Sampler sampler = new Sampler(model, RandomModels.VECTOR);
+            double total = 0;
+            for (int t = 0; t < steps; t++) {
+                targets[t] = random.nextInt(shape.outputSize());
+                float[] logits = sampler.feed(java.util.Arrays.copyOfRange(vectors, t * shape.inputSize(),
+                        (t + 1) * shape.inputSize()));
+                double max = Double.NEGATIVE_INFINITY;
+                for (float logit : logits) {
+                    max = Math.max(max, logit);
+                }
+                double sum = 0;
+                for (float logit : logits) {
+                    sum += Math.exp(logit - max);
+                }
+                total += max + Math.log(sum) - logits[targets[t]];
+            }
+            float expected = new Bptt(model, RandomModels.VECTOR, steps, 1).loss(vectors, targets,
+                    LstmState.zeros(shape, 1), null);
+            assertClose("mean loss", expected, total / steps, 1e-5, 1e-5);
+        });
+    }
+
+    @Test
     void greedyTopKAndTopPDrawAsDocumented() {
         LstmModel model = LstmModel.initialized(LstmShape.characterModel(6, 4, 1), 5);
         Sampler sampler = new Sampler(model, RandomModels.VECTOR);

@@ -237,15 +237,17 @@ public final class ScalarKernels implements LstmKernels {
     public void adam(int n, float[] params, int pOff, float[] grads, int gOff, float[] firstMoment, int mOff,
                      float[] secondMoment, int vOff, float learningRate, float beta1, float beta2, float epsilon,
                      float weightDecay, long step) {
-        AdamStep adam = AdamStep.of(learningRate, beta1, beta2, weightDecay, step);
+        float stepSize = AdamStep.stepSize(learningRate, beta1, step);
+        float rootSecondCorrection = AdamStep.rootSecondCorrection(beta2, step);
+        float decayFactor = AdamStep.decayFactor(learningRate, weightDecay);
         for (int i = 0; i < n; i++) {
             float g = grads[gOff + i];
             float m = beta1 * firstMoment[mOff + i] + (1f - beta1) * g;
             float v = beta2 * secondMoment[vOff + i] + (1f - beta2) * g * g;
             firstMoment[mOff + i] = m;
             secondMoment[vOff + i] = v;
-            float p = params[pOff + i] * adam.decayFactor();
-            params[pOff + i] = p - adam.stepSize() * m / ((float) Math.sqrt(v) * adam.rootSecondCorrection() + epsilon);
+            float p = params[pOff + i] * decayFactor;
+            params[pOff + i] = p - stepSize * m / ((float) Math.sqrt(v) * rootSecondCorrection + epsilon);
         }
     }
 

@@ -27,6 +27,13 @@ public final class VectorKernels implements LstmKernels {
      */
     private static final int TILE_ROWS = 6;
 
+    /**
+     * Depth of one pass of the register tiles: a panel of B this deep and two vectors wide holds 4096 floats, 16 KB at
+     * any width, half of L1, so it stays there while every row
+     * tile streams past it. Without it, depths of 512 and more fell to half the speed.
+     */
+    private static final int DEPTH_BLOCK = 2048 / LANES;
+
     private static final ScalarKernels SCALAR = new ScalarKernels();
 
     static VectorSpecies<Float> chooseSpecies() {
@@ -75,6 +82,16 @@ public final class VectorKernels implements LstmKernels {
                 Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + n, 0f);
             }
         }
+        for (int p0 = 0; p0 < k; p0 += DEPTH_BLOCK) {
+            int depth = Math.min(DEPTH_BLOCK, k - p0);
+            accumulateTiles(m, n, depth, a, aOff + p0 * aDepthStride, aRowStride, aDepthStride, b, bOff + p0 * ldb,
+                    ldb, c, cOff, ldc);
+        }
+    }
+
+    /** C += A·B for one depth block: column panels outer, register tiles inner, then the column remainder. */
+    private static void accumulateTiles(int m, int n, int k, float[] a, int aOff, int aRowStride, int aDepthStride,
+                                        float[] b, int bOff, int ldb, float[] c, int cOff, int ldc) {
         int panel = 2 * LANES;
         int j = 0;
         for (; j + panel <= n; j += panel) {
@@ -440,22 +457,33 @@ public final class VectorKernels implements LstmKernels {
 
     // ---- Activations -----------------------------------------------------------------------------------
 
+    /**
+     * {@code 1/(1+exp(-x))} rather than {@code 0.5+0.5·tanh(x/2)}: accurate in relative terms for negative x,
+     * where the sigmoid is tiny but not zero and the tanh form loses every digit.
+     */
     @Override
     public void sigmoid(int n, float[] x, int xOff, float[] y, int yOff) {
-        int i = 0;
-        for (; i < SPECIES.loopBound(n); i += LANES) {
-            VectorMath.sigmoid(FloatVector.fromArray(SPECIES, x, xOff + i)).intoArray(y, yOff + i);
+        int done = VectorMath.exp(n, -1f, 0f, x, xOff, y, yOff);
+        FloatVector one = FloatVector.broadcast(SPECIES, 1f);
+        for (int i = 0; i < done; i += LANES) {
+            one.div(FloatVector.fromArray(SPECIES, y, yOff + i).add(one)).intoArray(y, yOff + i);
         }
-        SCALAR.sigmoid(n - i, x, xOff + i, y, yOff + i);
+        SCALAR.sigmoid(n - done, x, xOff + done, y, yOff + done);
     }
 
+    /**
+     * {@code 1 - 2/(e^2x + 1)}: within the absolute bound everywhere, though, like every tanh built on exp, it
+     * keeps no relative accuracy for |x| near 0, where a gate's absolute error is what matters.
+     */
     @Override
     public void tanh(int n, float[] x, int xOff, float[] y, int yOff) {
-        int i = 0;
-        for (; i < SPECIES.loopBound(n); i += LANES) {
-            VectorMath.tanh(FloatVector.fromArray(SPECIES, x, xOff + i)).intoArray(y, yOff + i);
+        int done = VectorMath.exp(n, 2f, 0f, x, xOff, y, yOff);
+        FloatVector one = FloatVector.broadcast(SPECIES, 1f);
+        FloatVector two = FloatVector.broadcast(SPECIES, 2f);
+        for (int i = 0; i < done; i += LANES) {
+            one.sub(two.div(FloatVector.fromArray(SPECIES, y, yOff + i).add(one))).intoArray(y, yOff + i);
         }
-        SCALAR.tanh(n - i, x, xOff + i, y, yOff + i);
+        SCALAR.tanh(n - done, x, xOff + done, y, yOff + done);
     }
 
     @Override
@@ -481,9 +509,9 @@ public final class VectorKernels implements LstmKernels {
     // ---- The fused LSTM cell ---------------------------------------------------------------------------
 
     /**
-     * Activates the gate blocks in place, then updates the cell, all while z and c stay in L1. The loops are
-     * kept apart on purpose: one loop calling three sigmoids and two tanh exceeds C2's inlining budget, and a
-     * vector that is not inlined is boxed, which made the fused single loop several times slower.
+     * Activates the gate blocks in place, then updates the cell, in short passes over data that stays in L1:
+     * the activations run their exp over arrays (see {@link VectorMath} for why), and tanh(c) is the tanh
+     * kernel over the fresh c.
      */
     @Override
     public void lstmCellForward(int hidden, float[] z, int zOff, float[] cPrev, int cPrevOff, float[] c,
@@ -491,18 +519,21 @@ public final class VectorKernels implements LstmKernels {
         sigmoid(2 * hidden, z, zOff, z, zOff);
         tanh(hidden, z, zOff + 2 * hidden, z, zOff + 2 * hidden);
         sigmoid(hidden, z, zOff + 3 * hidden, z, zOff + 3 * hidden);
-        int j = 0;
-        for (; j < SPECIES.loopBound(hidden); j += LANES) {
+        int bound = SPECIES.loopBound(hidden);
+        for (int j = 0; j < bound; j += LANES) {
             int at = zOff + j;
-            FloatVector cell = FloatVector.fromArray(SPECIES, z, at + hidden)
+            FloatVector.fromArray(SPECIES, z, at + hidden)
                     .fma(FloatVector.fromArray(SPECIES, cPrev, cPrevOff + j),
-                            FloatVector.fromArray(SPECIES, z, at).mul(FloatVector.fromArray(SPECIES, z, at + 2 * hidden)));
-            FloatVector squashed = VectorMath.tanh(cell);
-            cell.intoArray(c, cOff + j);
-            squashed.intoArray(tanhC, tanhCOff + j);
-            FloatVector.fromArray(SPECIES, z, at + 3 * hidden).mul(squashed).intoArray(h, hOff + j);
+                            FloatVector.fromArray(SPECIES, z, at).mul(FloatVector.fromArray(SPECIES, z, at + 2 * hidden)))
+                    .intoArray(c, cOff + j);
         }
-        ScalarKernels.cellStateRange(j, hidden, hidden, z, zOff, cPrev, cPrevOff, c, cOff, tanhC, tanhCOff, h, hOff);
+        tanh(bound, c, cOff, tanhC, tanhCOff);
+        for (int j = 0; j < bound; j += LANES) {
+            FloatVector.fromArray(SPECIES, z, zOff + 3 * hidden + j).mul(FloatVector.fromArray(SPECIES, tanhC, tanhCOff + j))
+                    .intoArray(h, hOff + j);
+        }
+        ScalarKernels.cellStateRange(bound, hidden, hidden, z, zOff, cPrev, cPrevOff, c, cOff, tanhC, tanhCOff, h,
+                hOff);
     }
 
     @Override
@@ -560,11 +591,10 @@ public final class VectorKernels implements LstmKernels {
         for (; i < n; i++) {
             max = Math.max(max, logits[logitsOff + i]);
         }
+        int done = VectorMath.exp(n, 1f, -max, logits, logitsOff, p, pOff);
         FloatVector sums = FloatVector.zero(SPECIES);
-        for (i = 0; i < bound; i += LANES) {
-            FloatVector e = VectorMath.exp(FloatVector.fromArray(SPECIES, logits, logitsOff + i).sub(max));
-            e.intoArray(p, pOff + i);
-            sums = sums.add(e);
+        for (i = 0; i < done; i += LANES) {
+            sums = sums.add(FloatVector.fromArray(SPECIES, p, pOff + i));
         }
         float sum = VectorMath.sum(sums);
         for (; i < n; i++) {
@@ -610,7 +640,9 @@ public final class VectorKernels implements LstmKernels {
     public void adam(int n, float[] params, int pOff, float[] grads, int gOff, float[] firstMoment, int mOff,
                      float[] secondMoment, int vOff, float learningRate, float beta1, float beta2, float epsilon,
                      float weightDecay, long step) {
-        AdamStep adam = AdamStep.of(learningRate, beta1, beta2, weightDecay, step);
+        float stepSize = AdamStep.stepSize(learningRate, beta1, step);
+        float rootSecondCorrection = AdamStep.rootSecondCorrection(beta2, step);
+        float decayFactor = AdamStep.decayFactor(learningRate, weightDecay);
         int i = 0;
         for (; i < SPECIES.loopBound(n); i += LANES) {
             FloatVector g = FloatVector.fromArray(SPECIES, grads, gOff + i);
@@ -619,9 +651,9 @@ public final class VectorKernels implements LstmKernels {
                     .add(g.mul(g).mul(1f - beta2));
             m.intoArray(firstMoment, mOff + i);
             v.intoArray(secondMoment, vOff + i);
-            FloatVector denominator = v.sqrt().mul(adam.rootSecondCorrection()).add(epsilon);
-            FloatVector.fromArray(SPECIES, params, pOff + i).mul(adam.decayFactor())
-                    .sub(m.mul(adam.stepSize()).div(denominator)).intoArray(params, pOff + i);
+            FloatVector denominator = v.sqrt().mul(rootSecondCorrection).add(epsilon);
+            FloatVector.fromArray(SPECIES, params, pOff + i).mul(decayFactor)
+                    .sub(m.mul(stepSize).div(denominator)).intoArray(params, pOff + i);
         }
         SCALAR.adam(n - i, params, pOff + i, grads, gOff + i, firstMoment, mOff + i, secondMoment, vOff + i,
                 learningRate, beta1, beta2, epsilon, weightDecay, step);

@@ -7,26 +7,28 @@ import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * exp, sigmoid, tanh and lane sums built only from IEEE-exact lanewise operations (add, mul, fma, div, compare,
- * blend, bit moves), so every result is the same bit for bit whether C2 has compiled the code or the Vector
- * API's Java fallback runs it.
+ * exp over arrays, and lane sums, built only from IEEE-exact lanewise operations (add, mul, fma, min, max, bit
+ * moves), so every result is the same bit for bit whether C2 has compiled the code or the Vector API's Java
+ * fallback runs it.
  *
- * <p>That is the reason this class exists. {@code lanewise(EXP)} and {@code lanewise(TANH)} are intrinsified
- * with a different algorithm than their fallback, and {@code reduceLanes(ADD)} sums in an unspecified order,
- * so a training run's losses depended on when the JIT got round to a method: a resumed run did not reproduce
- * an uninterrupted one. These versions are deterministic and, over an activation's range, within 2 ulp of
- * the exact value (the tests hold them to {@link LstmKernels#ACTIVATION_ABSOLUTE_ERROR}).
+ * <p>Two lessons shaped this class. First, {@code lanewise(EXP)} and {@code lanewise(TANH)} are intrinsified
+ * with another algorithm than their fallback, and {@code reduceLanes(ADD)} sums in an unspecified order, so a
+ * training run's losses depended on when the JIT got round to a method and a resumed run did not reproduce an
+ * uninterrupted one. Second, a method that takes or returns a {@code FloatVector} must be inlined, or the
+ * vector is boxed; C2 stopped inlining an exp helper inside the larger kernels, which then allocated and ran
+ * several times slower. So exp works on arrays, and the sigmoid and tanh kernels are exp followed by a cheap
+ * second pass over data still in L1.
  */
 final class VectorMath {
 
     private static final VectorSpecies<Float> SPECIES = VectorKernels.SPECIES;
     private static final VectorSpecies<Integer> INT_SPECIES = SPECIES.withLanes(int.class);
+    private static final int LANES = SPECIES.length();
 
     /**
      * exp saturates at these bounds instead of returning +∞ or 0: e^88.38 ≈ 2.4e38 and e^-86.6 ≈ 2.4e-38, so
-     * sigmoid and tanh still saturate to within 3e-38 of 0, 1 or -1, and every result stays finite. No blend
-     * is spent on the edges; small code matters here, because C2 stops inlining past a size budget and a
-     * vector that is not inlined is boxed.
+     * sigmoid and tanh still saturate to within 3e-38 of 0, 1 or -1, and every result stays finite. NaN stays
+     * NaN through min, max and the arithmetic.
      */
     private static final float EXP_HIGH = 88.3762626647949f;
     private static final float EXP_LOW = -86.6f;
@@ -36,7 +38,15 @@ final class VectorMath {
     private static final float LN2_LOW = -2.12194440e-4f;
     /** 1.5·2^23: adding it rounds a float of magnitude below 2^22 to the nearest integer, in its low bits. */
     private static final float ROUNDING_SHIFT = 12582912f;
-    private static final int ROUNDING_SHIFT_BITS = Float.floatToRawIntBits(ROUNDING_SHIFT);
+    /** The rounded bits minus this give n + 126, the exponent field of 2^(n-1). */
+    private static final int EXPONENT_BIAS = Float.floatToRawIntBits(ROUNDING_SHIFT) - 126;
+    /** Cephes' minimax polynomial for e^r on [-ln2/2, ln2/2], highest degree first. */
+    private static final float P0 = 1.9875691500E-4f;
+    private static final float P1 = 1.3981999507E-3f;
+    private static final float P2 = 8.3334519073E-3f;
+    private static final float P3 = 4.1665795894E-2f;
+    private static final float P4 = 1.6666665459E-1f;
+    private static final float P5 = 5.0000001201E-1f;
 
     /** Lane permutations that pair lane i with lane i ^ s, for s = lanes/2, lanes/4, ..., 1: a fixed sum tree. */
     private static final VectorShuffle<Float>[] SUM_TREE = sumTree();
@@ -44,80 +54,42 @@ final class VectorMath {
     private VectorMath() {
     }
 
-    /*
-     * Constants are vectors held in static finals, not scalars broadcast at each use: a scalar operand costs a
-     * chain of calls that C2 must inline, and past its inlining budget the vectors get boxed.
-     */
-    private static final FloatVector ONE = constant(1f);
-    private static final FloatVector TWO = constant(2f);
-    private static final FloatVector LOW = constant(EXP_LOW);
-    private static final FloatVector HIGH = constant(EXP_HIGH);
-    private static final FloatVector LOG2_E_V = constant(LOG2_E);
-    private static final FloatVector SHIFT = constant(ROUNDING_SHIFT);
-    private static final IntVector SHIFT_BITS = IntVector.broadcast(INT_SPECIES, ROUNDING_SHIFT_BITS - 126);
-    private static final FloatVector MINUS_LN2_HIGH = constant(-LN2_HIGH);
-    private static final FloatVector MINUS_LN2_LOW = constant(-LN2_LOW);
-    /** Cephes' minimax polynomial for e^r on [-ln2/2, ln2/2], highest degree first. */
-    private static final FloatVector P0 = constant(1.9875691500E-4f);
-    private static final FloatVector P1 = constant(1.3981999507E-3f);
-    private static final FloatVector P2 = constant(8.3334519073E-3f);
-    private static final FloatVector P3 = constant(4.1665795894E-2f);
-    private static final FloatVector P4 = constant(1.6666665459E-1f);
-    private static final FloatVector P5 = constant(5.0000001201E-1f);
-
-    /*
-     * exp is split into methods of under 35 bytes of bytecode (C2's MaxInlineSize), which C2 inlines at every
-     * call site; a larger exp was inlined only where C2 judged the call hot and was otherwise called with its
-     * vectors boxed, several times slower. javap -c shows the sizes.
-     */
-    static FloatVector exp(FloatVector x) {
-        return expInRange(x.max(LOW).min(HIGH));
-    }
-
-    private static FloatVector expInRange(FloatVector x) {
-        FloatVector shifted = x.fma(LOG2_E_V, SHIFT);
-        return powerOfTwo(shifted).mul(expOfRemainder(remainder(shifted, x)));
-    }
-
-    /** r = x - n·ln2 for n = round(x / ln2), in two steps (Cody and Waite). */
-    private static FloatVector remainder(FloatVector shifted, FloatVector x) {
-        FloatVector n = shifted.sub(SHIFT);
-        return n.fma(MINUS_LN2_LOW, n.fma(MINUS_LN2_HIGH, x));
-    }
-
-    /** e^r for |r| <= ln2/2: 1 + r + r²·P(r). */
-    private static FloatVector expOfRemainder(FloatVector r) {
-        return lowerTerms(r, P0.fma(r, P1).fma(r, P2).fma(r, P3));
-    }
-
-    private static FloatVector lowerTerms(FloatVector r, FloatVector upper) {
-        return upper.fma(r, P4).fma(r, P5).fma(r.mul(r), r).add(ONE);
-    }
-
-    /** 2^n from the rounded bits as 2^(n-1)·2, so n = 128 (x just below EXP_HIGH) keeps a normal exponent. */
-    private static FloatVector powerOfTwo(FloatVector shifted) {
-        return shifted.reinterpretAsInts().sub(SHIFT_BITS).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats()
-                .mul(TWO);
-    }
-
     /**
-     * {@code 1/(1+exp(-x))} rather than {@code 0.5+0.5·tanh(x/2)}: accurate in relative terms for negative x,
-     * where the sigmoid is tiny but not zero and the tanh form loses every digit.
+     * {@code y[i] = exp(scale·x[i] + offset)} for the whole vectors of {@code n} elements; returns how many
+     * elements it did, so the caller finishes the tail with the scalar twin. In place allowed.
      */
-    static FloatVector sigmoid(FloatVector x) {
-        return ONE.div(exp(x.neg()).add(ONE));
-    }
-
-    /**
-     * {@code 1 - 2/(e^2x + 1)}: within the absolute bound everywhere, though, like every tanh built on exp, it
-     * keeps no relative accuracy for |x| near 0, where a gate's absolute error is what matters.
-     */
-    static FloatVector tanh(FloatVector x) {
-        return ONE.sub(TWO.div(exp(x.add(x)).add(ONE)));
-    }
-
-    private static FloatVector constant(float value) {
-        return FloatVector.broadcast(SPECIES, value);
+    static int exp(int n, float scale, float offset, float[] x, int xOff, float[] y, int yOff) {
+        FloatVector s = FloatVector.broadcast(SPECIES, scale);
+        FloatVector t = FloatVector.broadcast(SPECIES, offset);
+        FloatVector low = FloatVector.broadcast(SPECIES, EXP_LOW);
+        FloatVector high = FloatVector.broadcast(SPECIES, EXP_HIGH);
+        FloatVector log2e = FloatVector.broadcast(SPECIES, LOG2_E);
+        FloatVector shift = FloatVector.broadcast(SPECIES, ROUNDING_SHIFT);
+        FloatVector minusLn2High = FloatVector.broadcast(SPECIES, -LN2_HIGH);
+        FloatVector minusLn2Low = FloatVector.broadcast(SPECIES, -LN2_LOW);
+        FloatVector p0 = FloatVector.broadcast(SPECIES, P0);
+        FloatVector p1 = FloatVector.broadcast(SPECIES, P1);
+        FloatVector p2 = FloatVector.broadcast(SPECIES, P2);
+        FloatVector p3 = FloatVector.broadcast(SPECIES, P3);
+        FloatVector p4 = FloatVector.broadcast(SPECIES, P4);
+        FloatVector p5 = FloatVector.broadcast(SPECIES, P5);
+        FloatVector one = FloatVector.broadcast(SPECIES, 1f);
+        FloatVector two = FloatVector.broadcast(SPECIES, 2f);
+        IntVector bias = IntVector.broadcast(INT_SPECIES, EXPONENT_BIAS);
+        int bound = SPECIES.loopBound(n);
+        for (int i = 0; i < bound; i += LANES) {
+            FloatVector v = FloatVector.fromArray(SPECIES, x, xOff + i).fma(s, t).max(low).min(high);
+            // n = round(v / ln2) in the low bits of a float, then r = v - n·ln2 in two exact steps.
+            FloatVector rounded = v.fma(log2e, shift);
+            FloatVector whole = rounded.sub(shift);
+            FloatVector r = whole.fma(minusLn2Low, whole.fma(minusLn2High, v));
+            FloatVector p = p0.fma(r, p1).fma(r, p2).fma(r, p3).fma(r, p4).fma(r, p5).fma(r.mul(r), r).add(one);
+            // 2^n as 2^(n-1)·2, so that n = 128 (v just below EXP_HIGH) keeps a normal exponent field.
+            FloatVector powerOfTwo = rounded.reinterpretAsInts().sub(bias).lanewise(VectorOperators.LSHL, 23)
+                    .reinterpretAsFloats();
+            p.mul(powerOfTwo).mul(two).intoArray(y, yOff + i);
+        }
+        return bound;
     }
 
     /** Σ lanes, always in the same tree order. */
@@ -130,19 +102,12 @@ final class VectorMath {
 
     @SuppressWarnings("unchecked")
     private static VectorShuffle<Float>[] sumTree() {
-        int lanes = SPECIES.length();
-        int levels = Integer.numberOfTrailingZeros(lanes);
+        int levels = Integer.numberOfTrailingZeros(LANES);
         VectorShuffle<Float>[] tree = new VectorShuffle[levels];
         for (int level = 0; level < levels; level++) {
-            int stride = lanes >> (level + 1);
+            int stride = LANES >> (level + 1);
             tree[level] = VectorShuffle.fromOp(SPECIES, i -> i ^ stride);
         }
         return tree;
-    }
-
-    static {
-        if (INT_SPECIES.length() != SPECIES.length()) {
-            throw new AssertionError("int and float species differ in lanes");
-        }
     }
 }

@@ -97,6 +97,32 @@ class AgainstDoublePrecisionTest {
 
     @ParameterizedTest
     @MethodSource("implementations")
+    void gateGemvAndItsTransposeMatchANaiveDoubleLoop(LstmKernels kernels) {
+        PropertyCases.check("gemv-vs-double-" + kernels.name(), 120, random -> {
+            int k = size(random, LANES) % 400, n = size(random, LANES) % 400;
+            float[] w = array(random, k * n, 1f), x = array(random, Math.max(k, n), 1f);
+            float[] y = new float[n], yT = new float[k];
+            kernels.gemv(k, n, x, 0, w, 0, n, y, 0, false);
+            kernels.gemvTransposed(k, n, w, 0, n, x, 0, yT, 0, false);
+            for (int j = 0; j < n; j++) {
+                double exact = 0;
+                for (int p = 0; p < k; p++) {
+                    exact += (double) x[p] * w[p * n + j];
+                }
+                assertClose("x·W [" + j + "]", exact, y[j], 2 * (k + 1) * Math.ulp(1f), 0);
+            }
+            for (int r = 0; r < k; r++) {
+                double exact = 0;
+                for (int j = 0; j < n; j++) {
+                    exact += (double) w[r * n + j] * x[j];
+                }
+                assertClose("W·v [" + r + "]", exact, yT[r], 2 * (n + 1) * Math.ulp(1f), 0);
+            }
+        });
+    }
+
+    @ParameterizedTest
+    @MethodSource("implementations")
     void softmaxCrossEntropyIsStableForHugeLogits(LstmKernels kernels) {
         PropertyCases.check("softmax-huge-" + kernels.name(), 100, random -> {
             int n = positiveSize(random, LANES);
