@@ -104,11 +104,13 @@ final class TrainCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         validate();
         Corpus corpus = text == null ? bundledCorpus() : Corpus.read(text);
-        TrainingRun run = resume
+        boolean finished;
+        try (TrainingRun run = resume
                 ? TrainingRun.resume(checkpoint, corpus, spec.commandLine().getOut(), threads)
-                : TrainingRun.start(settings(), corpus, spec.commandLine().getOut());
-        long total = epochs == null ? iterations : Math.multiplyExact((long) epochs, run.chunksPerEpoch());
-        boolean finished = run.trainUntil(total, sampleEvery, checkpointEvery, checkpoint);
+                : TrainingRun.start(settings(), corpus, spec.commandLine().getOut())) {
+            long total = epochs == null ? iterations : Math.multiplyExact((long) epochs, run.chunksPerEpoch());
+            finished = run.trainUntil(total, sampleEvery, checkpointEvery, checkpoint);
+        }
         if (plot != null) {
             LossHistory.plot(LossHistory.fileBeside(checkpoint), plot);
         }

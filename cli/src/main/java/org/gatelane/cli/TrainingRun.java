@@ -3,10 +3,12 @@ package org.gatelane.cli;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 
 import org.gatelane.core.Checkpoint;
+import org.gatelane.core.CheckpointException;
 import org.gatelane.core.Corpus;
 import org.gatelane.core.CorpusException;
 import org.gatelane.core.Evaluation;
@@ -26,7 +28,7 @@ import org.gatelane.kernels.LstmKernels;
  * One training run: the model, its trainer, the data position and everything else a checkpoint holds, so that
  * a run resumed from a checkpoint computes exactly what the uninterrupted run would have.
  */
-final class TrainingRun {
+final class TrainingRun implements AutoCloseable {
 
     /** Weight of the newest loss in the smoothed loss shown to the user. */
     private static final double SMOOTHING = 0.01;
@@ -90,21 +92,38 @@ final class TrainingRun {
         TrainingSettings settings = TrainingSettings.fromOptions(saved.options(), threads);
         TrainingRun run = new TrainingRun(settings, corpus, out, new LstmModel(saved.shape(), saved.parameters()),
                 saved.rngState());
-        Optimizer optimizer = run.trainer.optimizer();
+        try {
+            run.restore(file, saved);
+        } catch (RuntimeException e) {
+            run.close();
+            throw e;
+        }
+        out.printf("resuming %s at iteration %d%n", file, run.iteration);
+        return run;
+    }
+
+    /** Everything but the parameters (already in the model) from a checkpoint. */
+    private void restore(Path file, Checkpoint saved) {
+        Optimizer optimizer = trainer.optimizer();
         if (saved.optimizerState().length != optimizer.state().length) {
-            throw new CorpusException(file + " holds optimizer state for another optimizer");
+            throw new CheckpointException(file + " is corrupt: its optimizer state does not fit "
+                    + settings.optimizer().name().toLowerCase(Locale.ROOT));
         }
         for (int i = 0; i < saved.optimizerState().length; i++) {
             System.arraycopy(saved.optimizerState()[i], 0, optimizer.state()[i], 0, saved.parameters().length);
         }
         optimizer.restoreStep(saved.optimizerStep());
-        run.batches.restore(saved.dataCursor(), saved.epoch());
-        run.trainer.state().copyFrom(saved.carriedState());
-        run.iteration = saved.iteration();
-        run.smoothedLoss = Double.parseDouble(saved.options().getOrDefault("smoothedLoss", "NaN"));
-        run.bestValidation = Double.parseDouble(saved.options().getOrDefault("bestValidation", "Infinity"));
-        out.printf("resuming %s at iteration %d%n", file, run.iteration);
-        return run;
+        batches.restore(saved.dataCursor(), saved.epoch());
+        trainer.state().copyFrom(saved.carriedState());
+        iteration = saved.iteration();
+        smoothedLoss = Double.parseDouble(saved.options().getOrDefault("smoothedLoss", "NaN"));
+        bestValidation = Double.parseDouble(saved.options().getOrDefault("bestValidation", "Infinity"));
+    }
+
+    /** Stops the trainer's helper threads, if it has any. */
+    @Override
+    public void close() {
+        trainer.close();
     }
 
     int chunksPerEpoch() {
