@@ -70,9 +70,9 @@ public final class ResultsReport {
                         new TreeMap<>()));
                 row.score().put(implementation, result.getAsJsonObject("primaryMetric").get("score").getAsDouble());
                 JsonObject secondary = result.getAsJsonObject("secondaryMetrics");
-                if (secondary != null && secondary.has("·gc.alloc.rate.norm")) {
+                if (secondary != null && secondary.has("gc.alloc.rate.norm")) {
                     row.allocation().put(implementation,
-                            secondary.getAsJsonObject("·gc.alloc.rate.norm").get("score").getAsDouble());
+                            secondary.getAsJsonObject("gc.alloc.rate.norm").get("score").getAsDouble());
                 }
             }
         }

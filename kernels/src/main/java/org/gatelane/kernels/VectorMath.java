@@ -3,7 +3,6 @@ package org.gatelane.kernels;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -48,9 +47,6 @@ final class VectorMath {
     private static final float P4 = 1.6666665459E-1f;
     private static final float P5 = 5.0000001201E-1f;
 
-    /** Lane permutations that pair lane i with lane i ^ s, for s = lanes/2, lanes/4, ..., 1: a fixed sum tree. */
-    private static final VectorShuffle<Float>[] SUM_TREE = sumTree();
-
     private VectorMath() {
     }
 
@@ -92,22 +88,15 @@ final class VectorMath {
         return bound;
     }
 
-    /** Σ lanes, always in the same tree order. */
+    /**
+     * Σ lanes, always from lane 0 up. Read lane by lane: a fixed tree of shuffles was as deterministic but C2
+     * boxed its vectors in some compile units (448 bytes per call), and the lanes are few.
+     */
     static float sum(FloatVector v) {
-        for (VectorShuffle<Float> pairing : SUM_TREE) {
-            v = v.add(v.rearrange(pairing));
+        float total = 0f;
+        for (int lane = 0; lane < LANES; lane++) {
+            total += v.lane(lane);
         }
-        return v.lane(0);
-    }
-
-    @SuppressWarnings("unchecked")
-    private static VectorShuffle<Float>[] sumTree() {
-        int levels = Integer.numberOfTrailingZeros(LANES);
-        VectorShuffle<Float>[] tree = new VectorShuffle[levels];
-        for (int level = 0; level < levels; level++) {
-            int stride = LANES >> (level + 1);
-            tree[level] = VectorShuffle.fromOp(SPECIES, i -> i ^ stride);
-        }
-        return tree;
+        return total;
     }
 }
