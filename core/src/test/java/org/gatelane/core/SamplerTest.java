@@ -24,16 +24,7 @@ class SamplerTest {
             Sampler sampler = new Sampler(model, RandomModels.VECTOR);
             double total = 0;
             for (int t = 0; t < steps; t++) {
-                float[] logits = sampler.feed(symbols[t]);
-                double max = Double.NEGATIVE_INFINITY;
-                for (float logit : logits) {
-                    max = Math.max(max, logit);
-                }
-                double sum = 0;
-                for (float logit : logits) {
-                    sum += Math.exp(logit - max);
-                }
-                total += max + Math.log(sum) - logits[symbols[t + 1]];
+                total += crossEntropy(sampler.feed(symbols[t]), symbols[t + 1]);
             }
             int[] inputs = java.util.Arrays.copyOfRange(symbols, 0, steps);
             int[] targets = java.util.Arrays.copyOfRange(symbols, 1, steps + 1);
@@ -59,22 +50,26 @@ class SamplerTest {
             double total = 0;
             for (int t = 0; t < steps; t++) {
                 targets[t] = random.nextInt(shape.outputSize());
-                float[] logits = sampler.feed(java.util.Arrays.copyOfRange(vectors, t * shape.inputSize(),
-                        (t + 1) * shape.inputSize()));
-                double max = Double.NEGATIVE_INFINITY;
-                for (float logit : logits) {
-                    max = Math.max(max, logit);
-                }
-                double sum = 0;
-                for (float logit : logits) {
-                    sum += Math.exp(logit - max);
-                }
-                total += max + Math.log(sum) - logits[targets[t]];
+                total += crossEntropy(sampler.feed(java.util.Arrays.copyOfRange(vectors, t * shape.inputSize(),
+                        (t + 1) * shape.inputSize())), targets[t]);
             }
             float expected = new Bptt(model, RandomModels.VECTOR, steps, 1).loss(vectors, targets,
                     LstmState.zeros(shape, 1), null);
             assertClose("mean loss", expected, total / steps, 1e-5, 1e-5);
         });
+    }
+
+    /** -log softmax(logits)[target] in double precision. */
+    private static double crossEntropy(float[] logits, int target) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (float logit : logits) {
+            max = Math.max(max, logit);
+        }
+        double sum = 0;
+        for (float logit : logits) {
+            sum += Math.exp(logit - max);
+        }
+        return max + Math.log(sum) - logits[target];
     }
 
     @Test
