@@ -85,7 +85,7 @@ public final class ResultsReport {
 
     private static String markdown(Iterable<Row> rows, Map<String, Double> torch, String label) {
         StringBuilder md = new StringBuilder("# Gatelane benchmark results\n\n" + label + "\n\n");
-        md.append("Scores are JMH throughput (median of forks x iterations, mean reported by JMH); ratios are vector / "
+        md.append("Scores are JMH's mean throughput over the measured iterations; ratios are vector / "
                 + "scalar from the same run. Allocation is bytes per operation from `-prof gc`; JMH's own bookkeeping of a "
                 + "few kilobytes per iteration shows up there as a few bytes per operation on slow operations.\n\n");
         md.append("| benchmark | parameters | scalar | vector | vector/scalar | vector throughput | alloc B/op "
