@@ -61,6 +61,26 @@ class FrontDoorTest {
     }
 
     @Test
+    void theKernelsPropertyForcesAChoice() {
+        String saved = System.getProperty(KernelProvider.PROPERTY);
+        try {
+            System.setProperty(KernelProvider.PROPERTY, "scalar");
+            assertEquals("scalar", KernelProvider.choose().name());
+            System.setProperty(KernelProvider.PROPERTY, "Vector");
+            assertEquals("vector-" + VectorKernels.vectorBits(), KernelProvider.choose().name());
+            System.setProperty(KernelProvider.PROPERTY, "gpu");
+            assertEquals("-Dgatelane.kernels=gpu is not a kernel choice; use scalar or vector",
+                    assertThrows(IllegalArgumentException.class, KernelProvider::choose).getMessage());
+        } finally {
+            if (saved == null) {
+                System.clearProperty(KernelProvider.PROPERTY);
+            } else {
+                System.setProperty(KernelProvider.PROPERTY, saved);
+            }
+        }
+    }
+
+    @Test
     void rejectsAnUnknownVectorWidth() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> VectorWidth.parseBits("384"));
         assertEquals("-Dgatelane.vectorBits=384 is not a vector width; use 128, 256 or 512", e.getMessage());
