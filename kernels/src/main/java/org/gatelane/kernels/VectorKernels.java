@@ -28,9 +28,8 @@ public final class VectorKernels implements LstmKernels {
     private static final int TILE_ROWS = 6;
 
     /**
-     * Depth of one pass of the register tiles: a panel of B this deep and two vectors wide holds 4096 floats, 16 KB at
-     * any width, half of L1, so it stays there while every row
-     * tile streams past it. Without it, depths of 512 and more fell to half the speed.
+     * Depth of one pass of the register tiles: a panel of B this deep and two vectors wide holds 4096 floats,
+     * 16 KB at any width, half of L1, so it stays there while every row tile streams past it.
      */
     private static final int DEPTH_BLOCK = 2048 / LANES;
 
@@ -70,9 +69,9 @@ public final class VectorKernels implements LstmKernels {
     }
 
     /**
-     * C += A·B where A's element (i, p) is at {@code aOff + i·aRowStride + p·aDepthStride}. Column panels of two
-     * vectors run in the outer loop so that one panel of B stays in L1 while every row tile streams past it;
-     * B is not packed, which measured faster at LSTM sizes.
+     * C += A·B where A's element (i, p) is at {@code aOff + i·aRowStride + p·aDepthStride}, in depth blocks of
+     * {@link #DEPTH_BLOCK}. Within a block, column panels of two vectors run in the outer loop so that one panel
+     * of B stays in L1 while every row tile streams past it; B is not packed (a packed probe measured slower).
      */
     private static void stridedGemm(int m, int n, int k, float[] a, int aOff, int aRowStride, int aDepthStride,
                                     float[] b, int bOff, int ldb, float[] c, int cOff, int ldc,
@@ -134,7 +133,7 @@ public final class VectorKernels implements LstmKernels {
 
     /**
      * The register tile: C[6 x 2 vectors] += A[6 x k]·B[k x 2 vectors]. The accumulators are separate locals,
-     * not an array, so that C2 keeps all twelve in registers; C is loaded and stored once per tile.
+     * not an array, so that C2 keeps all twelve in registers; C is loaded and stored once per depth block.
      */
     private static void tile6x2(int k, float[] a, int a0, int rs, int ds, float[] b, int b0, int ldb, float[] c,
                                 int c0, int ldc) {
