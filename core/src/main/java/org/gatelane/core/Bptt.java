@@ -48,7 +48,9 @@ public final class Bptt {
      * Transposed copies of the weights, refreshed once per backward pass, so that {@code dX = dZ·Wᵀ} runs as a
      * plain GEMM on the register-tiled kernel: as dot products it spends more on lane reductions and short
      * tails than on multiplying, when the depth is the vocabulary or the batch has many rows. Per layer only
-     * with several streams (one stream uses the transposed GEMV instead, which needs no copy).
+     * with several streams (one stream uses the transposed GEMV instead, which needs no copy), and only the
+     * rows a gradient flows through: all of them above the first layer, the recurrent ones in the first, whose
+     * input needs no gradient.
      */
     private final float[] transposedOutputWeights;
     private final float[][] transposedGateWeights;
@@ -85,7 +87,7 @@ public final class Bptt {
         transposedOutputWeights = new float[h * shape.outputSize()];
         transposedGateWeights = new float[streams > 1 ? layers : 0][];
         for (int l = 0; l < transposedGateWeights.length; l++) {
-            transposedGateWeights[l] = new float[(shape.layerInputSize(l) + h) * 4 * h];
+            transposedGateWeights[l] = new float[transposedRows(l) * 4 * h];
         }
     }
 
@@ -182,9 +184,7 @@ public final class Bptt {
         float[] p = model.parameters();
         int g = shape.gateWidth();
         int bias = layout.gateBias(layer);
-        for (int pos = 0; pos < positions; pos++) {
-            System.arraycopy(p, bias, z, pos * g, g);
-        }
+        repeatRow(p, bias, g, z);
         int inputRows = layout.gateWeights(layer);
         if (layer == 0 && shape.oneHotInput()) {
             for (int pos = 0; pos < positions; pos++) {
@@ -203,9 +203,7 @@ public final class Bptt {
         float[] p = model.parameters();
         int h = shape.hiddenSize();
         int v = shape.outputSize();
-        for (int pos = 0; pos < positions; pos++) {
-            System.arraycopy(p, layout.outputBias(), logits, pos * v, v);
-        }
+        repeatRow(p, layout.outputBias(), v, logits);
         kernels.gemm(positions, v, h, hidden[shape.layers() - 1], streams * h, h, p, layout.outputWeights(), v, logits,
                 0, v, true);
         float gradScale = 1f / positions;
@@ -234,7 +232,8 @@ public final class Bptt {
 
         for (int l = top; l >= 0; l--) {
             if (streams > 1) {
-                transpose(p, layout.gateWeights(l), shape.layerInputSize(l) + h, g, transposedGateWeights[l]);
+                transpose(p, layout.gateWeights(l) + (shape.layerInputSize(l) + h - transposedRows(l)) * g,
+                        transposedRows(l), g, transposedGateWeights[l]);
             }
             backwardThroughTime(l);
             if (initialGradients != null) {
@@ -245,7 +244,7 @@ public final class Bptt {
             if (l > 0) {
                 // dH of the layer below = dZ · W_xᵀ, then it becomes this loop's incoming gradient.
                 if (streams > 1) {
-                    kernels.gemm(positions, h, g, gateGradients, 0, g, transposedGateWeights[l], 0, 2 * h,
+                    kernels.gemm(positions, h, g, gateGradients, 0, g, transposedGateWeights[l], 0, transposedRows(l),
                             hiddenGradientsBelow, 0, h, false);
                 } else {
                     kernels.gemmTransB(positions, h, g, gateGradients, 0, g, p, layout.gateWeights(l), g,
@@ -278,9 +277,9 @@ public final class Bptt {
                 kernels.gemvTransposed(h, g, p, layout.recurrentWeights(l), g, gateGradients, zAt,
                         carriedHiddenGradient, 0, false);
             } else {
-                int width = shape.layerInputSize(l) + h;
-                kernels.gemm(streams, h, g, gateGradients, zAt, g, transposedGateWeights[l], shape.layerInputSize(l),
-                        width, carriedHiddenGradient, 0, h, false);
+                int rows = transposedRows(l);
+                kernels.gemm(streams, h, g, gateGradients, zAt, g, transposedGateWeights[l], rows - h, rows,
+                        carriedHiddenGradient, 0, h, false);
             }
         }
     }
@@ -306,6 +305,18 @@ public final class Bptt {
         kernels.gemmTransA(h, g, positions, hidden[l], 0, h, gateGradients, 0, g, gradients,
                 layout.recurrentWeights(l), g, false);
         sumRows(gateGradients, g, gradients, layout.gateBias(l));
+    }
+
+    /** Rows of the transposed copy of layer {@code l}'s gate weights: input and recurrent, or recurrent only. */
+    private int transposedRows(int l) {
+        return l == 0 ? shape.hiddenSize() : shape.layerInputSize(l) + shape.hiddenSize();
+    }
+
+    /** Copies {@code source[from, from + width)} into every position's row of {@code target}: the biases. */
+    private void repeatRow(float[] source, int from, int width, float[] target) {
+        for (int pos = 0; pos < positions; pos++) {
+            System.arraycopy(source, from, target, pos * width, width);
+        }
     }
 
     /** Copies the {@code rows x cols} matrix at {@code source[from]} into {@code target} as {@code cols x rows}. */

@@ -1,7 +1,5 @@
 package org.gatelane.core;
 
-import java.util.Arrays;
-
 import org.gatelane.kernels.LstmKernels;
 
 /**
@@ -168,10 +166,5 @@ public final class Sampler {
             }
             order[j + 1] = symbol;
         }
-    }
-
-    /** The probabilities computed by the last {@link #draw} with a positive temperature. */
-    public float[] lastProbabilities() {
-        return Arrays.copyOf(probabilities, probabilities.length);
     }
 }

@@ -123,15 +123,8 @@ public final class VectorKernels implements LstmKernels {
                 tile1x1(k, a, aOff + i * aRowStride, aDepthStride, b, bOff + j, ldb, c, cOff + i * ldc + j);
             }
         }
-        for (; j < n; j++) {
-            for (int i = 0; i < m; i++) {
-                float sum = 0f;
-                for (int p = 0; p < k; p++) {
-                    sum += a[aOff + i * aRowStride + p * aDepthStride] * b[bOff + p * ldb + j];
-                }
-                c[cOff + i * ldc + j] += sum;
-            }
-        }
+        ScalarKernels.stridedGemm(m, n - j, k, a, aOff, aRowStride, aDepthStride, b, bOff + j, ldb, c, cOff + j, ldc,
+                true);
     }
 
     /** Every row of C against one panel of B two vectors wide ({@code b0} is the panel's first column). */
