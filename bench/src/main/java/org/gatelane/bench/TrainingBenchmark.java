@@ -8,6 +8,7 @@ import org.gatelane.core.LearningRateSchedule;
 import org.gatelane.core.LstmModel;
 import org.gatelane.core.LstmShape;
 import org.gatelane.core.Optimizer;
+import org.gatelane.core.Rng;
 import org.gatelane.core.Trainer;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -41,8 +42,10 @@ public class TrainingBenchmark {
     @Param({"scalar", "vector"})
     Implementation implementation;
 
-    @Param({"128/25/1/1", "256/25/1/1", "512/25/1/1", "128/25/32/1", "128/100/32/1", "256/100/32/1",
-            "512/100/32/1", "128/100/32/2", "256/100/32/2", "512/100/32/2"})
+    /** H / T / B / stream groups / threads. */
+    @Param({"128/25/1/1/1", "256/25/1/1/1", "512/25/1/1/1", "128/25/32/1/1", "128/100/32/1/1", "256/100/32/1/1",
+            "512/100/32/1/1", "128/100/32/2/1", "256/100/32/2/1", "512/100/32/2/1", "128/100/32/2/2",
+            "256/100/32/2/2", "512/100/32/2/2"})
     String config;
 
     private Trainer trainer;
@@ -55,13 +58,14 @@ public class TrainingBenchmark {
         int hidden = Integer.parseInt(parts[0]);
         int steps = Integer.parseInt(parts[1]);
         int streams = Integer.parseInt(parts[2]);
-        int threads = Integer.parseInt(parts[3]);
+        int groups = Integer.parseInt(parts[3]);
+        int threads = Integer.parseInt(parts[4]);
         LstmModel model = LstmModel.initialized(LstmShape.characterModel(VOCABULARY, hidden, 1), 1);
         var kernels = implementation.kernels();
         Optimizer adam = new Optimizer(Optimizer.Kind.ADAM, Optimizer.Settings.defaults(), kernels,
                 model.layout().size());
-        trainer = new Trainer(model, kernels, steps, streams, adam, GradientClipping.none(),
-                LearningRateSchedule.constant(1e-3f), threads);
+        trainer = new Trainer(model, kernels, adam, GradientClipping.none(), LearningRateSchedule.constant(1e-3f),
+                new Trainer.Batching(steps, streams, groups, threads, 0f), new Rng(1));
         SplittableRandom random = new SplittableRandom(2);
         inputs = random.ints(steps * streams, 0, VOCABULARY).toArray();
         targets = random.ints(steps * streams, 0, VOCABULARY).toArray();

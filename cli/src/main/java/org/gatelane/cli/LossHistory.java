@@ -15,12 +15,17 @@ import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 
 /**
- * The loss history as CSV beside the checkpoint ({@code iteration,kind,loss_nats}, kind {@code train} or
- * {@code validation}), appended as training goes so a resumed run continues the same file; and its chart.
+ * The loss history as CSV beside the checkpoint ({@code iteration,seconds,kind,loss_nats}: seconds of training
+ * wall time, validations excluded; kind {@code train}, {@code smoothed} or {@code validation}), appended as
+ * training goes so a resumed run continues the same file; and its chart, against iterations or minutes.
  */
 final class LossHistory {
 
-    private static final String HEADER = "iteration,kind,loss_nats";
+    private static final String HEADER = "iteration,seconds,kind,loss_nats";
+
+    /** The x-axis of a plot. */
+    enum Axis { ITERATION, TIME }
+
     private final Path file;
 
     LossHistory(Path file) {
@@ -31,12 +36,13 @@ final class LossHistory {
         return checkpoint.resolveSibling(checkpoint.getFileName() + ".csv");
     }
 
-    void train(long iteration, double loss, double smoothed) throws IOException {
-        append(iteration + ",train," + format(loss) + "\n" + iteration + ",smoothed," + format(smoothed));
+    void train(long iteration, double seconds, double loss, double smoothed) throws IOException {
+        String at = iteration + "," + format(seconds);
+        append(at + ",train," + format(loss) + "\n" + at + ",smoothed," + format(smoothed));
     }
 
-    void validation(long iteration, double nats) throws IOException {
-        append(iteration + ",validation," + format(nats));
+    void validation(long iteration, double seconds, double nats) throws IOException {
+        append(iteration + "," + format(seconds) + ",validation," + format(nats));
     }
 
     private static String format(double value) {
@@ -56,8 +62,11 @@ final class LossHistory {
         }
     }
 
-    /** Draws the smoothed training loss and the validation loss of {@code csv} into a PNG. */
-    static void plot(Path csv, Path png) throws IOException {
+    /**
+     * Draws the smoothed training loss and the validation loss of {@code csv} into a PNG, against iterations
+     * or minutes of training. Lines of the older three-column history (no seconds) count for iterations only.
+     */
+    static void plot(Path csv, Path png, Axis axis) throws IOException {
         List<Double> trainX = new ArrayList<>(), trainY = new ArrayList<>();
         List<Double> validX = new ArrayList<>(), validY = new ArrayList<>();
         if (!Files.exists(csv)) {
@@ -65,18 +74,20 @@ final class LossHistory {
         }
         for (String line : Files.readAllLines(csv, StandardCharsets.UTF_8)) {
             String[] cells = line.split(",");
-            if (cells.length != 3 || cells[0].equals("iteration")) {
+            if (cells.length < 3 || cells[0].equals("iteration") || (cells.length == 3 && axis == Axis.TIME)) {
                 continue;
             }
-            double x = Double.parseDouble(cells[0]), y = Double.parseDouble(cells[2]);
-            switch (cells[1]) {
+            String kind = cells[cells.length - 2];
+            double x = axis == Axis.TIME ? Double.parseDouble(cells[1]) / 60 : Double.parseDouble(cells[0]);
+            double y = Double.parseDouble(cells[cells.length - 1]);
+            switch (kind) {
                 case "smoothed" -> { trainX.add(x); trainY.add(y); }
                 case "validation" -> { validX.add(x); validY.add(y); }
                 default -> { }
             }
         }
         XYChart chart = new XYChartBuilder().width(800).height(500).title("Gatelane training")
-                .xAxisTitle("iteration").yAxisTitle("cross-entropy (nats per character)").build();
+                .xAxisTitle(axis == Axis.TIME ? "minutes of training" : "iteration").yAxisTitle("cross-entropy (nats per character)").build();
         if (!trainX.isEmpty()) {
             chart.addSeries("training (smoothed)", trainX, trainY);
         }

@@ -22,4 +22,14 @@ final class Options {
                     + ", " + high + (highInclusive ? "]" : ")") + " but was " + value);
         }
     }
+
+    static void oneOf(picocli.CommandLine.Model.CommandSpec spec, String option, String value, String... choices) {
+        for (String choice : choices) {
+            if (choice.equalsIgnoreCase(value.trim())) {
+                return;
+            }
+        }
+        throw new ParameterException(spec.commandLine(), option + " must be " + String.join(", ", choices)
+                + " but was '" + value + "'");
+    }
 }

@@ -5,13 +5,24 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
 import java.util.concurrent.Callable;
 
+import org.gatelane.core.Checkpoint;
 import org.gatelane.core.Corpus;
+import org.gatelane.core.CorpusException;
+import org.gatelane.core.LstmModel;
 import org.gatelane.core.Optimizer;
+import org.gatelane.core.TextBatches;
+import org.gatelane.core.TrainingSchedule;
+import org.gatelane.core.Vocabulary;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
@@ -45,6 +56,11 @@ final class TrainCommand implements Callable<Integer> {
             description = "parallel streams through the text (default: ${DEFAULT-VALUE})")
     int batchSize;
 
+    @Option(names = "--stream-groups", paramLabel = "N",
+            description = "groups the streams are cut into; threads share the groups, so results are the same for "
+                    + "any --threads (default: the smaller of --batch-size and max(2, --threads))")
+    Integer streamGroups;
+
     @Option(names = "--optimizer", defaultValue = "adam",
             description = "adam, adamw, rmsprop or sgd (default: ${DEFAULT-VALUE})")
     String optimizer;
@@ -52,13 +68,60 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--lr", defaultValue = "0.002", description = "learning rate (default: ${DEFAULT-VALUE})")
     float learningRate;
 
+    @Option(names = "--lr-schedule", paramLabel = "KIND",
+            description = "constant, step (x --lr-decay every epoch), cosine (down to 0 at the last iteration) or "
+                    + "plateau (x --lr-decay after --patience validations without improvement); default: step if "
+                    + "--lr-decay is below 1, constant otherwise")
+    String lrSchedule;
+
     @Option(names = "--lr-decay", defaultValue = "1.0",
-            description = "multiply the learning rate by this after every epoch (default: ${DEFAULT-VALUE})")
+            description = "the factor of the step and plateau schedules (default: ${DEFAULT-VALUE})")
     float learningRateDecay;
+
+    @Option(names = "--cosine-steps", paramLabel = "N",
+            description = "iterations the cosine schedule descends over (default: the run's length when it starts)")
+    Long cosineSteps;
+
+    @Option(names = "--warmup", defaultValue = "0", paramLabel = "N",
+            description = "raise the learning rate linearly over the first N iterations (default: ${DEFAULT-VALUE})")
+    int warmup;
+
+    @Option(names = "--patience", defaultValue = "3", paramLabel = "K",
+            description = "validations without improvement before a plateau decay (default: ${DEFAULT-VALUE})")
+    int patience;
+
+    @Option(names = "--early-stop", defaultValue = "0", paramLabel = "K",
+            description = "stop after K validations without improvement; the .best model is the result; 0 never "
+                    + "(default: ${DEFAULT-VALUE})")
+    int earlyStop;
 
     @Option(names = "--clip", defaultValue = "5.0",
             description = "clip the global gradient norm to this; 0 turns clipping off (default: ${DEFAULT-VALUE})")
     float clip;
+
+    @Option(names = "--dropout", defaultValue = "0", paramLabel = "P",
+            description = "dropout rate on every layer's output (between layers and before the head), as PyTorch "
+                    + "(default: ${DEFAULT-VALUE})")
+    float dropout;
+
+    @Option(names = "--forget-bias", paramLabel = "B",
+            description = "char-rnn's initialisation: gate biases 0, the forget gate's B (default: PyTorch's "
+                    + "initialisation, which learns faster on real text)")
+    Float forgetBias;
+
+    @Option(names = "--init-from", paramLabel = "MODEL",
+            description = "fine-tune: start from this model's weights and vocabulary, with a fresh optimizer")
+    Path initFrom;
+
+    @Option(names = "--unknown", defaultValue = "error", paramLabel = "POLICY",
+            description = "characters of --text or --val-text outside the vocabulary of --init-from, or of "
+                    + "--val-text outside the training text's: error or skip (default: ${DEFAULT-VALUE})")
+    String unknown;
+
+    @Option(names = "--on-nonfinite", defaultValue = "rollback", paramLabel = "POLICY",
+            description = "a NaN or infinite loss or gradient: stop, or rollback to the last validation with half "
+                    + "the learning rate (at most 3 times in a row) (default: ${DEFAULT-VALUE})")
+    String onNonFinite;
 
     @Option(names = "--iterations", defaultValue = "15000",
             description = "total training iterations, counting those before a resume (default: ${DEFAULT-VALUE})")
@@ -71,9 +134,17 @@ final class TrainCommand implements Callable<Integer> {
             description = "share of the text's tail held out for validation; 0 for none (default: ${DEFAULT-VALUE})")
     double valFraction;
 
+    @Option(names = "--val-text", paramLabel = "FILE",
+            description = "validate on this UTF-8 text instead of a tail of --text")
+    Path valText;
+
     @Option(names = "--sample-every", defaultValue = "100",
             description = "print loss and a sample every N iterations (default: ${DEFAULT-VALUE})")
     int sampleEvery;
+
+    @Option(names = "--log-every", defaultValue = "100",
+            description = "record the training loss in the history every N iterations (default: ${DEFAULT-VALUE})")
+    int logEvery;
 
     @Option(names = "--checkpoint", defaultValue = "model.gatelane", paramLabel = "FILE",
             description = "where to save the model (default: ${DEFAULT-VALUE}); the best-validation model goes "
@@ -84,7 +155,10 @@ final class TrainCommand implements Callable<Integer> {
             description = "save and validate every N iterations (default: ${DEFAULT-VALUE})")
     int checkpointEvery;
 
-    @Option(names = "--resume", description = "continue the training saved in --checkpoint exactly where it stopped")
+    @Option(names = "--resume", description = {"continue the training saved in --checkpoint exactly where it stopped.",
+            "Only --text, --val-text, --iterations, --epochs, --threads, --checkpoint-every, --sample-every, "
+                    + "--log-every, --plot and --plot-x may differ from the saved run; any other option given must "
+                    + "match it"})
     boolean resume;
 
     @Option(names = "--force", description = "start over even if --checkpoint already exists (it is replaced)")
@@ -100,26 +174,100 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--plot", paramLabel = "FILE", description = "draw training and validation loss into this PNG")
     Path plot;
 
+    @Option(names = "--plot-x", defaultValue = "iteration", paramLabel = "AXIS",
+            description = "x-axis of --plot: iteration or time (minutes of training) (default: ${DEFAULT-VALUE})")
+    String plotX;
+
     @Override
     public Integer call() throws IOException {
         validate();
-        Corpus corpus = text == null ? bundledCorpus() : Corpus.read(text);
+        Corpus.Unknown unknownPolicy = Corpus.Unknown.valueOf(unknown.toUpperCase(Locale.ROOT));
         boolean finished;
-        try (TrainingRun run = resume
-                ? TrainingRun.resume(checkpoint, corpus, spec.commandLine().getOut(), threads)
-                : TrainingRun.start(settings(), corpus, spec.commandLine().getOut())) {
+        try (TrainingRun run = resume ? resumeRun(unknownPolicy) : startRun(unknownPolicy)) {
             long total = epochs == null ? iterations : Math.multiplyExact((long) epochs, run.chunksPerEpoch());
-            finished = run.trainUntil(total, sampleEvery, checkpointEvery, checkpoint);
+            finished = run.trainUntil(total, new TrainingRun.Cadence(sampleEvery, logEvery, checkpointEvery),
+                    checkpoint);
         }
         if (plot != null) {
-            LossHistory.plot(LossHistory.fileBeside(checkpoint), plot);
+            LossHistory.plot(LossHistory.fileBeside(checkpoint), plot,
+                    LossHistory.Axis.valueOf(plotX.toUpperCase(Locale.ROOT)));
         }
         return finished ? 0 : 130;
     }
 
-    private TrainingSettings settings() {
-        return new TrainingSettings(hidden, layers, seqLength, batchSize, Optimizer.Kind.parse(optimizer), learningRate,
-                learningRateDecay, clip, valFraction, seed, threads);
+    private TrainingRun startRun(Corpus.Unknown unknownPolicy) throws IOException {
+        Checkpoint base = initFrom == null ? null : Checkpoint.read(initFrom);
+        Vocabulary vocabulary = base == null ? null : base.vocabulary();
+        Corpus training = text == null ? bundledCorpus(vocabulary, unknownPolicy)
+                : Corpus.read(text, vocabulary, unknownPolicy);
+        TrainingRun.Texts texts = texts(training, valFraction, valText == null ? "" : valText.toString(),
+                unknownPolicy);
+        TrainingSettings settings = settings(base, texts);
+        LstmModel model = base == null ? TrainingRun.initialModel(settings, training.vocabulary().size())
+                : base.model();
+        return TrainingRun.start(settings, texts, model, spec.commandLine().getOut(), threads);
+    }
+
+    private TrainingRun resumeRun(Corpus.Unknown unknownPolicy) throws IOException {
+        Checkpoint saved = Checkpoint.read(checkpoint);
+        TrainingSettings settings = TrainingSettings.fromOptions(saved.options());
+        Set<String> given = new HashSet<>();
+        for (OptionSpec option : spec.commandLine().getParseResult().matchedOptions()) {
+            given.add(option.longestName());
+        }
+        Corpus training = text == null ? bundledCorpus(saved.vocabulary(), unknownPolicy)
+                : Corpus.read(text, saved.vocabulary(), unknownPolicy);
+        String validationFile = valText != null ? valText.toString() : settings.valText();
+        TrainingRun.Texts texts = texts(training, settings.valFraction(), validationFile, unknownPolicy);
+        List<String> conflicts = settings.conflicts(settings(saved, texts), given);
+        if (!conflicts.isEmpty()) {
+            throw new ParameterException(spec.commandLine(), "--resume continues the saved run, which differs in "
+                    + String.join(", ", conflicts) + "; drop them, or start a new run with --force");
+        }
+        return TrainingRun.resume(checkpoint, saved, settings, texts, spec.commandLine().getOut(), threads);
+    }
+
+    /** The training text and the validation text: a file over the training vocabulary, or a held-out tail. */
+    private static TrainingRun.Texts texts(Corpus training, double fraction, String validationFile,
+                                           Corpus.Unknown unknownPolicy) throws IOException {
+        if (validationFile.isEmpty()) {
+            return TrainingRun.Texts.heldOut(training, fraction);
+        }
+        Corpus validation = Corpus.read(Path.of(validationFile), training.vocabulary(), unknownPolicy);
+        if (validation.length() < 2) {
+            throw new CorpusException(validationFile + " holds " + validation.length() + " character; validation "
+                    + "needs at least 2");
+        }
+        return new TrainingRun.Texts(training, training.length(), validation, 0);
+    }
+
+    /**
+     * The settings the command line asks for. {@code base} is the model fine-tuned from, or the checkpoint being
+     * resumed: its shape replaces --hidden and --layers.
+     */
+    private TrainingSettings settings(Checkpoint base, TrainingRun.Texts texts) {
+        int hiddenSize = base == null ? hidden : base.shape().hiddenSize();
+        int layerCount = base == null ? layers : base.shape().layers();
+        if (base != null && !resume && ((given("--hidden") && hidden != hiddenSize)
+                || (given("--layers") && layers != layerCount))) {
+            throw new ParameterException(spec.commandLine(), "--init-from " + initFrom + " has H=" + hiddenSize
+                    + " and " + layerCount + " layers; drop --hidden and --layers or make them match");
+        }
+        Optimizer.Kind kind = Optimizer.Kind.parse(optimizer);
+        TrainingSchedule.Kind scheduleKind = lrSchedule != null ? TrainingSchedule.Kind.parse(lrSchedule)
+                : learningRateDecay < 1 ? TrainingSchedule.Kind.STEP : TrainingSchedule.Kind.CONSTANT;
+        int groups = streamGroups != null ? streamGroups : Math.min(batchSize, Math.max(2, threads));
+        long chunks = TextBatches.chunksPerEpoch(texts.trainEnd(), seqLength, batchSize);
+        long horizon = cosineSteps != null ? cosineSteps : epochs == null ? iterations : (long) epochs * chunks;
+        return new TrainingSettings(hiddenSize, layerCount, seqLength, batchSize, groups, kind, scheduleKind,
+                learningRate, learningRateDecay, warmup, patience, earlyStop, clip, dropout, valFraction,
+                valText == null ? "" : valText.toString(), initFrom == null ? "" : initFrom.toString(),
+                forgetBias == null ? Float.NaN : forgetBias, seed,
+                TrainingSettings.NonFinitePolicy.valueOf(onNonFinite.toUpperCase(Locale.ROOT)), horizon);
+    }
+
+    private boolean given(String option) {
+        return spec.commandLine().getParseResult().hasMatchedOption(option);
     }
 
     private void validate() {
@@ -129,22 +277,54 @@ final class TrainCommand implements Callable<Integer> {
         Options.atLeast(spec, "--batch-size", batchSize, 1);
         Options.atLeast(spec, "--iterations", iterations, 1);
         Options.atLeast(spec, "--sample-every", sampleEvery, 1);
+        Options.atLeast(spec, "--log-every", logEvery, 1);
         Options.atLeast(spec, "--checkpoint-every", checkpointEvery, 1);
         Options.atLeast(spec, "--threads", threads, 1);
+        Options.atLeast(spec, "--warmup", warmup, 0);
+        if (cosineSteps != null) {
+            Options.atLeast(spec, "--cosine-steps", cosineSteps, 1);
+        }
+        Options.atLeast(spec, "--patience", patience, 1);
+        Options.atLeast(spec, "--early-stop", earlyStop, 0);
+        if (streamGroups != null) {
+            Options.atLeast(spec, "--stream-groups", streamGroups, 1);
+            if (streamGroups > batchSize) {
+                throw new ParameterException(spec.commandLine(), "--stream-groups " + streamGroups
+                        + " exceeds --batch-size " + batchSize + "; a group holds at least one stream");
+            }
+        }
         if (epochs != null) {
             Options.atLeast(spec, "--epochs", epochs, 1);
         }
         Options.within(spec, "--lr", learningRate, 0, false, 10, true);
         Options.within(spec, "--lr-decay", learningRateDecay, 0, false, 1, true);
         Options.within(spec, "--clip", clip, 0, true, Float.MAX_VALUE, true);
+        Options.within(spec, "--dropout", dropout, 0, true, 1, false);
         Options.within(spec, "--val-fraction", valFraction, 0, true, 0.5, true);
-        try {
-            Optimizer.Kind.parse(optimizer);
-        } catch (IllegalArgumentException e) {
-            throw new ParameterException(spec.commandLine(), "--optimizer: " + e.getMessage());
+        if (forgetBias != null) {
+            Options.within(spec, "--forget-bias", forgetBias, -100, true, 100, true);
+        }
+        Options.oneOf(spec, "--optimizer", optimizer, "adam", "adamw", "rmsprop", "sgd");
+        if (lrSchedule != null) {
+            Options.oneOf(spec, "--lr-schedule", lrSchedule, "constant", "step", "cosine", "plateau");
+        }
+        Options.oneOf(spec, "--unknown", unknown, "error", "skip");
+        Options.oneOf(spec, "--on-nonfinite", onNonFinite, "stop", "rollback");
+        Options.oneOf(spec, "--plot-x", plotX, "iteration", "time");
+        if ("plateau".equalsIgnoreCase(lrSchedule) && learningRateDecay == 1f) {
+            throw new ParameterException(spec.commandLine(), "--lr-schedule plateau needs --lr-decay below 1 "
+                    + "(the factor it applies), e.g. --lr-decay 0.5");
+        }
+        if (given("--val-text") && given("--val-fraction")) {
+            throw new ParameterException(spec.commandLine(), "--val-text and --val-fraction both choose the "
+                    + "validation text; give one");
         }
         if (resume && force) {
             throw new ParameterException(spec.commandLine(), "--resume and --force contradict each other; choose one");
+        }
+        if (resume && initFrom != null) {
+            throw new ParameterException(spec.commandLine(), "--resume continues a run and --init-from starts one; "
+                    + "choose one");
         }
         if (resume && !Files.exists(checkpoint)) {
             throw new ParameterException(spec.commandLine(), "--resume: " + checkpoint + " does not exist");
@@ -155,12 +335,13 @@ final class TrainCommand implements Callable<Integer> {
         }
     }
 
-    static Corpus bundledCorpus() throws IOException {
+    /** The bundled text, over {@code vocabulary} when fine-tuning or resuming, or its own. */
+    static Corpus bundledCorpus(Vocabulary vocabulary, Corpus.Unknown unknownPolicy) throws IOException {
         try (InputStream in = TrainCommand.class.getResourceAsStream(BUNDLED_CORPUS)) {
             if (in == null) {
                 throw new IOException("the bundled corpus " + BUNDLED_CORPUS + " is missing from the jar");
             }
-            return Corpus.of(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+            return Corpus.of(new String(in.readAllBytes(), StandardCharsets.UTF_8), vocabulary, unknownPolicy);
         }
     }
 }

@@ -13,14 +13,16 @@ import org.gatelane.core.Corpus;
 import org.gatelane.core.CorpusException;
 import org.gatelane.core.Evaluation;
 import org.gatelane.core.GradientClipping;
-import org.gatelane.core.LearningRateSchedule;
 import org.gatelane.core.LstmModel;
 import org.gatelane.core.LstmShape;
+import org.gatelane.core.LstmState;
+import org.gatelane.core.NonFiniteException;
 import org.gatelane.core.Optimizer;
 import org.gatelane.core.Rng;
 import org.gatelane.core.Sampler;
 import org.gatelane.core.TextBatches;
 import org.gatelane.core.Trainer;
+import org.gatelane.core.TrainingSchedule;
 import org.gatelane.kernels.Kernels;
 import org.gatelane.kernels.LstmKernels;
 
@@ -33,65 +35,104 @@ final class TrainingRun implements AutoCloseable {
     /** Weight of the newest loss in the smoothed loss shown to the user. */
     private static final double SMOOTHING = 0.01;
     private static final int SAMPLE_LENGTH = 100;
+    /** Rollbacks without a successful validation in between before a run gives up. */
+    private static final int MAX_ROLLBACKS = 3;
+
+    /**
+     * The text a run learns and the text it is validated on: a held-out tail of the same corpus, or another.
+     *
+     * @param trainEnd where training stops in {@code training}
+     */
+    record Texts(Corpus training, int trainEnd, Corpus validation, int validationFrom) {
+
+        /** The last {@code fraction} of {@code text} held out. */
+        static Texts heldOut(Corpus text, double fraction) {
+            int validationLength = (int) (text.length() * fraction);
+            if (validationLength > 0 && validationLength < 2) {
+                throw new CorpusException("the validation tail would hold " + validationLength
+                        + " character; use a longer text or --val-fraction 0");
+            }
+            return new Texts(text, text.length() - validationLength, text, text.length() - validationLength);
+        }
+
+        boolean validates() {
+            return validationFrom < validation.length();
+        }
+
+        int validationLength() {
+            return validation.length() - validationFrom;
+        }
+    }
 
     private final TrainingSettings settings;
-    private final Corpus corpus;
+    private final Texts texts;
     private final PrintWriter out;
     private final LstmKernels kernels = Kernels.preferred();
     private final LstmModel model;
     private final Trainer trainer;
+    private final TrainingSchedule schedule;
     private final TextBatches batches;
-    private final int trainEnd;
     private final int[] inputs;
     private final int[] targets;
     private final Rng rng;
+    private final Snapshot lastValidated;
     private long iteration;
     private double smoothedLoss;
-    private double bestValidation;
+    private double trainedSeconds;
+    private int rollbacks;
 
-    private TrainingRun(TrainingSettings settings, Corpus corpus, PrintWriter out, LstmModel model, long rngState) {
+    private TrainingRun(TrainingSettings settings, Texts texts, PrintWriter out, LstmModel model, long rngState,
+                        long dropoutRngState, int threads) {
         this.settings = settings;
-        this.corpus = corpus;
+        this.texts = texts;
         this.out = out;
         this.model = model;
-        int validationLength = (int) (corpus.length() * settings.valFraction());
-        if (validationLength > 0 && validationLength < 2) {
-            throw new CorpusException("the validation tail would hold " + validationLength
-                    + " character; use a longer text or --val-fraction 0");
-        }
-        this.trainEnd = corpus.length() - validationLength;
-        this.batches = new TextBatches(corpus, 0, trainEnd, settings.seqLength(), settings.batchSize());
-        float decay = settings.learningRateDecay();
-        LearningRateSchedule schedule = decay == 1f
-                ? LearningRateSchedule.constant(settings.learningRate())
-                : LearningRateSchedule.stepDecay(settings.learningRate(), decay, batches.chunksPerEpoch());
+        Trainer.Batching batching = new Trainer.Batching(settings.seqLength(), settings.batchSize(),
+                settings.streamGroups(), threads, settings.dropout());
+        Trainer.requireHeap(model.shape(), settings.optimizer(), batching);
+        this.batches = new TextBatches(texts.training(), 0, texts.trainEnd(), settings.seqLength(),
+                settings.batchSize());
+        this.schedule = new TrainingSchedule(settings.scheduleSettings(batches.chunksPerEpoch()));
         GradientClipping clipping = settings.clip() > 0 ? GradientClipping.globalNorm(settings.clip())
                 : GradientClipping.none();
         Optimizer optimizer = new Optimizer(settings.optimizer(), Optimizer.Settings.defaults(), kernels,
                 model.layout().size());
-        this.trainer = new Trainer(model, kernels, settings.seqLength(), settings.batchSize(), optimizer, clipping,
-                schedule, settings.threads());
+        this.trainer = new Trainer(model, kernels, optimizer, clipping, schedule, batching, new Rng(dropoutRngState));
         this.inputs = new int[settings.seqLength() * settings.batchSize()];
         this.targets = new int[inputs.length];
         this.rng = new Rng(rngState);
-        this.smoothedLoss = Math.log(corpus.vocabulary().size());
-        this.bestValidation = Double.POSITIVE_INFINITY;
+        this.smoothedLoss = Math.log(texts.training().vocabulary().size());
+        this.lastValidated = settings.onNonFinite() == TrainingSettings.NonFinitePolicy.ROLLBACK
+                ? new Snapshot(model, optimizer) : null;
     }
 
-    static TrainingRun start(TrainingSettings settings, Corpus corpus, PrintWriter out) {
-        LstmShape shape = LstmShape.characterModel(corpus.vocabulary().size(), settings.hidden(), settings.layers());
-        return new TrainingRun(settings, corpus, out, LstmModel.initialized(shape, settings.seed()), settings.seed());
-    }
-
-    static TrainingRun resume(Path file, Corpus corpus, PrintWriter out, int threads) throws IOException {
-        Checkpoint saved = Checkpoint.read(file);
-        if (!saved.vocabulary().equals(corpus.vocabulary())) {
-            throw new CorpusException("the text's characters differ from those of the model in " + file
-                    + "; resume with the text it was trained on");
+    /** A fresh run from {@code model} (newly initialised, or the weights of another model to fine-tune). */
+    static TrainingRun start(TrainingSettings settings, Texts texts, LstmModel model, PrintWriter out, int threads) {
+        TrainingRun run = new TrainingRun(settings, texts, out, model, settings.seed(), ~settings.seed(), threads);
+        if (run.lastValidated != null) {
+            run.lastValidated.take();
         }
-        TrainingSettings settings = TrainingSettings.fromOptions(saved.options(), threads);
-        TrainingRun run = new TrainingRun(settings, corpus, out, new LstmModel(saved.shape(), saved.parameters()),
-                saved.rngState());
+        return run;
+    }
+
+    /** A model of the run's shape, initialised as the settings say. */
+    static LstmModel initialModel(TrainingSettings settings, int vocabularySize) {
+        LstmShape shape = LstmShape.characterModel(vocabularySize, settings.hidden(), settings.layers());
+        return Float.isNaN(settings.forgetBias()) ? LstmModel.initialized(shape, settings.seed())
+                : LstmModel.initialized(shape, settings.seed(), settings.forgetBias());
+    }
+
+    /** The run saved in {@code saved}, continued on {@code texts} (which the caller read over its vocabulary). */
+    static TrainingRun resume(Path file, Checkpoint saved, TrainingSettings settings, Texts texts, PrintWriter out,
+                              int threads) {
+        Map<String, String> options = saved.options();
+        long trainingLength = Long.parseLong(options.getOrDefault("trainingLength", Long.toString(texts.trainEnd())));
+        if (trainingLength != texts.trainEnd()) {
+            throw new CorpusException("the text has " + texts.trainEnd() + " characters for training but the run in "
+                    + file + " trained on " + trainingLength + "; resume with the text it was trained on");
+        }
+        TrainingRun run = new TrainingRun(settings, texts, out, saved.model(), saved.rngState(),
+                Long.parseLong(options.getOrDefault("dropoutRng", "0")), threads);
         try {
             run.restore(file, saved);
         } catch (RuntimeException e) {
@@ -116,8 +157,17 @@ final class TrainingRun implements AutoCloseable {
         batches.restore(saved.dataCursor(), saved.epoch());
         trainer.state().copyFrom(saved.carriedState());
         iteration = saved.iteration();
-        smoothedLoss = Double.parseDouble(saved.options().getOrDefault("smoothedLoss", "NaN"));
-        bestValidation = Double.parseDouble(saved.options().getOrDefault("bestValidation", "Infinity"));
+        Map<String, String> options = saved.options();
+        smoothedLoss = Double.parseDouble(options.getOrDefault("smoothedLoss", "NaN"));
+        trainedSeconds = Double.parseDouble(options.getOrDefault("trainedSeconds", "0"));
+        rollbacks = Integer.parseInt(options.getOrDefault("rollbacks", "0"));
+        schedule.restore(new TrainingSchedule.State(Float.parseFloat(options.getOrDefault("rateMultiplier", "1")),
+                Double.parseDouble(options.getOrDefault("bestValidation", "Infinity")),
+                Integer.parseInt(options.getOrDefault("validationsSinceBest", "0")),
+                Integer.parseInt(options.getOrDefault("validationsSinceDecay", "0"))));
+        if (lastValidated != null) {
+            lastValidated.take();
+        }
     }
 
     /** Stops the trainer's helper threads, if it has any. */
@@ -130,38 +180,62 @@ final class TrainingRun implements AutoCloseable {
         return batches.chunksPerEpoch();
     }
 
+    /** How often to print, log, save and validate. */
+    record Cadence(int sampleEvery, int logEvery, int checkpointEvery) {
+    }
+
     /**
      * Trains until {@code total} iterations, printing and checkpointing on the way. Ctrl-C stops it after the
      * current iteration with a checkpoint.
      *
-     * @return true if it reached {@code total}, false if interrupted
+     * @return true if it reached {@code total} or stopped early for want of improvement, false if interrupted
      */
-    boolean trainUntil(long total, int sampleEvery, int checkpointEvery, Path checkpoint) throws IOException {
+    boolean trainUntil(long total, Cadence cadence, Path checkpoint) throws IOException {
         Progress progress = Progress.forConsole(out, total, iteration, settings.seqLength() * settings.batchSize());
         LossHistory history = new LossHistory(LossHistory.fileBeside(checkpoint));
         Interrupt interrupt = Interrupt.install();
         try {
             printHeader(total);
+            long lastTick = System.nanoTime();
             while (iteration < total && !interrupt.requested()) {
                 if (batches.next(inputs, targets)) {
                     trainer.state().reset();
                 }
-                float loss = trainer.step(inputs, targets);
+                float loss;
+                try {
+                    loss = trainer.step(inputs, targets);
+                } catch (NonFiniteException e) {
+                    rollBack(e, progress);
+                    continue;
+                }
                 iteration++;
+                long now = System.nanoTime();
+                trainedSeconds += (now - lastTick) / 1e9;
+                lastTick = now;
                 smoothedLoss = Double.isNaN(smoothedLoss) ? loss : (1 - SMOOTHING) * smoothedLoss + SMOOTHING * loss;
                 progress.update(iteration, smoothedLoss);
-                if (iteration % sampleEvery == 0) {
-                    history.train(iteration, loss, smoothedLoss);
+                if (iteration % cadence.logEvery() == 0) {
+                    history.train(iteration, trainedSeconds, loss, smoothedLoss);
+                }
+                if (iteration % cadence.sampleEvery() == 0) {
                     progress.println(String.format("iter %d | loss %.4f | %s%n----%n%s%n----", iteration, smoothedLoss,
                             progress.speed(), sample()));
                 }
-                if (iteration % checkpointEvery == 0 || iteration == total) {
-                    save(checkpoint, history, progress);
+                if (iteration % cadence.checkpointEvery() == 0 || iteration == total) {
+                    boolean stop = validateAndSave(checkpoint, history, progress);
+                    lastTick = System.nanoTime();
+                    if (stop) {
+                        progress.println("early stop: no improvement in " + settings.earlyStop() + " validations; "
+                                + "the best model is " + bestBeside(checkpoint));
+                        progress.finish();
+                        return true;
+                    }
                 }
             }
             if (interrupt.requested() && iteration < total) {
-                save(checkpoint, history, progress);
-                progress.println("interrupted at iteration " + iteration + "; resume with --resume");
+                checkpoint().write(checkpoint);
+                progress.println("interrupted at iteration " + iteration + "; saved " + checkpoint
+                        + ", resume with --resume");
                 return false;
             }
             progress.finish();
@@ -171,38 +245,57 @@ final class TrainingRun implements AutoCloseable {
         }
     }
 
+    /** Stops the run, or returns to the last validation with half the rate, as the settings say. */
+    private void rollBack(NonFiniteException e, Progress progress) {
+        if (lastValidated == null) {
+            throw e;
+        }
+        if (++rollbacks > MAX_ROLLBACKS) {
+            throw new NonFiniteException(e.getMessage() + "; " + MAX_ROLLBACKS + " rollbacks did not help");
+        }
+        lastValidated.restore();
+        schedule.halve();
+        progress.println(String.format(Locale.ROOT, "iter %d | %s; rolled back to the last validation, learning "
+                + "rate now %.3g (rollback %d of %d)", iteration, e.getMessage(), schedule.rate(
+                trainer.optimizer().step()), rollbacks, MAX_ROLLBACKS));
+    }
+
     private void printHeader(long total) {
         out.printf("training %d-layer LSTM, H=%d, %d symbols, %d chars for training, %d for validation; "
                         + "kernels %s; iterations %d..%d%n", settings.layers(), settings.hidden(),
-                corpus.vocabulary().size(), trainEnd, corpus.length() - trainEnd, kernels.name(), iteration + 1, total);
+                texts.training().vocabulary().size(), texts.trainEnd(), texts.validates() ? texts.validationLength() : 0,
+                kernels.name(), iteration + 1, total);
     }
 
-    /** A sample from the current model, continuing stream 0's state from its last input. */
+    /** A sample from the current model, continuing stream 0 from the state after its last input. */
     private String sample() {
         Sampler sampler = new Sampler(model, kernels);
-        for (int l = 0; l < model.shape().layers(); l++) {
-            System.arraycopy(trainer.state().h(l), 0, sampler.state().h(l), 0, settings.hidden());
-            System.arraycopy(trainer.state().c(l), 0, sampler.state().c(l), 0, settings.hidden());
-        }
+        LstmState.copyStreams(trainer.state(), 0, sampler.state(), 0, 1);
         StringBuilder text = new StringBuilder();
-        int symbol = inputs[inputs.length - settings.batchSize()];
+        // The state has seen the chunk's inputs; what comes next in the text is the last target.
+        int symbol = targets[targets.length - settings.batchSize()];
         for (int i = 0; i < SAMPLE_LENGTH; i++) {
             symbol = sampler.draw(sampler.feed(symbol), 1f, 0, 1f, rng);
-            text.appendCodePoint(corpus.vocabulary().codePoint(symbol));
+            text.appendCodePoint(texts.training().vocabulary().codePoint(symbol));
         }
         return text.toString();
     }
 
-    private void save(Path checkpoint, LossHistory history, Progress progress) throws IOException {
+    /** Validates, lets the schedule learn from it, saves; returns whether early stopping says to stop. */
+    private boolean validateAndSave(Path checkpoint, LossHistory history, Progress progress) throws IOException {
         String validation = "";
         boolean best = false;
-        if (trainEnd < corpus.length()) {
-            Evaluation score = Evaluation.of(model, kernels, corpus, trainEnd, corpus.length(), settings.seqLength());
-            history.validation(iteration, score.nats());
-            best = score.nats() < bestValidation;
-            bestValidation = Math.min(bestValidation, score.nats());
+        if (texts.validates()) {
+            Evaluation score = Evaluation.of(model, kernels, texts.validation(), texts.validationFrom(),
+                    texts.validation().length(), settings.seqLength());
+            history.validation(iteration, trainedSeconds, score.nats());
+            best = schedule.validated(score.nats());
             validation = String.format(" | validation %.3f bits/char, perplexity %.2f", score.bitsPerSymbol(),
                     score.perplexity());
+        }
+        rollbacks = 0;
+        if (lastValidated != null) {
+            lastValidated.take();
         }
         Checkpoint state = checkpoint();
         state.write(checkpoint);
@@ -211,6 +304,7 @@ final class TrainingRun implements AutoCloseable {
         }
         progress.println(String.format("checkpoint iter %d%s -> %s%s", iteration, validation, checkpoint,
                 best ? " (best so far, also " + bestBeside(checkpoint).getFileName() + ")" : ""));
+        return settings.earlyStop() > 0 && schedule.validationsSinceBest() >= settings.earlyStop();
     }
 
     static Path bestBeside(Path checkpoint) {
@@ -220,10 +314,51 @@ final class TrainingRun implements AutoCloseable {
     private Checkpoint checkpoint() {
         Map<String, String> options = settings.toOptions();
         options.put("smoothedLoss", Double.toString(smoothedLoss));
-        options.put("bestValidation", Double.toString(bestValidation));
+        options.put("trainedSeconds", Double.toString(trainedSeconds));
+        options.put("trainingLength", Integer.toString(texts.trainEnd()));
+        options.put("dropoutRng", Long.toString(trainer.dropoutRng().state()));
+        options.put("rollbacks", Integer.toString(rollbacks));
+        TrainingSchedule.State state = schedule.state();
+        options.put("rateMultiplier", Float.toString(state.multiplier()));
+        options.put("bestValidation", Double.toString(state.best()));
+        options.put("validationsSinceBest", Integer.toString(state.sinceBest()));
+        options.put("validationsSinceDecay", Integer.toString(state.sinceDecay()));
         Optimizer optimizer = trainer.optimizer();
-        return new Checkpoint(model.shape(), corpus.vocabulary(), options, model.parameters(), optimizer.state(),
-                optimizer.step(), iteration, rng.state(), batches.cursor(), batches.epoch(), trainer.state());
+        return new Checkpoint(model.shape(), texts.training().vocabulary(), options, model.parameters(),
+                optimizer.state(), optimizer.step(), iteration, rng.state(), batches.cursor(), batches.epoch(),
+                trainer.state());
+    }
+
+    /** The parameters and optimizer state at the last validation, kept in memory for a rollback. */
+    private static final class Snapshot {
+        private final LstmModel model;
+        private final Optimizer optimizer;
+        private final float[] parameters;
+        private final float[][] optimizerState;
+        private long optimizerStep;
+
+        Snapshot(LstmModel model, Optimizer optimizer) {
+            this.model = model;
+            this.optimizer = optimizer;
+            this.parameters = new float[model.parameters().length];
+            this.optimizerState = new float[optimizer.state().length][parameters.length];
+        }
+
+        void take() {
+            System.arraycopy(model.parameters(), 0, parameters, 0, parameters.length);
+            for (int i = 0; i < optimizerState.length; i++) {
+                System.arraycopy(optimizer.state()[i], 0, optimizerState[i], 0, parameters.length);
+            }
+            optimizerStep = optimizer.step();
+        }
+
+        void restore() {
+            System.arraycopy(parameters, 0, model.parameters(), 0, parameters.length);
+            for (int i = 0; i < optimizerState.length; i++) {
+                System.arraycopy(optimizerState[i], 0, optimizer.state()[i], 0, parameters.length);
+            }
+            optimizer.restoreStep(optimizerStep);
+        }
     }
 
     /** Ctrl-C: ask the loop to stop, and hold the JVM's shutdown until its checkpoint is written. */

@@ -141,7 +141,7 @@ class BadInputTest {
         assertTrue(fails("train", "--seq-length", "0", "--checkpoint", model.toString(), "--force")
                 .contains("--seq-length"));
         assertTrue(fails("train", "--optimizer", "adagrad", "--checkpoint", model.toString(), "--force")
-                .contains("unknown optimizer"));
+                .contains("--optimizer must be adam, adamw, rmsprop, sgd but was 'adagrad'"));
         assertTrue(fails("train", "--hidden", "many").contains("--hidden"));
         assertTrue(fails("sample", "--model", model.toString(), "--top-p", "0").contains("--top-p must be in (0.0, 1.0]"));
         assertTrue(fails("sample", "--model", model.toString(), "--top-p", "1.5").contains("--top-p"));

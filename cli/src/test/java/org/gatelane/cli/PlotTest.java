@@ -26,14 +26,20 @@ class PlotTest {
         Path model = folder.resolve("model.gatelane");
         Path png = folder.resolve("loss.png");
         Cli result = Cli.run("train", "--text", text.toString(), "--checkpoint", model.toString(), "--hidden", "16",
-                "--seq-length", "8", "--iterations", "40", "--sample-every", "10", "--checkpoint-every", "20",
-                "--plot", png.toString());
+                "--seq-length", "8", "--iterations", "40", "--sample-every", "100000", "--log-every", "10",
+                "--checkpoint-every", "20", "--plot", png.toString(), "--plot-x", "time");
         assertEquals(0, result.exitCode(), result.err());
         assertTrue(result.out().contains("validation"), result.out());
 
         List<String> history = Files.readAllLines(LossHistory.fileBeside(model));
-        assertEquals("iteration,kind,loss_nats", history.get(0));
-        assertEquals(4, history.stream().filter(line -> line.contains(",train,")).count(), "one row per sample");
+        assertEquals("iteration,seconds,kind,loss_nats", history.get(0));
+        assertEquals(4, history.stream().filter(line -> line.contains(",train,")).count(),
+                "one row per --log-every, whatever --sample-every says");
+        double[] seconds = history.stream().skip(1).mapToDouble(line -> Double.parseDouble(line.split(",")[1]))
+                .toArray();
+        for (int i = 1; i < seconds.length; i++) {
+            assertTrue(seconds[i] >= seconds[i - 1] && seconds[i] > 0, "wall time grows: " + history);
+        }
         assertEquals(2, history.stream().filter(line -> line.contains(",validation,")).count(), "one per checkpoint");
         assertTrue(Files.exists(TrainingRun.bestBeside(model)), "the best-validation model is kept beside");
 

@@ -16,6 +16,12 @@ import org.gatelane.kernels.LstmKernels;
  * softmax-cross-entropy; backward in reverse time with the fused cell backward, and weight gradients as GEMMs
  * over all steps after the sweep.
  *
+ * <p>Dropout, when the rate is above zero, follows PyTorch's {@code nn.LSTM(dropout=p)} followed by a dropout
+ * before the head: the output of every layer is multiplied by an inverted mask (0 or {@code 1/(1-p)}) on its way
+ * up, never on its way along the recurrence. Masks are drawn by {@link #drawDropoutMasks(Rng)} and then apply to
+ * every pass until the next draw, so a gradient check sees one fixed function; before the first draw no
+ * dropout applies.
+ *
  * <p>Not thread-safe: one instance per thread.
  */
 public final class Bptt {
@@ -54,6 +60,11 @@ public final class Bptt {
      */
     private final float[] transposedOutputWeights;
     private final float[][] transposedGateWeights;
+    /** The dropout rate p, and per layer the inverted mask of its output and that output after the mask. */
+    private final float dropout;
+    private final float[][] masks;
+    private final float[][] droppedOutputs;
+    private boolean masksDrawn;
 
     /**
      * @param kernels the kernels every pass runs on (see {@code org.gatelane.kernels.Kernels})
@@ -61,9 +72,24 @@ public final class Bptt {
      * @param streams B, parallel streams per pass
      */
     public Bptt(LstmModel model, LstmKernels kernels, int steps, int streams) {
+        this(model, kernels, steps, streams, 0f);
+    }
+
+    /**
+     * @param dropout the dropout rate p in {@code [0, 1)}; 0 for none
+     */
+    public Bptt(LstmModel model, LstmKernels kernels, int steps, int streams, float dropout) {
         if (steps < 1 || streams < 1) {
             throw new IllegalArgumentException("steps and streams must be at least 1 but were " + steps + " and "
                     + streams);
+        }
+        if (!(dropout >= 0 && dropout < 1)) {
+            throw new IllegalArgumentException("the dropout rate must be in [0, 1) but was " + dropout);
+        }
+        long floats = workspaceFloats(model.shape(), steps, streams, dropout);
+        if (floats > Integer.MAX_VALUE - 8L) {
+            throw new IllegalArgumentException(steps + " steps x " + streams + " streams of " + model.shape()
+                    + " need arrays larger than Java allows; use fewer steps or streams");
         }
         this.model = model;
         this.shape = model.shape();
@@ -89,8 +115,47 @@ public final class Bptt {
         for (int l = 0; l < transposedGateWeights.length; l++) {
             transposedGateWeights[l] = new float[transposedRows(l) * 4 * h];
         }
+        this.dropout = dropout;
+        this.masks = new float[dropout > 0 ? layers : 0][positions * h];
+        this.droppedOutputs = new float[masks.length][positions * h];
     }
 
+    /**
+     * Floats the workspace of a pass over {@code steps x streams} holds, without overflow: what the constructor
+     * allocates, for checking a size against the heap before asking for it.
+     */
+    public static long workspaceFloats(LstmShape shape, int steps, int streams, float dropout) {
+        long positions = (long) steps * streams;
+        long h = shape.hiddenSize();
+        long layers = shape.layers();
+        long perLayer = positions * 4 * h + 2 * (positions + streams) * h + positions * h
+                + (streams > 1 ? 2 * h * 4 * h : 0) + (dropout > 0 ? 2 * positions * h : 0);
+        return layers * perLayer + positions * shape.outputSize() + positions * 4 * h + 2 * positions * h
+                + 2L * streams * h + h * shape.outputSize();
+    }
+
+    /** The dropout rate this instance was made with. */
+    public float dropout() {
+        return dropout;
+    }
+
+    /**
+     * Draws a fresh inverted-dropout mask for every layer's output at every position (time-major, then unit)
+     * from {@code rng}: 0 with probability p, {@code 1/(1-p)} otherwise. Later passes apply these masks until
+     * the next draw. Does nothing, and draws nothing, when the rate is 0.
+     */
+    public void drawDropoutMasks(Rng rng) {
+        if (dropout == 0) {
+            return;
+        }
+        float kept = 1f / (1f - dropout);
+        for (float[] mask : masks) {
+            for (int i = 0; i < mask.length; i++) {
+                mask[i] = rng.nextDouble() < dropout ? 0f : kept;
+            }
+        }
+        masksDrawn = true;
+    }
     public LstmModel model() {
         return model;
     }
@@ -163,17 +228,15 @@ public final class Bptt {
             for (int t = 0; t < steps; t++) {
                 int previousAt = t * stepWidth;
                 int zAt = t * streams * g;
-                if (streams == 1) {
-                    kernels.gemv(h, g, hidden[l], previousAt, p, layout.recurrentWeights(l), g, z, zAt, true);
-                } else {
-                    kernels.gemm(streams, g, h, hidden[l], previousAt, h, p, layout.recurrentWeights(l), g, z, zAt,
-                            g, true);
-                }
+                rowsTimesWeights(streams, h, g, hidden[l], previousAt, p, layout.recurrentWeights(l), z, zAt);
                 for (int b = 0; b < streams; b++) {
                     int at = previousAt + b * h;
                     kernels.lstmCellForward(h, z, zAt + b * g, cells[l], at, cells[l], at + stepWidth,
                             squashedCells[l], at, hidden[l], at + stepWidth);
                 }
+            }
+            if (masksDrawn) {
+                kernels.multiply(positions * h, hidden[l], stepWidth, masks[l], 0, droppedOutputs[l], 0);
             }
         }
         return outputLoss(targets);
@@ -191,11 +254,36 @@ public final class Bptt {
                 kernels.axpy(g, 1f, p, inputRows + symbols[pos] * g, z, pos * g);
             }
         } else {
-            float[] input = layer == 0 ? vectors : hidden[layer - 1];
-            int inputAt = layer == 0 ? 0 : streams * shape.hiddenSize();
             int width = shape.layerInputSize(layer);
-            kernels.gemm(positions, g, width, input, inputAt, width, p, inputRows, g, z, 0, g, true);
+            kernels.gemm(positions, g, width, layerInput(layer, vectors), layerInputAt(layer), width, p, inputRows, g,
+                    z, 0, g, true);
         }
+    }
+
+    /** {@code out[rows x n] += in[rows x k] · W[k x n]}: a GEMV for one row, a GEMM for several. */
+    private void rowsTimesWeights(int rows, int k, int n, float[] in, int inAt, float[] w, int wAt, float[] out,
+                                  int outAt) {
+        if (rows == 1) {
+            kernels.gemv(k, n, in, inAt, w, wAt, n, out, outAt, true);
+        } else {
+            kernels.gemm(rows, n, k, in, inAt, k, w, wAt, n, out, outAt, n, true);
+        }
+    }
+
+    /**
+     * What layer {@code l} reads, {@code [positions x inputSize]} from {@link #layerInputAt}: the dense input
+     * vectors for the first layer, otherwise the output of the layer below (after its dropout mask, if any);
+     * {@code l = layers} gives what the head reads.
+     */
+    private float[] layerInput(int layer, float[] vectors) {
+        if (layer == 0) {
+            return vectors;
+        }
+        return masksDrawn ? droppedOutputs[layer - 1] : hidden[layer - 1];
+    }
+
+    private int layerInputAt(int layer) {
+        return layer == 0 || masksDrawn ? 0 : streams * shape.hiddenSize();
     }
 
     /** Logits for every position in one GEMM, then softmax-cross-entropy; leaves dLoss/dLogits in place. */
@@ -204,8 +292,9 @@ public final class Bptt {
         int h = shape.hiddenSize();
         int v = shape.outputSize();
         repeatRow(p, layout.outputBias(), v, logits);
-        kernels.gemm(positions, v, h, hidden[shape.layers() - 1], streams * h, h, p, layout.outputWeights(), v, logits,
-                0, v, true);
+        int head = shape.layers();
+        kernels.gemm(positions, v, h, layerInput(head, null), layerInputAt(head), h, p, layout.outputWeights(), v,
+                logits, 0, v, true);
         float gradScale = 1f / positions;
         double total = 0;
         for (int pos = 0; pos < positions; pos++) {
@@ -223,12 +312,14 @@ public final class Bptt {
         int g = 4 * h;
         int v = shape.outputSize();
         int top = shape.layers() - 1;
-        // Output layer: dWy = H_topᵀ·dLogits, dby = Σ dLogits, dH_top = dLogits·Wyᵀ.
-        kernels.gemmTransA(h, v, positions, hidden[top], streams * h, h, logits, 0, v, gradients,
+        // Output layer: dWy = H_topᵀ·dLogits, dby = Σ dLogits, dH_top = (dLogits·Wyᵀ) ∘ mask.
+        int head = shape.layers();
+        kernels.gemmTransA(h, v, positions, layerInput(head, null), layerInputAt(head), h, logits, 0, v, gradients,
                 layout.outputWeights(), v, false);
         sumRows(logits, v, gradients, layout.outputBias());
         transpose(p, layout.outputWeights(), h, v, transposedOutputWeights);
         kernels.gemm(positions, h, v, logits, 0, v, transposedOutputWeights, 0, h, hiddenGradients, 0, h, false);
+        throughDropout(top, hiddenGradients, hiddenGradients);
 
         for (int l = top; l >= 0; l--) {
             if (streams > 1) {
@@ -242,15 +333,9 @@ public final class Bptt {
             }
             weightGradients(l, symbols, vectors, gradients);
             if (l > 0) {
-                // dH of the layer below = dZ · W_xᵀ, then it becomes this loop's incoming gradient.
-                if (streams > 1) {
-                    kernels.gemm(positions, h, g, gateGradients, 0, g, transposedGateWeights[l], 0, transposedRows(l),
-                            hiddenGradientsBelow, 0, h, false);
-                } else {
-                    kernels.gemmTransB(positions, h, g, gateGradients, 0, g, p, layout.gateWeights(l), g,
-                            hiddenGradientsBelow, 0, h, false);
-                }
-                System.arraycopy(hiddenGradientsBelow, 0, hiddenGradients, 0, hiddenGradients.length);
+                // dH of the layer below = (dZ · W_xᵀ) ∘ its mask, then it becomes this loop's incoming gradient.
+                gateGradientsTimesWeightsT(l, positions, 0, 0, hiddenGradientsBelow, 0);
+                throughDropout(l - 1, hiddenGradientsBelow, hiddenGradients);
             }
         }
     }
@@ -272,15 +357,42 @@ public final class Bptt {
                 kernels.lstmCellBackward(h, gates[l], zAt, cells[l], at, squashedCells[l], at, hiddenGradients, at,
                         carriedCellGradient, b * h, gateGradients, zAt, carriedCellGradient, b * h);
             }
-            int zAt = t * streams * g;
-            if (streams == 1) {
-                kernels.gemvTransposed(h, g, p, layout.recurrentWeights(l), g, gateGradients, zAt,
-                        carriedHiddenGradient, 0, false);
-            } else {
-                int rows = transposedRows(l);
-                kernels.gemm(streams, h, g, gateGradients, zAt, g, transposedGateWeights[l], rows - h, rows,
-                        carriedHiddenGradient, 0, h, false);
-            }
+            gateGradientsTimesWeightsT(l, streams, t * streams * g, shape.layerInputSize(l), carriedHiddenGradient,
+                    0);
+        }
+    }
+
+    /**
+     * {@code target[rows x H] = dZ[rows x 4H] · (H rows of W_l from row firstRow)ᵀ}, dZ read from
+     * {@link #gateGradients} at {@code dzAt}: a transposed GEMV for one row, a GEMM on the transposed copy at
+     * several streams, dot products against W itself otherwise (one stream, where there is no copy).
+     */
+    private void gateGradientsTimesWeightsT(int l, int rows, int dzAt, int firstRow, float[] target, int targetAt) {
+        float[] p = model.parameters();
+        int h = shape.hiddenSize();
+        int g = 4 * h;
+        int weightsAt = layout.gateWeights(l) + firstRow * g;
+        if (rows == 1) {
+            kernels.gemvTransposed(h, g, p, weightsAt, g, gateGradients, dzAt, target, targetAt, false);
+        } else if (streams > 1) {
+            int transposedFirst = firstRow - (shape.layerInputSize(l) + h - transposedRows(l));
+            kernels.gemm(rows, h, g, gateGradients, dzAt, g, transposedGateWeights[l], transposedFirst,
+                    transposedRows(l), target, targetAt, h, false);
+        } else {
+            kernels.gemmTransB(rows, h, g, gateGradients, dzAt, g, p, weightsAt, g, target, targetAt, h, false);
+        }
+    }
+
+    /**
+     * The gradient of layer {@code l}'s output from the gradient of its masked output: {@code target = gradient ∘
+     * mask} when masks apply, otherwise {@code gradient} itself (copied unless it already is {@code target}).
+     */
+    private void throughDropout(int l, float[] gradient, float[] target) {
+        int n = positions * shape.hiddenSize();
+        if (masksDrawn) {
+            kernels.multiply(n, gradient, 0, masks[l], 0, target, 0);
+        } else if (gradient != target) {
+            System.arraycopy(gradient, 0, target, 0, n);
         }
     }
 
@@ -295,11 +407,9 @@ public final class Bptt {
                 kernels.axpy(g, 1f, gateGradients, pos * g, gradients, inputRows + symbols[pos] * g);
             }
         } else {
-            float[] input = l == 0 ? vectors : hidden[l - 1];
-            int inputAt = l == 0 ? 0 : streams * h;
             int width = shape.layerInputSize(l);
-            kernels.gemmTransA(width, g, positions, input, inputAt, width, gateGradients, 0, g, gradients, inputRows,
-                    g, false);
+            kernels.gemmTransA(width, g, positions, layerInput(l, vectors), layerInputAt(l), width, gateGradients, 0,
+                    g, gradients, inputRows, g, false);
         }
         // Row t of the hidden array is h_{t-1} (row 0 the initial state): one GEMM over every step.
         kernels.gemmTransA(h, g, positions, hidden[l], 0, h, gateGradients, 0, g, gradients,

@@ -16,11 +16,21 @@ import java.util.function.IntConsumer;
 /**
  * A text as a sequence of symbol indices over its {@link Vocabulary}. The file is streamed twice (once for the
  * vocabulary, once to encode), never held as a {@code String}; symbols take one byte each when the vocabulary
- * has at most 256 of them, four otherwise.
+ * has at most 256 of them, four otherwise. A byte-order mark (U+FEFF) at the very start is an encoding
+ * signature, not text, and is dropped, as every UTF-8 reader that honours one does.
  */
 public final class Corpus {
 
     private static final int CHUNK = 1 << 16;
+    private static final int BYTE_ORDER_MARK = 0xFEFF;
+
+    /** What to do with characters outside a given vocabulary. */
+    public enum Unknown {
+        /** Refuse the text, naming the characters. */
+        ERROR,
+        /** Drop them from the text. */
+        SKIP
+    }
 
     private final Vocabulary vocabulary;
     private final byte[] smallSymbols;
@@ -51,24 +61,40 @@ public final class Corpus {
      * @throws CorpusException if the text is malformed or empty, or has characters outside {@code vocabulary}
      */
     public static Corpus read(Path file, Vocabulary vocabulary) throws IOException {
+        return read(file, vocabulary, Unknown.ERROR);
+    }
+
+    /**
+     * Reads a UTF-8 file strictly over {@code vocabulary} (a model's, for fine-tuning or evaluation), refusing or
+     * dropping the characters outside it as {@code unknown} says.
+     *
+     * @throws CorpusException if the text is malformed or empty (after dropping), or, with {@link Unknown#ERROR},
+     *                         has characters outside {@code vocabulary}, which the message names
+     */
+    public static Corpus read(Path file, Vocabulary vocabulary, Unknown unknown) throws IOException {
         if (Files.isDirectory(file)) {
             throw new CorpusException(file + " is a folder, not a text file");
         }
+        boolean skipping = vocabulary != null && unknown == Unknown.SKIP;
         BitSet seen = new BitSet();
         long[] count = {0};
         forEachCodePoint(file, cp -> {
             seen.set(cp);
-            count[0]++;
+            if (!skipping || vocabulary.indexOf(cp) >= 0) {
+                count[0]++;
+            }
         });
         if (count[0] == 0) {
-            throw new CorpusException(file + " is empty; a corpus needs text to learn from");
+            throw new CorpusException(file + (seen.isEmpty() ? " is empty; a corpus needs text to learn from"
+                    : " has no character of the model's vocabulary"));
         }
         if (count[0] > Integer.MAX_VALUE - 8) {
             throw new CorpusException(file + " holds " + count[0] + " characters; at most " + (Integer.MAX_VALUE - 8)
                     + " are supported");
         }
         Vocabulary own = new Vocabulary(seen.stream().toArray());
-        Vocabulary used = vocabulary == null ? own : requireKnown(file.toString(), own, vocabulary);
+        Vocabulary used = vocabulary == null ? own
+                : skipping ? vocabulary : requireKnown(file.toString(), own, vocabulary);
         SymbolWriter symbols = new SymbolWriter(used, (int) count[0]);
         forEachCodePoint(file, symbols);
         return symbols.corpus();
@@ -81,13 +107,27 @@ public final class Corpus {
 
     /** A corpus of an in-memory text over {@code vocabulary}, or its own if null. */
     public static Corpus of(String text, Vocabulary vocabulary) {
-        if (text.isEmpty()) {
+        return of(text, vocabulary, Unknown.ERROR);
+    }
+
+    /**
+     * A corpus of an in-memory text over {@code vocabulary}, or its own if null, refusing or dropping the
+     * characters outside {@code vocabulary} as {@code unknown} says.
+     */
+    public static Corpus of(String text, Vocabulary vocabulary, Unknown unknown) {
+        String body = text.startsWith("\uFEFF") ? text.substring(1) : text;
+        if (body.isEmpty()) {
             throw new CorpusException("the text is empty; a corpus needs text to learn from");
         }
-        Vocabulary own = Vocabulary.of(text);
-        Vocabulary used = vocabulary == null ? own : requireKnown("the text", own, vocabulary);
-        SymbolWriter symbols = new SymbolWriter(used, text.codePointCount(0, text.length()));
-        text.codePoints().forEach(symbols);
+        Vocabulary own = Vocabulary.of(body);
+        boolean skipping = vocabulary != null && unknown == Unknown.SKIP;
+        Vocabulary used = vocabulary == null ? own : skipping ? vocabulary : requireKnown("the text", own, vocabulary);
+        int length = (int) body.codePoints().filter(cp -> used.indexOf(cp) >= 0).count();
+        if (length == 0) {
+            throw new CorpusException("the text has no character of the model's vocabulary");
+        }
+        SymbolWriter symbols = new SymbolWriter(used, length);
+        body.codePoints().forEach(symbols);
         return symbols.corpus();
     }
 
@@ -117,9 +157,13 @@ public final class Corpus {
             this.large = fitsInBytes ? null : new int[length];
         }
 
+        /** Characters outside the vocabulary only arrive when they are to be skipped: checks came first. */
         @Override
         public void accept(int codePoint) {
             int symbol = vocabulary.indexOf(codePoint);
+            if (symbol < 0) {
+                return;
+            }
             if (small != null) {
                 small[at++] = (byte) symbol;
             } else {
@@ -155,7 +199,15 @@ public final class Corpus {
         return out;
     }
 
-    private static void forEachCodePoint(Path file, IntConsumer action) throws IOException {
+    /** Every code point of a strict UTF-8 file, in order, without a byte-order mark at the very start. */
+    private static void forEachCodePoint(Path file, IntConsumer textAction) throws IOException {
+        boolean[] first = {true};
+        IntConsumer action = cp -> {
+            if (!first[0] || cp != BYTE_ORDER_MARK) {
+                textAction.accept(cp);
+            }
+            first[0] = false;
+        };
         CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
                 .onMalformedInput(CodingErrorAction.REPORT)
                 .onUnmappableCharacter(CodingErrorAction.REPORT);

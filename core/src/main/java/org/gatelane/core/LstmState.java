@@ -70,6 +70,26 @@ public final class LstmState {
         }
     }
 
+    /**
+     * Copies {@code count} streams of every layer's h and c from {@code source}, starting at stream
+     * {@code sourceStream}, into {@code target} from stream {@code targetStream}.
+     *
+     * @throws IllegalArgumentException if the layers or H differ, or a range falls outside its state
+     */
+    public static void copyStreams(LstmState source, int sourceStream, LstmState target, int targetStream, int count) {
+        if (source.layers() != target.layers() || source.hiddenSize != target.hiddenSize || count < 0
+                || sourceStream < 0 || sourceStream + count > source.streams
+                || targetStream < 0 || targetStream + count > target.streams) {
+            throw new IllegalArgumentException("cannot copy " + count + " streams from stream " + sourceStream + " of "
+                    + source.describe() + " to stream " + targetStream + " of " + target.describe());
+        }
+        int h = source.hiddenSize;
+        for (int l = 0; l < source.layers(); l++) {
+            System.arraycopy(source.h[l], sourceStream * h, target.h[l], targetStream * h, count * h);
+            System.arraycopy(source.c[l], sourceStream * h, target.c[l], targetStream * h, count * h);
+        }
+    }
+
     void requireSameShape(LstmState other) {
         if (other.layers() != layers() || other.streams != streams || other.hiddenSize != hiddenSize) {
             throw new IllegalArgumentException("state shapes differ: " + describe() + " vs " + other.describe());

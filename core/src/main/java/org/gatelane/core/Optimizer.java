@@ -24,7 +24,7 @@ public final class Optimizer {
         }
 
         /** Arrays of state per parameter: SGD's velocity, RMSProp's mean square, Adam's two moments. */
-        int stateArrays() {
+        public int stateArrays() {
             return this == ADAM || this == ADAMW ? 2 : 1;
         }
     }

@@ -33,11 +33,7 @@ public final class ParameterLayout {
         at += (long) shape.hiddenSize() * shape.outputSize();
         outputBiasOffset = Math.toIntExact(at);
         at += shape.outputSize();
-        if (at > Integer.MAX_VALUE - 8) {
-            throw new IllegalArgumentException("a model of shape " + shape + " has " + at
-                    + " parameters, more than one Java array can hold");
-        }
-        size = (int) at;
+        size = Math.toIntExact(at); // LstmShape has checked that the parameters fit in one array
     }
 
     public LstmShape shape() {

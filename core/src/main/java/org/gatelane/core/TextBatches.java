@@ -65,6 +65,11 @@ public final class TextBatches {
         return (streamLength - 1) / steps;
     }
 
+    /** Chunks per epoch of a range of {@code length} symbols, before making the batches. */
+    public static int chunksPerEpoch(int length, int steps, int streams) {
+        return Math.max(0, (length / streams - 1) / steps);
+    }
+
     /** Position within each stream, for checkpoints. */
     public int cursor() {
         return cursor;

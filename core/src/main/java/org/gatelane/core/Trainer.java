@@ -1,5 +1,6 @@
 package org.gatelane.core;
 
+import java.util.Arrays;
 import java.util.Objects;
 import java.util.concurrent.BrokenBarrierException;
 import java.util.concurrent.CyclicBarrier;
@@ -11,63 +12,133 @@ import org.gatelane.kernels.LstmKernels;
  * {@code steps x streams} symbols, checks the loss and gradients, clips, and updates the parameters. The state
  * after a chunk is the initial state of the next. After construction a step allocates nothing.
  *
- * <p>With {@code threads > 1} (and at least two streams) the streams are split into contiguous groups, one per
- * thread, each with its own workspace and gradient buffer; the gradients are then summed in group order, so a
- * fixed thread count reproduces results bit for bit, and different counts differ only by the rounding of that
- * sum. Close the trainer to stop its threads.
+ * <p>The streams are cut into a fixed number of contiguous {@linkplain Batching#streamGroups() groups}, each with
+ * its own workspace and gradient buffer, whose gradients are summed in group order. Threads only decide who
+ * computes which group, so results are bit-identical for any thread count with the same groups; more threads
+ * than groups are not used. Dropout masks are drawn for every group, in group order, from the trainer's
+ * {@code dropoutRng} before any group runs.
+ *
+ * <p>A step is failure-atomic: if it throws (bad input, a non-finite loss or gradient, a failing thread), the
+ * parameters, the optimizer state and the carried state are as they were before it (the dropout generator has
+ * advanced). Not thread-safe: one caller at a time. Close the trainer to stop its threads.
  */
 public final class Trainer implements AutoCloseable {
+
+    /**
+     * The shape of every step.
+     *
+     * @param steps        T, time steps per chunk
+     * @param streams      B, parallel streams per chunk
+     * @param streamGroups how many contiguous groups the streams are cut into (part of what is computed: the
+     *                     gradient sum follows the groups); at most {@code streams}
+     * @param threads      threads per step; more than {@code streamGroups} are not used
+     * @param dropout      the dropout rate p in {@code [0, 1)}, see {@link Bptt}
+     */
+    public record Batching(int steps, int streams, int streamGroups, int threads, float dropout) {
+
+        public Batching {
+            if (steps < 1 || streams < 1 || threads < 1) {
+                throw new IllegalArgumentException("steps, streams and threads must be at least 1 but were " + steps
+                        + ", " + streams + " and " + threads);
+            }
+            if (streamGroups < 1 || streamGroups > streams) {
+                throw new IllegalArgumentException("streamGroups must be in [1, streams = " + streams + "] but was "
+                        + streamGroups);
+            }
+        }
+
+        /** One group, one thread, no dropout. */
+        public static Batching of(int steps, int streams) {
+            return new Batching(steps, streams, 1, 1, 0f);
+        }
+    }
 
     private final LstmModel model;
     private final LstmKernels kernels;
     private final Optimizer optimizer;
     private final GradientClipping clipping;
     private final LearningRateSchedule schedule;
-    private final int streams;
+    private final Batching batching;
+    private final Rng dropoutRng;
     private final LstmState state;
     private final float[] gradients;
     private final StreamGroup[] groups;
+    private final int threads;
     private final CyclicBarrier barrier;
     private final Thread[] helpers;
+    private final RuntimeException[] failures;
     private volatile boolean closed;
-    private volatile RuntimeException helperFailure;
     private float lastGradientNorm;
 
-    /** A single-threaded trainer. */
+    /** A single-threaded trainer over one group of streams, without dropout. */
     public Trainer(LstmModel model, LstmKernels kernels, int steps, int streams, Optimizer optimizer,
                    GradientClipping clipping, LearningRateSchedule schedule) {
-        this(model, kernels, steps, streams, optimizer, clipping, schedule, 1);
+        this(model, kernels, optimizer, clipping, schedule, Batching.of(steps, streams), new Rng(0));
     }
 
     /**
-     * @param threads threads per step; more than {@code streams} are not used
+     * @param dropoutRng the generator of the dropout masks, live: save its {@link Rng#state()} to resume exactly
      */
-    public Trainer(LstmModel model, LstmKernels kernels, int steps, int streams, Optimizer optimizer,
-                   GradientClipping clipping, LearningRateSchedule schedule, int threads) {
-        if (threads < 1) {
-            throw new IllegalArgumentException("threads must be at least 1 but was " + threads);
-        }
+    public Trainer(LstmModel model, LstmKernels kernels, Optimizer optimizer, GradientClipping clipping,
+                   LearningRateSchedule schedule, Batching batching, Rng dropoutRng) {
         this.model = model;
-        this.kernels = kernels;
+        this.kernels = Objects.requireNonNull(kernels, "kernels");
         this.optimizer = Objects.requireNonNull(optimizer, "optimizer");
         this.clipping = Objects.requireNonNull(clipping, "clipping");
         this.schedule = Objects.requireNonNull(schedule, "schedule");
-        this.streams = streams;
+        this.batching = batching;
+        this.dropoutRng = Objects.requireNonNull(dropoutRng, "dropoutRng");
+        int streams = batching.streams();
         this.state = LstmState.zeros(model.shape(), streams);
         this.gradients = new float[model.layout().size()];
-        int groupCount = Math.min(threads, streams);
+        int groupCount = batching.streamGroups();
         this.groups = new StreamGroup[groupCount];
         for (int g = 0; g < groupCount; g++) {
             int from = streams * g / groupCount;
             int to = streams * (g + 1) / groupCount;
-            groups[g] = new StreamGroup(new Bptt(model, kernels, steps, to - from), from, to,
-                    groupCount == 1 ? gradients : new float[gradients.length]);
+            groups[g] = new StreamGroup(new Bptt(model, kernels, batching.steps(), to - from, batching.dropout()),
+                    from, to, groupCount == 1 ? gradients : new float[gradients.length]);
         }
-        this.barrier = new CyclicBarrier(groupCount);
-        this.helpers = new Thread[groupCount - 1];
-        for (int g = 1; g < groupCount; g++) {
-            StreamGroup group = groups[g];
-            helpers[g - 1] = Thread.ofPlatform().daemon().name("gatelane-trainer-" + g).start(() -> helperLoop(group));
+        this.threads = Math.min(batching.threads(), groupCount);
+        this.failures = new RuntimeException[threads];
+        this.barrier = new CyclicBarrier(threads);
+        this.helpers = new Thread[threads - 1];
+        for (int t = 1; t < threads; t++) {
+            int worker = t;
+            helpers[t - 1] = Thread.ofPlatform().daemon().name("gatelane-trainer-" + t)
+                    .start(() -> helperLoop(worker));
+        }
+    }
+
+    /**
+     * Bytes of heap a trainer of {@code shape} with {@code optimizer} and {@code batching} allocates (the model
+     * included), counted without overflow, so a size can be refused before anything is allocated.
+     */
+    public static long requiredBytes(LstmShape shape, Optimizer.Kind optimizer, Batching batching) {
+        long parameterArrays = 2L + optimizer.stateArrays() + (batching.streamGroups() > 1 ? batching.streamGroups() : 0);
+        long floats = shape.parameterCount() * parameterArrays;
+        int groups = batching.streamGroups();
+        for (int g = 0; g < groups; g++) {
+            int width = batching.streams() * (g + 1) / groups - batching.streams() * g / groups;
+            floats += Bptt.workspaceFloats(shape, batching.steps(), width, batching.dropout())
+                    + 4L * shape.layers() * width * shape.hiddenSize();
+        }
+        return 4 * (floats + 2L * shape.layers() * batching.streams() * shape.hiddenSize());
+    }
+
+    /**
+     * Refuses, before allocating, a trainer that would not fit in this JVM's heap.
+     *
+     * @throws IllegalArgumentException naming the bytes needed and the bytes the heap may grow to
+     */
+    public static void requireHeap(LstmShape shape, Optimizer.Kind optimizer, Batching batching) {
+        long needed = requiredBytes(shape, optimizer, batching);
+        long available = Runtime.getRuntime().maxMemory();
+        if (needed > available) {
+            throw new IllegalArgumentException("training H=" + shape.hiddenSize() + " x " + shape.layers()
+                    + " layers over " + batching.streams() + " streams x " + batching.steps() + " steps needs "
+                    + Bytes.describe(needed) + " of heap but this JVM may use " + Bytes.describe(available)
+                    + "; make the model or the batch smaller, or raise the heap (-Xmx)");
         }
     }
 
@@ -82,41 +153,68 @@ public final class Trainer implements AutoCloseable {
         if (closed) {
             throw new IllegalStateException("this trainer is closed");
         }
+        int positions = batching.steps() * batching.streams();
+        if (inputs.length != positions || targets.length != positions) {
+            throw new IllegalArgumentException("inputs and targets must hold " + positions + " symbols ("
+                    + batching.steps() + " steps x " + batching.streams() + " streams) but hold " + inputs.length
+                    + " and " + targets.length);
+        }
         for (StreamGroup group : groups) {
-            group.load(inputs, targets, state, streams);
+            group.load(inputs, targets, state, batching.streams());
+            group.bptt.drawDropoutMasks(dropoutRng);
         }
-        if (groups.length == 1) {
-            groups[0].run();
-        } else {
-            await();
-            groups[0].run();
-            await();
-            if (helperFailure != null) {
-                throw helperFailure;
-            }
-        }
+        runGroups();
         float loss = combine();
         if (!Float.isFinite(loss)) {
             throw new NonFiniteException("the training loss is " + loss + " at step " + optimizer.step()
-                    + "; lower the learning rate or enable clipping");
+                    + "; lower the learning rate");
         }
         lastGradientNorm = clipping.apply(kernels, gradients);
         optimizer.update(model.parameters(), gradients, schedule.rate(optimizer.step()));
         for (StreamGroup group : groups) {
-            group.storeNextState(state);
+            LstmState.copyStreams(group.next, 0, state, group.from, group.to - group.from);
         }
         return loss;
     }
 
-    /** Weighted by each group's share of the streams, summed in group order: deterministic for a thread count. */
+    /** Every worker runs its groups; the caller is worker 0. Every worker reaches both barriers, failed or not. */
+    private void runGroups() {
+        if (threads == 1) {
+            runShare(0);
+            return;
+        }
+        await();
+        try {
+            runShare(0);
+        } catch (RuntimeException e) {
+            failures[0] = e;
+        }
+        await();
+        for (int t = 0; t < threads; t++) {
+            RuntimeException failure = failures[t];
+            if (failure != null) {
+                Arrays.fill(failures, null);
+                throw failure;
+            }
+        }
+    }
+
+    /** Groups {@code worker, worker + threads, ...}: which thread runs a group never changes what it computes. */
+    private void runShare(int worker) {
+        for (int g = worker; g < groups.length; g += threads) {
+            groups[g].run();
+        }
+    }
+
+    /** Weighted by each group's share of the streams, summed in group order: the same for any thread count. */
     private float combine() {
         if (groups.length == 1) {
             return groups[0].loss;
         }
-        float loss = 0f;
+        int streams = batching.streams();
         System.arraycopy(groups[0].gradients, 0, gradients, 0, gradients.length);
         kernels.scale(gradients.length, groups[0].share(streams), gradients, 0);
-        loss += groups[0].loss * groups[0].share(streams);
+        float loss = groups[0].loss * groups[0].share(streams);
         for (int g = 1; g < groups.length; g++) {
             kernels.axpy(gradients.length, groups[g].share(streams), groups[g].gradients, 0, gradients, 0);
             loss += groups[g].loss * groups[g].share(streams);
@@ -124,7 +222,7 @@ public final class Trainer implements AutoCloseable {
         return loss;
     }
 
-    private void helperLoop(StreamGroup group) {
+    private void helperLoop(int worker) {
         while (true) {
             try {
                 barrier.await();
@@ -132,9 +230,9 @@ public final class Trainer implements AutoCloseable {
                     return;
                 }
                 try {
-                    group.run();
+                    runShare(worker);
                 } catch (RuntimeException e) {
-                    helperFailure = e;
+                    failures[worker] = e;
                 }
                 barrier.await();
             } catch (InterruptedException | BrokenBarrierException e) {
@@ -181,6 +279,15 @@ public final class Trainer implements AutoCloseable {
         return model;
     }
 
+    public Batching batching() {
+        return batching;
+    }
+
+    /** The generator of the dropout masks, live. */
+    public Rng dropoutRng() {
+        return dropoutRng;
+    }
+
     /** The global gradient norm of the last step, before clipping. */
     public float lastGradientNorm() {
         return lastGradientNorm;
@@ -221,24 +328,11 @@ public final class Trainer implements AutoCloseable {
                 System.arraycopy(allInputs, t * streams + from, inputs, t * width, width);
                 System.arraycopy(allTargets, t * streams + from, targets, t * width, width);
             }
-            int h = carried.hiddenSize();
-            for (int l = 0; l < carried.layers(); l++) {
-                System.arraycopy(carried.h(l), from * h, initial.h(l), 0, width * h);
-                System.arraycopy(carried.c(l), from * h, initial.c(l), 0, width * h);
-            }
+            LstmState.copyStreams(carried, from, initial, 0, width);
         }
 
         void run() {
             loss = bptt.lossAndGradients(inputs, targets, initial, next, gradients, null);
-        }
-
-        void storeNextState(LstmState carried) {
-            int h = carried.hiddenSize();
-            int width = to - from;
-            for (int l = 0; l < carried.layers(); l++) {
-                System.arraycopy(next.h(l), 0, carried.h(l), from * h, width * h);
-                System.arraycopy(next.c(l), 0, carried.c(l), from * h, width * h);
-            }
         }
     }
 }

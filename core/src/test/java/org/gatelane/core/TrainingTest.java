@@ -3,6 +3,7 @@ package org.gatelane.core;
 import static org.gatelane.testing.Close.assertClose;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -16,6 +17,11 @@ class TrainingTest {
     private static final String TEXT = "the keeper winds the clock and the light turns. ".repeat(8);
 
     private static float[] losses(LstmKernels kernels, int streams, int threads, int steps, Optimizer.Kind kind) {
+        return losses(kernels, new Trainer.Batching(10, streams, Math.min(streams, threads), threads, 0f), steps, kind);
+    }
+
+    private static float[] losses(LstmKernels kernels, Trainer.Batching batching, int steps, Optimizer.Kind kind) {
+        int streams = batching.streams();
         Corpus corpus = Corpus.of(TEXT);
         LstmModel model = LstmModel.initialized(LstmShape.characterModel(corpus.vocabulary().size(), 24, 2), 7);
         Optimizer optimizer = new Optimizer(kind, Optimizer.Settings.defaults(), kernels, model.layout().size());
@@ -23,8 +29,8 @@ class TrainingTest {
         int[] inputs = new int[10 * streams];
         int[] targets = new int[inputs.length];
         float[] losses = new float[steps];
-        try (Trainer trainer = new Trainer(model, kernels, 10, streams, optimizer, GradientClipping.globalNorm(5f),
-                LearningRateSchedule.constant(0.01f), threads)) {
+        try (Trainer trainer = new Trainer(model, kernels, optimizer, GradientClipping.globalNorm(5f),
+                LearningRateSchedule.constant(0.01f), batching, new Rng(3))) {
             for (int i = 0; i < steps; i++) {
                 if (batches.next(inputs, targets)) {
                     trainer.state().reset();
@@ -68,16 +74,64 @@ class TrainingTest {
     }
 
     @Test
-    void threadsChangeOnlyTheRoundingAndAFixedCountReproduces() {
-        float[] one = losses(RandomModels.VECTOR, 4, 1, 40, Optimizer.Kind.ADAM);
-        float[] two = losses(RandomModels.VECTOR, 4, 2, 40, Optimizer.Kind.ADAM);
-        float[] twoAgain = losses(RandomModels.VECTOR, 4, 2, 40, Optimizer.Kind.ADAM);
-        float[] three = losses(RandomModels.VECTOR, 4, 3, 40, Optimizer.Kind.ADAM);
-        assertArrayEquals(two, twoAgain, "a fixed thread count is reproducible bit for bit");
-        for (int i = 0; i < one.length; i++) {
-            assertClose("2 threads, step " + i, one[i], two[i], 1e-4, 1e-3);
-            assertClose("3 threads, step " + i, one[i], three[i], 1e-4, 1e-3);
+    void theThreadCountNeverChangesAResultAndGroupsOnlyTheRounding() {
+        for (float dropout : new float[] {0f, 0.3f}) {
+            float[] oneThread = losses(RandomModels.VECTOR, new Trainer.Batching(10, 5, 3, 1, dropout), 40,
+                    Optimizer.Kind.ADAM);
+            for (int threads = 2; threads <= 4; threads++) {
+                assertArrayEquals(oneThread, losses(RandomModels.VECTOR, new Trainer.Batching(10, 5, 3, threads,
+                        dropout), 40, Optimizer.Kind.ADAM), threads + " threads over 3 groups, dropout " + dropout);
+            }
         }
+        float[] oneGroup = losses(RandomModels.VECTOR, 5, 1, 40, Optimizer.Kind.ADAM);
+        float[] threeGroups = losses(RandomModels.VECTOR, new Trainer.Batching(10, 5, 3, 1, 0f), 40,
+                Optimizer.Kind.ADAM);
+        assertFalse(java.util.Arrays.equals(oneGroup, threeGroups), "groups do change the rounding");
+        for (int i = 0; i < oneGroup.length; i++) {
+            assertClose("3 groups, step " + i, oneGroup[i], threeGroups[i], 1e-4, 1e-3);
+        }
+    }
+
+    /**
+     * A step that fails in one thread's groups throws, changes nothing, and leaves the threads in step: the next
+     * step computes what a trainer that never saw the failure computes.
+     */
+    @Test
+    void aFailedStepChangesNothingAndTheThreadsStayInStep() {
+        Corpus corpus = Corpus.of(TEXT);
+        int streams = 4;
+        int[] inputs = new int[10 * streams];
+        int[] targets = new int[inputs.length];
+        new TextBatches(corpus, 0, corpus.length(), 10, streams).next(inputs, targets);
+        int[] broken = inputs.clone();
+        for (int failingStream : new int[] {0, 3}) {
+            broken[failingStream] = -1;
+            float[] expected = afterSteps(inputs, targets, null, streams);
+            float[] actual = afterSteps(inputs, targets, broken, streams);
+            assertArrayEquals(expected, actual, "a failure in stream " + failingStream + " leaves no trace");
+            broken[failingStream] = inputs[failingStream];
+        }
+    }
+
+    /** Parameters after two good steps, with a failing step before them if {@code broken} is given. */
+    private static float[] afterSteps(int[] inputs, int[] targets, int[] broken, int streams) {
+        Corpus corpus = Corpus.of(TEXT);
+        LstmModel model = LstmModel.initialized(LstmShape.characterModel(corpus.vocabulary().size(), 12, 2), 4);
+        Optimizer optimizer = new Optimizer(Optimizer.Kind.ADAM, Optimizer.Settings.defaults(), RandomModels.VECTOR,
+                model.layout().size());
+        try (Trainer trainer = new Trainer(model, RandomModels.VECTOR, optimizer, GradientClipping.globalNorm(5f),
+                LearningRateSchedule.constant(0.01f), new Trainer.Batching(10, streams, 2, 2, 0f), new Rng(1))) {
+            if (broken != null) {
+                float[] before = model.parameters().clone();
+                assertThrows(IllegalArgumentException.class, () -> trainer.step(broken, targets));
+                assertArrayEquals(before, model.parameters(), "parameters after the failed step");
+                assertEquals(0, optimizer.step(), "optimizer steps after the failed step");
+                assertArrayEquals(new float[streams * 12], trainer.state().h(1), "carried state after the failure");
+            }
+            trainer.step(inputs, targets);
+            trainer.step(inputs, targets);
+        }
+        return model.parameters();
     }
 
     @Test
@@ -129,6 +183,20 @@ class TrainingTest {
         float[] gradients = {1f, Float.POSITIVE_INFINITY, 2f};
         assertThrows(NonFiniteException.class, () -> GradientClipping.globalNorm(1f).apply(RandomModels.VECTOR, gradients));
         assertEquals(1f, gradients[0]);
+    }
+
+    /** The float sum of squares overflows from a norm of about 1.8e19; the norm and the clipping must not. */
+    @Test
+    void clippingHandlesNormsBeyondTheFloatSumOfSquares() {
+        for (LstmKernels kernels : new LstmKernels[] {RandomModels.SCALAR, RandomModels.VECTOR}) {
+            float[] gradients = {3e19f, -4e19f, 1f};
+            assertEquals(5e19f, GradientClipping.globalNorm(1f).apply(kernels, gradients), 1e13f);
+            assertArrayEquals(new float[] {0.6f, -0.8f, 2e-20f}, gradients, 1e-6f);
+        }
+        float[] nan = {3e19f, Float.NaN};
+        NonFiniteException e = assertThrows(NonFiniteException.class,
+                () -> GradientClipping.globalNorm(1f).apply(RandomModels.VECTOR, nan));
+        assertFalse(e.getMessage().contains("enable clipping"), e.getMessage());
     }
 
     @Test

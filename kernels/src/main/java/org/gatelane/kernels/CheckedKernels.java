@@ -78,6 +78,14 @@ final class CheckedKernels implements LstmKernels {
     }
 
     @Override
+    public void multiply(int n, float[] a, int aOff, float[] b, int bOff, float[] y, int yOff) {
+        vector("a", a, aOff, n);
+        vector("b", b, bOff, n);
+        vector("y", y, yOff, n);
+        delegate.multiply(n, a, aOff, b, bOff, y, yOff);
+    }
+
+    @Override
     public void sigmoid(int n, float[] x, int xOff, float[] y, int yOff) {
         vector("x", x, xOff, n);
         vector("y", y, yOff, n);

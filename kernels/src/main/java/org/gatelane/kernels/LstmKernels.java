@@ -61,6 +61,12 @@ public interface LstmKernels {
      */
     void axpy(int n, float alpha, float[] x, int xOff, float[] y, int yOff);
 
+    /**
+     * {@code y [n] = a [n] ∘ b [n]}, elementwise; {@code y} may be {@code a} or {@code b} at the same offset. With
+     * {@code b} an inverted-dropout mask (0 or {@code 1/(1-p)}) this applies dropout, forward and backward.
+     */
+    void multiply(int n, float[] a, int aOff, float[] b, int bOff, float[] y, int yOff);
+
     // ---- Activations -----------------------------------------------------------------------------------
 
     /**

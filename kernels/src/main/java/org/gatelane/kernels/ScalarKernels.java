@@ -91,6 +91,13 @@ public final class ScalarKernels implements LstmKernels {
     }
 
     @Override
+    public void multiply(int n, float[] a, int aOff, float[] b, int bOff, float[] y, int yOff) {
+        for (int i = 0; i < n; i++) {
+            y[yOff + i] = a[aOff + i] * b[bOff + i];
+        }
+    }
+
+    @Override
     public void sigmoid(int n, float[] x, int xOff, float[] y, int yOff) {
         for (int i = 0; i < n; i++) {
             y[yOff + i] = sigmoid(x[xOff + i]);

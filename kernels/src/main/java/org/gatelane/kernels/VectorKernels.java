@@ -472,6 +472,16 @@ public final class VectorKernels implements LstmKernels {
         SCALAR.axpy(n - i, alpha, x, xOff + i, y, yOff + i);
     }
 
+    @Override
+    public void multiply(int n, float[] a, int aOff, float[] b, int bOff, float[] y, int yOff) {
+        int i = 0;
+        for (; i < SPECIES.loopBound(n); i += LANES) {
+            FloatVector.fromArray(SPECIES, a, aOff + i).mul(FloatVector.fromArray(SPECIES, b, bOff + i))
+                    .intoArray(y, yOff + i);
+        }
+        SCALAR.multiply(n - i, a, aOff + i, b, bOff + i, y, yOff + i);
+    }
+
     // ---- Activations -----------------------------------------------------------------------------------
 
     /**

@@ -112,6 +112,27 @@ class VectorMatchesScalarTest {
         });
     }
 
+    /** A product rounds once either way, so the two must agree exactly, in place included. */
+    @Test
+    void multiplyMatchesExactly() {
+        PropertyCases.check("multiply", 200, random -> {
+            int n = size(random, LANES);
+            int aOff = random.nextInt(4), bOff = random.nextInt(4), yOff = random.nextInt(4);
+            float[] a = array(random, aOff + n, 5f);
+            float[] b = array(random, bOff + n, 5f);
+            boolean inPlace = random.nextBoolean();
+            float[] expected = inPlace ? a.clone() : new float[yOff + n + 2];
+            float[] actual = expected.clone();
+            int outOff = inPlace ? aOff : yOff;
+            SCALAR.multiply(n, inPlace ? expected : a, aOff, b, bOff, expected, outOff);
+            VECTOR.multiply(n, inPlace ? actual : a, aOff, b, bOff, actual, outOff);
+            assertArrayEquals(expected, actual, "multiply n=" + n + (inPlace ? " in place" : ""));
+            for (int i = 0; i < n; i++) {
+                assertEquals(a[aOff + i] * b[bOff + i], expected[outOff + i], "scalar product at " + i);
+            }
+        });
+    }
+
     /** Inputs from every regime: ordinary, saturating, huge, tiny, signed zeros and NaN. */
     static float[] activationInputs(SplittableRandom random, int length) {
         float[] x = new float[length];

@@ -8,8 +8,11 @@ import java.util.SplittableRandom;
  */
 public final class PropertyCases {
 
+    /** The seed of the first case when none is given. */
+    public static final long DEFAULT_SEED = 0x6A7E1A9EL;
+
     /** The seed of the first case; later cases derive theirs from it. */
-    public static final long BASE_SEED = Long.getLong("gatelane.test.seed", 0x6A7E1A9EL);
+    public static final long BASE_SEED = Long.getLong("gatelane.test.seed", DEFAULT_SEED);
 
     /** Caps every property's case count, e.g. to 1 when replaying a single seed. */
     private static final int MAX_CASES = Integer.getInteger("gatelane.test.cases", Integer.MAX_VALUE);
