@@ -176,7 +176,8 @@ public record Checkpoint(LstmShape shape, Vocabulary vocabulary, Map<String, Str
      * @throws CheckpointException as {@link #read(Path)}
      */
     static Checkpoint read(InputStream raw, long length, String source) throws IOException {
-        InputStream in = new BufferedInputStream(raw, 1 << 16);
+        // Buffers no larger than the file: a small or crafted file costs little memory to refuse.
+        InputStream in = new BufferedInputStream(raw, (int) Math.clamp(length, 64, 1 << 16));
         byte[] header = in.readNBytes(MAGIC.length + 4);
         if (header.length < MAGIC.length + 4 || !Arrays.equals(header, 0, MAGIC.length, MAGIC, 0, MAGIC.length)) {
             throw new CheckpointException(source + " is not a Gatelane checkpoint (wrong magic bytes)");
@@ -200,6 +201,8 @@ public record Checkpoint(LstmShape shape, Vocabulary vocabulary, Map<String, Str
             checkpoint = decode(reader, version);
         } catch (EOFException e) {
             throw new CheckpointException(source + " is truncated or corrupt: it ends before its data does");
+        } catch (CheckpointException e) {
+            throw e;
         } catch (IllegalArgumentException e) {
             throw new CheckpointException(source + " is corrupt: " + e.getMessage());
         }
@@ -231,7 +234,7 @@ public record Checkpoint(LstmShape shape, Vocabulary vocabulary, Map<String, Str
         for (int i = 0; i < optionCount; i++) {
             options.put(reader.string(version), reader.string(version));
         }
-        int expectedParameters = new ParameterLayout(shape).size();
+        int expectedParameters = shape.parameterCount();
         float[] parameters = reader.floats("parameters", expectedParameters);
         float[][] optimizerState = new float[reader.count("optimizer state count", 4L * expectedParameters + 4)][];
         for (int i = 0; i < optimizerState.length; i++) {
@@ -260,9 +263,10 @@ public record Checkpoint(LstmShape shape, Vocabulary vocabulary, Map<String, Str
         final DataInputStream in;
         private final CountingStream counted;
         private final String source;
-        private final ByteBuffer block = ByteBuffer.allocate(4 * FLOAT_BLOCK);
+        private final ByteBuffer block;
 
         BoundedReader(InputStream raw, CRC32 crc, long dataLength, String source) {
+            this.block = ByteBuffer.allocate(4 * (int) Math.clamp(dataLength / 4, 16, FLOAT_BLOCK));
             this.counted = new CountingStream(raw, dataLength);
             this.in = new DataInputStream(new CheckedInputStream(counted, crc));
             this.source = source;
@@ -321,8 +325,9 @@ public record Checkpoint(LstmShape shape, Vocabulary vocabulary, Map<String, Str
                 throw new CheckpointException(source + " is truncated or corrupt: its " + what + " needs "
                         + 4L * count + " bytes but " + remaining() + " are left");
             }
-            for (int from = 0; from < count; from += FLOAT_BLOCK) {
-                int n = Math.min(FLOAT_BLOCK, count - from);
+            int blockFloats = block.capacity() / 4;
+            for (int from = 0; from < count; from += blockFloats) {
+                int n = Math.min(blockFloats, count - from);
                 in.readFully(block.array(), 0, 4 * n);
                 block.clear();
                 block.asFloatBuffer().get(target, from, n);
