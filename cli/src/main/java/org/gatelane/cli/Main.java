@@ -35,7 +35,7 @@ public final class Main {
         });
         commandLine.setParameterExceptionHandler((e, args2) -> {
             e.getCommandLine().getErr().println("gatelane: " + e.getMessage()
-                    + " (see gatelane " + e.getCommandLine().getCommandName() + " --help)");
+                    + " (see " + e.getCommandLine().getCommandSpec().qualifiedName() + " --help)");
             return CommandLine.ExitCode.USAGE;
         });
         return commandLine.execute(args);

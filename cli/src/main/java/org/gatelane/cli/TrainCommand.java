@@ -203,6 +203,7 @@ final class TrainCommand implements Callable<Integer> {
         TrainingRun.Texts texts = texts(training, valFraction, valText == null ? "" : valText.toString(),
                 unknownPolicy);
         TrainingSettings settings = settings(base, texts);
+        TrainingRun.requireHeap(settings, training.vocabulary().size(), threads);
         LstmModel model = base == null ? TrainingRun.initialModel(settings, training.vocabulary().size())
                 : base.model();
         return TrainingRun.start(settings, texts, model, spec.commandLine().getOut(), threads);
@@ -224,6 +225,7 @@ final class TrainCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--resume continues the saved run, which differs in "
                     + String.join(", ", conflicts) + "; drop them, or start a new run with --force");
         }
+        TrainingRun.requireHeap(settings, training.vocabulary().size(), threads);
         return TrainingRun.resume(checkpoint, saved, settings, texts, spec.commandLine().getOut(), threads);
     }
 

@@ -87,9 +87,7 @@ final class TrainingRun implements AutoCloseable {
         this.texts = texts;
         this.out = out;
         this.model = model;
-        Trainer.Batching batching = new Trainer.Batching(settings.seqLength(), settings.batchSize(),
-                settings.streamGroups(), threads, settings.dropout());
-        Trainer.requireHeap(model.shape(), settings.optimizer(), batching);
+        Trainer.Batching batching = batching(settings, threads);
         this.batches = new TextBatches(texts.training(), 0, texts.trainEnd(), settings.seqLength(),
                 settings.batchSize());
         this.schedule = new TrainingSchedule(settings.scheduleSettings(batches.chunksPerEpoch()));
@@ -113,6 +111,22 @@ final class TrainingRun implements AutoCloseable {
             run.lastValidated.take();
         }
         return run;
+    }
+
+    private static Trainer.Batching batching(TrainingSettings settings, int threads) {
+        return new Trainer.Batching(settings.seqLength(), settings.batchSize(), settings.streamGroups(), threads,
+                settings.dropout());
+    }
+
+    /**
+     * Refuses, before anything is allocated, a run whose model, trainer and rollback copy would not fit in the
+     * heap; the message says how many bytes it would take.
+     */
+    static void requireHeap(TrainingSettings settings, int vocabularySize, int threads) {
+        LstmShape shape = LstmShape.characterModel(vocabularySize, settings.hidden(), settings.layers());
+        int rollbackCopies = settings.onNonFinite() == TrainingSettings.NonFinitePolicy.ROLLBACK
+                ? 1 + settings.optimizer().stateArrays() : 0;
+        Trainer.requireHeap(shape, settings.optimizer(), batching(settings, threads), rollbackCopies);
     }
 
     /** A model of the run's shape, initialised as the settings say. */
@@ -174,6 +188,15 @@ final class TrainingRun implements AutoCloseable {
     @Override
     public void close() {
         trainer.close();
+    }
+
+    /** The live model (tests plant faults in it). */
+    LstmModel model() {
+        return model;
+    }
+
+    long iteration() {
+        return iteration;
     }
 
     int chunksPerEpoch() {

@@ -149,6 +149,20 @@ class BadInputTest {
         assertTrue(fails("sample", "--model", model.toString(), "--length", "-5").contains("--length"));
     }
 
+    /** Sizes are checked for overflow and against the heap before anything is allocated. */
+    @Test
+    void sizesBeyondAnArrayOrTheHeapAreRefusedWithTheBytesTheyNeed() throws Exception {
+        String huge = fails("train", "--text", text.toString(), "--checkpoint", model.toString(), "--force",
+                "--hidden", "100000");
+        assertTrue(huge.contains("H=100000") && huge.contains("parameters (") && huge.contains("GB)"), huge);
+        String heap = fails("train", "--text", text.toString(), "--checkpoint", model.toString(), "--force",
+                "--hidden", "20000");
+        assertTrue(heap.contains("of heap but this JVM may use") && heap.contains(" GB"), heap);
+        String streams = fails("train", "--text", text.toString(), "--checkpoint", model.toString(), "--force",
+                "--batch-size", "2000000000", "--seq-length", "2000000000");
+        assertTrue(streams.contains("streams"), streams);
+    }
+
     @Test
     void primeWithUnknownCharactersIsNamedOrSkipped() throws Exception {
         assertTrue(fails("sample", "--model", model.toString(), "--prime", "a€z").contains("'€' (U+20AC)"));

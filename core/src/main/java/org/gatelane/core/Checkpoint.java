@@ -15,6 +15,7 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -68,6 +69,7 @@ public record Checkpoint(LstmShape shape, Vocabulary vocabulary, Map<String, Str
     public void write(Path file) throws IOException {
         Path folder = file.toAbsolutePath().getParent();
         Files.createDirectories(folder);
+        removeLeftovers(folder, file.getFileName().toString());
         Path temporary = Files.createTempFile(folder, file.getFileName() + ".", ".partial");
         try {
             try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.WRITE)) {
@@ -89,6 +91,20 @@ public record Checkpoint(LstmShape shape, Vocabulary vocabulary, Map<String, Str
         } finally {
             Files.deleteIfExists(temporary);
         }
+    }
+
+    /** Deletes the temporary files of writes that a crash or a kill interrupted, so they never pile up. */
+    private static void removeLeftovers(Path folder, String name) throws IOException {
+        try (DirectoryStream<Path> leftovers = Files.newDirectoryStream(folder, globQuoted(name) + ".*.partial")) {
+            for (Path leftover : leftovers) {
+                Files.deleteIfExists(leftover);
+            }
+        }
+    }
+
+    /** {@code name} with the glob's special characters escaped. */
+    private static String globQuoted(String name) {
+        return name.replaceAll("([\\\\*?\\[\\]{}])", "\\\\$1");
     }
 
     /** Makes the rename itself durable; where a folder cannot be opened for that (not Linux), the rename stands. */

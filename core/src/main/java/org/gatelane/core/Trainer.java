@@ -127,12 +127,13 @@ public final class Trainer implements AutoCloseable {
     }
 
     /**
-     * Refuses, before allocating, a trainer that would not fit in this JVM's heap.
+     * Refuses, before allocating, a trainer that would not fit in this JVM's heap, with {@code extraCopies} more
+     * arrays of the parameters' size beside it (a caller's snapshot, say).
      *
      * @throws IllegalArgumentException naming the bytes needed and the bytes the heap may grow to
      */
-    public static void requireHeap(LstmShape shape, Optimizer.Kind optimizer, Batching batching) {
-        long needed = requiredBytes(shape, optimizer, batching);
+    public static void requireHeap(LstmShape shape, Optimizer.Kind optimizer, Batching batching, int extraCopies) {
+        long needed = requiredBytes(shape, optimizer, batching) + 4L * extraCopies * shape.parameterCount();
         long available = Runtime.getRuntime().maxMemory();
         if (needed > available) {
             throw new IllegalArgumentException("training H=" + shape.hiddenSize() + " x " + shape.layers()

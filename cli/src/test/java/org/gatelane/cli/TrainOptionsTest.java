@@ -1,0 +1,209 @@
+package org.gatelane.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import org.gatelane.core.Checkpoint;
+import org.gatelane.core.Corpus;
+import org.gatelane.core.LstmModel;
+import org.gatelane.core.NonFiniteException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The training options beyond the basics: fine-tuning, validation files, early stopping, rollback, resume rules. */
+class TrainOptionsTest {
+
+    @TempDir
+    Path folder;
+
+    private Path write(String name, String content) throws Exception {
+        Path file = folder.resolve(name);
+        Files.writeString(file, content, StandardCharsets.UTF_8);
+        return file;
+    }
+
+    /** {@code gatelane train} on a small model; options in {@code more} replace the defaults of the same name. */
+    private Cli train(Path text, Path model, String... more) {
+        String[] defaults = {"--text", text.toString(), "--checkpoint", model.toString(), "--hidden", "10",
+                "--seq-length", "6", "--sample-every", "1000", "--checkpoint-every", "10"};
+        java.util.List<String> given = java.util.List.of(more);
+        java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("train"));
+        for (int i = 0; i < defaults.length; i += 2) {
+            if (!given.contains(defaults[i])) {
+                args.add(defaults[i]);
+                args.add(defaults[i + 1]);
+            }
+        }
+        args.addAll(given);
+        return Cli.run(args.toArray(String[]::new));
+    }
+
+    @Test
+    void fineTuningKeepsTheVocabularyAndNamesOrSkipsUnknownCharacters() throws Exception {
+        Path first = write("first.txt", "the lamp turns and the fog rolls in. ".repeat(10));
+        Path base = folder.resolve("base.gatelane");
+        assertEquals(0, train(first, base, "--iterations", "10").exitCode());
+
+        Path second = write("second.txt", "the fog rolls out; the lamp rests! ".repeat(10));
+        Path tuned = folder.resolve("tuned.gatelane");
+        Cli refused = train(second, tuned, "--iterations", "10", "--init-from", base.toString());
+        assertEquals(1, refused.exitCode());
+        assertTrue(refused.err().contains("';' (U+003B)") && refused.err().contains("'!' (U+0021)"), refused.err());
+        assertFalse(Files.exists(tuned));
+
+        Cli skipped = train(second, tuned, "--iterations", "10", "--init-from", base.toString(), "--unknown", "skip");
+        assertEquals(0, skipped.exitCode(), skipped.err());
+        Checkpoint before = Checkpoint.read(base);
+        Checkpoint after = Checkpoint.read(tuned);
+        assertEquals(before.vocabulary(), after.vocabulary());
+        assertEquals(before.shape(), after.shape());
+        assertNotEquals(before.parameters()[0], after.parameters()[0], "the weights were trained further");
+        assertEquals(10, after.iteration(), "a new run, counted from zero");
+        assertEquals(10, after.optimizerStep(), "with a fresh optimizer");
+
+        Cli mismatch = train(second, folder.resolve("other.gatelane"), "--init-from", base.toString(),
+                "--unknown", "skip", "--hidden", "12");
+        assertTrue(mismatch.err().contains("--init-from") && mismatch.err().contains("H=10"), mismatch.err());
+    }
+
+    @Test
+    void aValidationFileReplacesTheHeldOutTail() throws Exception {
+        Path text = write("train.txt", "stones and water and light. ".repeat(10));
+        Path validation = write("val.txt", "water and stones. ");
+        Path model = folder.resolve("m.gatelane");
+        Cli result = train(text, model, "--iterations", "10", "--val-text", validation.toString());
+        assertEquals(0, result.exitCode(), result.err());
+        assertTrue(result.out().contains(text.toFile().length() + " chars for training, 18 for validation"),
+                result.out());
+        assertTrue(result.out().contains("validation"), result.out());
+
+        Path unseen = write("unseen.txt", "Water!");
+        Cli refused = train(text, folder.resolve("n.gatelane"), "--iterations", "10", "--val-text", unseen.toString());
+        assertTrue(refused.err().contains("'W' (U+0057)"), refused.err());
+        Cli both = train(text, folder.resolve("n.gatelane"), "--val-text", validation.toString(), "--val-fraction",
+                "0.2");
+        assertTrue(both.err().contains("give one"), both.err());
+    }
+
+    @Test
+    void earlyStoppingEndsTheRunWhenValidationStopsImproving() throws Exception {
+        // Learning one text by heart makes another, made of the same characters, ever less likely.
+        Path text = write("train.txt", "abcdefgh ".repeat(30));
+        Path validation = write("val.txt", "hgfedcba ".repeat(3));
+        Path model = folder.resolve("m.gatelane");
+        Cli result = train(text, model, "--iterations", "5000", "--lr", "0.02", "--checkpoint-every", "20",
+                "--val-text", validation.toString(), "--early-stop", "2");
+        assertEquals(0, result.exitCode(), result.err());
+        assertTrue(result.out().contains("early stop: no improvement in 2 validations"), result.out());
+        long iteration = Checkpoint.read(model).iteration();
+        assertTrue(iteration < 5000, "stopped at " + iteration);
+        assertTrue(Checkpoint.read(TrainingRun.bestBeside(model)).iteration() < iteration, "the best came earlier");
+    }
+
+    @Test
+    void resumeRefusesConflictingOptionsAndAcceptsTheFreeOnes() throws Exception {
+        Path text = write("text.txt", "resume me gently, resume me well. ".repeat(10));
+        Path model = folder.resolve("m.gatelane");
+        assertEquals(0, train(text, model, "--iterations", "10", "--lr", "0.003").exitCode());
+        byte[] saved = Files.readAllBytes(model);
+
+        Cli conflict = train(text, model, "--iterations", "20", "--resume", "--lr", "0.01", "--dropout", "0.1",
+                "--hidden", "10");
+        assertEquals(2, conflict.exitCode());
+        assertEquals(1, conflict.err().strip().lines().count(), conflict.err());
+        assertTrue(conflict.err().contains("--lr 0.01 (saved: 0.003)") && conflict.err().contains("--dropout 0.1 "
+                + "(saved: 0.0)"), conflict.err());
+        assertFalse(conflict.err().contains("--hidden"), "an option given with its saved value is no conflict");
+        assertArrayEquals(saved, Files.readAllBytes(model));
+
+        Cli free = train(text, model, "--iterations", "20", "--resume", "--threads", "2", "--lr", "0.003",
+                "--sample-every", "7", "--log-every", "3");
+        assertEquals(0, free.exitCode(), free.err());
+        assertEquals(20, Checkpoint.read(model).iteration());
+    }
+
+    /** Memorised "abcdefghij": the sample after iteration k must continue the text after the chunk's last target. */
+    @Test
+    void theTrainingSampleContinuesAfterTheLastTarget() throws Exception {
+        Path text = write("abc.txt", "abcdefghij".repeat(100));
+        Cli result = train(text, folder.resolve("m.gatelane"), "--iterations", "300", "--sample-every", "300",
+                "--val-fraction", "0", "--lr", "0.01", "--hidden", "24", "--seq-length", "7");
+        assertEquals(0, result.exitCode(), result.err());
+        String sample = result.out().split("----\n")[1];
+        // 142 chunks of 7 per epoch; iteration 300 is chunk 16 of the third epoch, its last target at 16·7 = 112.
+        char lastTarget = "abcdefghij".charAt(112 % 10);
+        char next = "abcdefghij".charAt((112 + 1) % 10);
+        assertEquals(next + "" + "abcdefghij".charAt(114 % 10), sample.substring(0, 2),
+                "after '" + lastTarget + "': " + sample);
+    }
+
+    @Test
+    void rollbackReturnsToTheLastValidationWithHalfTheRate() throws Exception {
+        Corpus corpus = Corpus.of("the light keeps turning through the fog. ".repeat(10));
+        TrainingSettings settings = TrainingSettings.fromOptions(java.util.Map.ofEntries(
+                java.util.Map.entry("hidden", "10"), java.util.Map.entry("layers", "1"),
+                java.util.Map.entry("seqLength", "6"), java.util.Map.entry("batchSize", "2"),
+                java.util.Map.entry("optimizer", "ADAM"), java.util.Map.entry("learningRate", "0.01"),
+                java.util.Map.entry("learningRateDecay", "1"), java.util.Map.entry("clip", "5"),
+                java.util.Map.entry("valFraction", "0.1"), java.util.Map.entry("seed", "3"),
+                java.util.Map.entry("onNonFinite", "ROLLBACK")));
+        StringWriter log = new StringWriter();
+        Path checkpoint = folder.resolve("r.gatelane");
+        TrainingRun.Cadence cadence = new TrainingRun.Cadence(1000, 1000, 10);
+        LstmModel model = TrainingRun.initialModel(settings, corpus.vocabulary().size());
+        try (TrainingRun run = TrainingRun.start(settings, TrainingRun.Texts.heldOut(corpus, 0.1), model,
+                new PrintWriter(log, true), 1)) {
+            assertTrue(run.trainUntil(20, cadence, checkpoint));
+            float[] validated = run.model().parameters().clone();
+            run.model().parameters()[run.model().layout().outputBias()] = Float.NaN;
+            assertTrue(run.trainUntil(30, cadence, checkpoint));
+            assertTrue(log.toString().contains("rolled back to the last validation, learning rate now 0.00500 "
+                    + "(rollback 1 of 3)"), log.toString());
+            assertEquals(30, run.iteration());
+            for (float p : run.model().parameters()) {
+                assertTrue(Float.isFinite(p));
+            }
+            assertNotEquals(validated[0], run.model().parameters()[0], "training went on from the validated point");
+        }
+
+        // A fault that the last validation already holds: three rollbacks, then the run ends with the error.
+        LstmModel broken = TrainingRun.initialModel(settings, corpus.vocabulary().size());
+        broken.parameters()[broken.layout().outputBias()] = Float.NaN;
+        StringWriter brokenLog = new StringWriter();
+        try (TrainingRun run = TrainingRun.start(settings, TrainingRun.Texts.heldOut(corpus, 0.1), broken,
+                new PrintWriter(brokenLog, true), 1)) {
+            NonFiniteException e = assertThrows(NonFiniteException.class,
+                    () -> run.trainUntil(30, cadence, folder.resolve("b.gatelane")));
+            assertTrue(e.getMessage().endsWith("3 rollbacks did not help"), e.getMessage());
+            assertEquals(3, brokenLog.toString().lines().filter(line -> line.contains("rolled back")).count());
+        }
+    }
+
+    @Test
+    void stopOnNonFiniteEndsAtOnceAndKeepsTheLastCheckpoint() throws Exception {
+        Path text = write("t.txt", "the light keeps turning through the fog. ".repeat(10));
+        Path model = folder.resolve("m.gatelane");
+        assertEquals(0, train(text, model, "--iterations", "10", "--on-nonfinite", "stop").exitCode());
+        Checkpoint saved = Checkpoint.read(model);
+        TrainingSettings settings = TrainingSettings.fromOptions(saved.options());
+        assertEquals(TrainingSettings.NonFinitePolicy.STOP, settings.onNonFinite());
+    }
+
+    @Test
+    void unknownSubcommandsPointAtTheTopLevelHelp() {
+        Cli result = Cli.run("trian");
+        assertEquals(2, result.exitCode());
+        assertTrue(result.err().contains("(see gatelane --help)"), result.err());
+        assertFalse(result.err().contains("gatelane gatelane"), result.err());
+    }
+}
