@@ -1,15 +1,16 @@
 package org.gatelane.bench;
 
+import org.gatelane.kernels.Kernels;
 import org.gatelane.kernels.LstmKernels;
-import org.gatelane.kernels.ScalarKernels;
-import org.gatelane.kernels.VectorKernels;
 
-/** The two kernel implementations a benchmark compares, as a JMH {@code @Param} value. */
+/**
+ * The two kernel implementations a benchmark compares, as a JMH {@code @Param} value. Both come through the
+ * front door, as users get them: its argument checks are O(1) per call, beside O(n) or more of work.
+ */
 public enum Implementation {
     scalar, vector;
 
-    /** The raw implementation, without the front door's O(1) argument checks. */
     public LstmKernels kernels() {
-        return this == scalar ? new ScalarKernels() : new VectorKernels();
+        return this == scalar ? Kernels.scalar() : Kernels.vector();
     }
 }

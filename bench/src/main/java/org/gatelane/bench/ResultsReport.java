@@ -78,7 +78,7 @@ public final class ResultsReport {
         }
         Map<String, Double> torch = pytorch == null ? Map.of() : readPytorch(pytorch);
         String label = String.format("%s, JDK %s, vector width %d bits", cpuModel(), jdk,
-                Kernels.vectorAvailable() ? org.gatelane.kernels.VectorKernels.vectorBits() : 0);
+                Kernels.vectorAvailable() ? Kernels.vectorBits() : 0);
         Files.writeString(Path.of(prefix + ".md"), markdown(rows.values(), torch, label), StandardCharsets.UTF_8);
         chart(rows.values(), label, Path.of(prefix + ".png"));
     }
@@ -225,7 +225,7 @@ public final class ResultsReport {
         BitmapEncoder.saveBitmap(chart, name, BitmapEncoder.BitmapFormat.PNG);
     }
 
-    private static String cpuModel() {
+    static String cpuModel() {
         try {
             return Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name"))
                     .findFirst().map(l -> l.substring(l.indexOf(':') + 1).trim()).orElse("unknown CPU")

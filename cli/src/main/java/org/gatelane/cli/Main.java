@@ -14,7 +14,8 @@ import picocli.CommandLine.Command;
 /** The {@code gatelane} command: train, sample, eval. */
 @Command(name = "gatelane", mixinStandardHelpOptions = true, version = "gatelane 0.1.0",
         description = "Train and run character-level LSTM language models on the CPU.",
-        subcommands = {TrainCommand.class, SampleCommand.class, EvalCommand.class})
+        subcommands = {TrainCommand.class, SampleCommand.class, EvalCommand.class, ImportCommand.class,
+                ExportCommand.class})
 public final class Main {
 
     /** Exit code of bad input or a failed run; usage errors exit with picocli's 2. */

@@ -57,8 +57,9 @@ final class TrainCommand implements Callable<Integer> {
     int batchSize;
 
     @Option(names = "--stream-groups", paramLabel = "N",
-            description = "groups the streams are cut into; threads share the groups, so results are the same for "
-                    + "any --threads (default: the smaller of --batch-size and max(2, --threads))")
+            description = "groups the streams are cut into, each with its own workspace; threads share the groups, "
+                    + "so a resume gives the same results with any --threads, and more threads than groups idle "
+                    + "(default: the smaller of --batch-size and --threads; one group is fastest on one thread)")
     Integer streamGroups;
 
     @Option(names = "--optimizer", defaultValue = "adam",
@@ -258,7 +259,7 @@ final class TrainCommand implements Callable<Integer> {
         Optimizer.Kind kind = Optimizer.Kind.parse(optimizer);
         TrainingSchedule.Kind scheduleKind = lrSchedule != null ? TrainingSchedule.Kind.parse(lrSchedule)
                 : learningRateDecay < 1 ? TrainingSchedule.Kind.STEP : TrainingSchedule.Kind.CONSTANT;
-        int groups = streamGroups != null ? streamGroups : Math.min(batchSize, Math.max(2, threads));
+        int groups = streamGroups != null ? streamGroups : Math.min(batchSize, threads);
         long chunks = TextBatches.chunksPerEpoch(texts.trainEnd(), seqLength, batchSize);
         long horizon = cosineSteps != null ? cosineSteps : epochs == null ? iterations : (long) epochs * chunks;
         return new TrainingSettings(hiddenSize, layerCount, seqLength, batchSize, groups, kind, scheduleKind,

@@ -26,28 +26,59 @@ public record Evaluation(double nats, long symbols) {
      * @throws CorpusException if the range holds fewer than two symbols
      */
     public static Evaluation of(LstmModel model, LstmKernels kernels, Corpus corpus, int from, int to, int steps) {
+        return of(model, kernels, corpus, from, to, steps, 1);
+    }
+
+    /**
+     * As {@link #of(LstmModel, LstmKernels, Corpus, int, int, int)}, reading the range as {@code streams}
+     * contiguous pieces side by side, each from a zero state (and the few predictions left over as one more
+     * piece). Batched passes run on the GEMM instead of the GEMV, many times faster; each extra piece starts
+     * from a zero state once, so the score differs from one stream's by those starts only.
+     */
+    public static Evaluation of(LstmModel model, LstmKernels kernels, Corpus corpus, int from, int to, int steps,
+                                int streams) {
         if (to - from < 2) {
             throw new CorpusException("evaluation needs at least 2 characters but the text has " + (to - from));
         }
-        LstmState state = LstmState.zeros(model.shape(), 1);
-        Bptt full = new Bptt(model, kernels, steps, 1);
-        int[] inputs = new int[steps];
-        int[] targets = new int[steps];
-        double total = 0;
-        int at = from;
-        while (at + 1 < to) {
-            int n = Math.min(steps, to - 1 - at);
-            Bptt pass = n == steps ? full : new Bptt(model, kernels, n, 1);
-            int[] in = n == steps ? inputs : new int[n];
-            int[] out = n == steps ? targets : new int[n];
-            for (int t = 0; t < n; t++) {
-                in[t] = corpus.symbol(at + t);
-                out[t] = corpus.symbol(at + t + 1);
-            }
-            total += (double) pass.loss(in, out, state, state) * n;
-            at += n;
+        if (steps < 1 || streams < 1) {
+            throw new IllegalArgumentException("steps and streams must be at least 1 but were " + steps + " and "
+                    + streams);
         }
-        long scored = to - 1L - from;
-        return new Evaluation(total / scored, scored);
+        long predictions = to - 1L - from;
+        int pieceLength = (int) (predictions / streams);
+        double total = 0;
+        if (pieceLength > 0) {
+            total += scorePieces(model, kernels, corpus, from, pieceLength, steps, streams);
+        }
+        int scored = pieceLength * streams;
+        if (scored < predictions) {
+            total += scorePieces(model, kernels, corpus, from + scored, (int) (predictions - scored), steps, 1);
+        }
+        return new Evaluation(total / predictions, predictions);
+    }
+
+    /** The summed cross-entropy of {@code streams} pieces of {@code length} predictions from {@code from} on. */
+    private static double scorePieces(LstmModel model, LstmKernels kernels, Corpus corpus, int from, int length,
+                                      int steps, int streams) {
+        LstmState state = LstmState.zeros(model.shape(), streams);
+        Bptt full = new Bptt(model, kernels, steps, streams);
+        int[] inputs = new int[steps * streams];
+        int[] targets = new int[inputs.length];
+        double total = 0;
+        for (int at = 0; at < length; at += steps) {
+            int n = Math.min(steps, length - at);
+            Bptt pass = n == steps ? full : new Bptt(model, kernels, n, streams);
+            int[] in = n == steps ? inputs : new int[n * streams];
+            int[] out = n == steps ? targets : new int[n * streams];
+            for (int b = 0; b < streams; b++) {
+                int start = from + b * length + at;
+                for (int t = 0; t < n; t++) {
+                    in[t * streams + b] = corpus.symbol(start + t);
+                    out[t * streams + b] = corpus.symbol(start + t + 1);
+                }
+            }
+            total += (double) pass.loss(in, out, state, state) * n * streams;
+        }
+        return total;
     }
 }

@@ -21,6 +21,17 @@ final class CheckedKernels implements LstmKernels {
     }
 
     @Override
+    public int vectorBits() {
+        return delegate.vectorBits();
+    }
+
+    /** Names the implementation and its width, as {@code checked vector-256}. */
+    @Override
+    public String toString() {
+        return "checked " + delegate.name();
+    }
+
+    @Override
     public void gemm(int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                      float[] c, int cOff, int ldc, boolean accumulate) {
         checkProduct(m, n, k);

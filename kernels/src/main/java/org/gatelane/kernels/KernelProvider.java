@@ -57,6 +57,16 @@ final class KernelProvider {
         try {
             return (LstmKernels) Class.forName("org.gatelane.kernels.VectorKernels")
                     .getDeclaredConstructor().newInstance();
+        } catch (ExceptionInInitializerError e) {
+            // The species is chosen when the class initialises; a bad -Dgatelane.vectorBits surfaces here.
+            if (e.getCause() instanceof IllegalArgumentException refused) {
+                throw new IllegalArgumentException(refused.getMessage(), refused);
+            }
+            throw e;
+        } catch (NoClassDefFoundError e) {
+            // A second attempt after a refused width: the class stays unusable, the reason is the property.
+            throw new IllegalArgumentException("the vector kernels could not initialise; check -D"
+                    + VectorWidth.PROPERTY + " (" + System.getProperty(VectorWidth.PROPERTY) + ")", e);
         } catch (ReflectiveOperationException e) {
             throw new IllegalStateException("Cannot load the vector kernels: " + e, e);
         }

@@ -9,15 +9,37 @@ package org.gatelane.kernels;
  */
 public final class Kernels {
 
+    /** Chosen once; a bad system property is kept as the reason, so every call reports it, not only the first. */
     private static final class Preferred {
-        static final LstmKernels INSTANCE = new CheckedKernels(KernelProvider.choose());
+        static final LstmKernels INSTANCE;
+        static final IllegalArgumentException REFUSAL;
+
+        static {
+            LstmKernels chosen = null;
+            IllegalArgumentException refusal = null;
+            try {
+                chosen = new CheckedKernels(KernelProvider.choose());
+            } catch (IllegalArgumentException e) {
+                refusal = e;
+            }
+            INSTANCE = chosen;
+            REFUSAL = refusal;
+        }
     }
 
     private Kernels() {
     }
 
-    /** The implementation this JVM should use, behind argument checks. */
+    /**
+     * The implementation this JVM should use, behind argument checks.
+     *
+     * @throws IllegalArgumentException if {@code -Dgatelane.kernels} or {@code -Dgatelane.vectorBits} asks for
+     *                                  something that does not exist or this CPU lacks; the message says which
+     */
     public static LstmKernels preferred() {
+        if (Preferred.REFUSAL != null) {
+            throw new IllegalArgumentException(Preferred.REFUSAL.getMessage(), Preferred.REFUSAL);
+        }
         return Preferred.INSTANCE;
     }
 
@@ -33,6 +55,15 @@ public final class Kernels {
      */
     public static LstmKernels vector() {
         return new CheckedKernels(KernelProvider.loadVector());
+    }
+
+    /**
+     * The width in bits of the vector kernels' species, as {@link #vector()} would run them.
+     *
+     * @throws IllegalStateException if {@code jdk.incubator.vector} is not in the boot layer
+     */
+    public static int vectorBits() {
+        return KernelProvider.loadVector().vectorBits();
     }
 
     /** Whether {@link #vector()} can load, that is whether {@code jdk.incubator.vector} is in the boot layer. */

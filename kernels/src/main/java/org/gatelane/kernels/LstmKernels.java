@@ -21,6 +21,11 @@ public interface LstmKernels {
     /** A short name for logs and benchmark tables, such as {@code "scalar"} or {@code "vector-256"}. */
     String name();
 
+    /** The width in bits of the vectors these kernels compute on; 32 for scalar code. */
+    default int vectorBits() {
+        return Float.SIZE;
+    }
+
     // ---- Matrix products -------------------------------------------------------------------------------
 
     /**

@@ -7,11 +7,16 @@ import java.util.Arrays;
  * API is unavailable. Written for clarity first; loops are ordered so reads are contiguous where that costs
  * no readability.
  */
-public final class ScalarKernels implements LstmKernels {
+final class ScalarKernels implements LstmKernels {
 
     @Override
     public String name() {
         return "scalar";
+    }
+
+    @Override
+    public String toString() {
+        return name();
     }
 
     @Override

@@ -4,6 +4,8 @@ package org.gatelane.kernels;
 final class VectorWidth {
 
     static final String PROPERTY = "gatelane.vectorBits";
+    /** Allows a width wider than the CPU's (emulated, slow): for tests of wide code paths on narrow machines. */
+    static final String EMULATE_PROPERTY = "gatelane.vectorBits.emulate";
 
     private VectorWidth() {
     }

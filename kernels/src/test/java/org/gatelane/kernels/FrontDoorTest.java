@@ -15,7 +15,7 @@ class FrontDoorTest {
     void choosesTheVectorKernelsWhenTheModuleIsPresent() {
         // Surefire starts this JVM with --add-modules jdk.incubator.vector and C2 on.
         assertTrue(Kernels.vectorAvailable());
-        assertEquals("vector-" + VectorKernels.vectorBits(), kernels.name());
+        assertEquals("vector-" + VectorKernels.speciesBits(), kernels.name());
         assertEquals("scalar", Kernels.scalar().name());
     }
 
@@ -67,7 +67,7 @@ class FrontDoorTest {
             System.setProperty(KernelProvider.PROPERTY, "scalar");
             assertEquals("scalar", KernelProvider.choose().name());
             System.setProperty(KernelProvider.PROPERTY, "Vector");
-            assertEquals("vector-" + VectorKernels.vectorBits(), KernelProvider.choose().name());
+            assertEquals("vector-" + VectorKernels.speciesBits(), KernelProvider.choose().name());
             System.setProperty(KernelProvider.PROPERTY, "gpu");
             assertEquals("-Dgatelane.kernels=gpu is not a kernel choice; use scalar or vector",
                     assertThrows(IllegalArgumentException.class, KernelProvider::choose).getMessage());

@@ -26,13 +26,47 @@ class VectorMatchesScalarTest {
     /** Float rounding of one product-sum term; a sum of k terms may differ by k of these between orders. */
     private static final double FLOAT_EPS = Math.ulp(1f);
 
+    /** One kernel call, given an implementation and its own copies of the arrays the call writes. */
+    @FunctionalInterface
+    interface Call {
+        void run(LstmKernels kernels, float[][] outputs);
+    }
+
+    /** What the scalar twin and the vector kernels wrote, output by output. */
+    record Both(float[][] expected, float[][] actual) {
+
+        float[] expected(int output) {
+            return expected[output];
+        }
+
+        float[] actual(int output) {
+            return actual[output];
+        }
+    }
+
+    /**
+     * Runs {@code call} once on the scalar twin and once on the vector kernels, each on fresh copies of
+     * {@code outputs} (so in-place calls see the same starting values); every case below states its call once.
+     */
+    static Both onBoth(Call call, float[]... outputs) {
+        float[][] expected = new float[outputs.length][];
+        float[][] actual = new float[outputs.length][];
+        for (int i = 0; i < outputs.length; i++) {
+            expected[i] = outputs[i].clone();
+            actual[i] = outputs[i].clone();
+        }
+        call.run(SCALAR, expected);
+        call.run(VECTOR, actual);
+        return new Both(expected, actual);
+    }
+
     @Test
     void runsAtTheRequestedWidth() {
         String requested = System.getProperty("gatelane.vectorBits");
         if (requested != null) {
-            assertEquals(Integer.parseInt(requested), VectorKernels.vectorBits());
+            assertEquals(Integer.parseInt(requested), VectorKernels.speciesBits());
         }
-        assertEquals("vector-" + VectorKernels.vectorBits(), VECTOR.name());
+        assertEquals("vector-" + VectorKernels.speciesBits(), VECTOR.name());
     }
 
     /** The three GEMM forms; {@code transA}/{@code transB} say how A and B are stored. */
@@ -51,12 +85,11 @@ class VectorMatchesScalarTest {
             float[] a = array(random, aOff + aRows * lda, 2f);
             float[] b = array(random, bOff + bRows * ldb, 2f);
             float[] c = array(random, cOff + m * ldc, 2f);
-            float[] expected = c.clone();
-            float[] actual = c.clone();
-            multiply(SCALAR, form, m, n, k, a, aOff, lda, b, bOff, ldb, expected, cOff, ldc, accumulate);
-            multiply(VECTOR, form, m, n, k, a, aOff, lda, b, bOff, ldb, actual, cOff, ldc, accumulate);
+            Both both = onBoth((kernels, out) -> multiply(kernels, form, m, n, k, a, aOff, lda, b, bOff, ldb, out[0],
+                    cOff, ldc, accumulate), c);
             // Each |a·b| is below 4 and each sum has k + 1 terms, so orders differ by at most ~4(k+1)·eps each.
-            assertClose("form " + form + " " + m + "x" + n + "x" + k, expected, actual, 8 * (k + 1) * FLOAT_EPS, 0);
+            assertClose("form " + form + " " + m + "x" + n + "x" + k, both.expected(0), both.actual(0),
+                    8 * (k + 1) * FLOAT_EPS, 0);
         });
     }
 
@@ -81,17 +114,16 @@ class VectorMatchesScalarTest {
             boolean transposed = random.nextBoolean();
             float[] x = array(random, xOff + (transposed ? n : k), 2f);
             float[] y = array(random, yOff + (transposed ? k : n), 2f);
-            float[] expected = y.clone();
-            float[] actual = y.clone();
-            if (transposed) {
-                SCALAR.gemvTransposed(k, n, w, wOff, ldw, x, xOff, expected, yOff, accumulate);
-                VECTOR.gemvTransposed(k, n, w, wOff, ldw, x, xOff, actual, yOff, accumulate);
-            } else {
-                SCALAR.gemv(k, n, x, xOff, w, wOff, ldw, expected, yOff, accumulate);
-                VECTOR.gemv(k, n, x, xOff, w, wOff, ldw, actual, yOff, accumulate);
-            }
+            Both both = onBoth((kernels, out) -> {
+                if (transposed) {
+                    kernels.gemvTransposed(k, n, w, wOff, ldw, x, xOff, out[0], yOff, accumulate);
+                } else {
+                    kernels.gemv(k, n, x, xOff, w, wOff, ldw, out[0], yOff, accumulate);
+                }
+            }, y);
             int depth = transposed ? n : k;
-            assertClose((transposed ? "W·v " : "x·W ") + k + "x" + n, expected, actual, 8 * (depth + 1) * FLOAT_EPS, 0);
+            assertClose((transposed ? "W·v " : "x·W ") + k + "x" + n, both.expected(0), both.actual(0),
+                    8 * (depth + 1) * FLOAT_EPS, 0);
         });
     }
 
@@ -103,12 +135,9 @@ class VectorMatchesScalarTest {
             float alpha = (float) random.nextDouble(-3, 3);
             float[] x = array(random, xOff + n, 5f);
             float[] y = array(random, yOff + n, 5f);
-            float[] expected = y.clone();
-            float[] actual = y.clone();
-            SCALAR.axpy(n, alpha, x, xOff, expected, yOff);
-            VECTOR.axpy(n, alpha, x, xOff, actual, yOff);
+            Both both = onBoth((kernels, out) -> kernels.axpy(n, alpha, x, xOff, out[0], yOff), y);
             // FMA rounds once where the scalar loop rounds twice.
-            assertClose("axpy n=" + n, expected, actual, 2e-6, 2e-7);
+            assertClose("axpy n=" + n, both.expected(0), both.actual(0), 2e-6, 2e-7);
         });
     }
 
@@ -121,14 +150,12 @@ class VectorMatchesScalarTest {
             float[] a = array(random, aOff + n, 5f);
             float[] b = array(random, bOff + n, 5f);
             boolean inPlace = random.nextBoolean();
-            float[] expected = inPlace ? a.clone() : new float[yOff + n + 2];
-            float[] actual = expected.clone();
             int outOff = inPlace ? aOff : yOff;
-            SCALAR.multiply(n, inPlace ? expected : a, aOff, b, bOff, expected, outOff);
-            VECTOR.multiply(n, inPlace ? actual : a, aOff, b, bOff, actual, outOff);
-            assertArrayEquals(expected, actual, "multiply n=" + n + (inPlace ? " in place" : ""));
+            Both both = onBoth((kernels, out) -> kernels.multiply(n, inPlace ? out[0] : a, aOff, b, bOff, out[0],
+                    outOff), inPlace ? a : new float[yOff + n + 2]);
+            assertArrayEquals(both.expected(0), both.actual(0), "multiply n=" + n + (inPlace ? " in place" : ""));
             for (int i = 0; i < n; i++) {
-                assertEquals(a[aOff + i] * b[bOff + i], expected[outOff + i], "scalar product at " + i);
+                assertEquals(a[aOff + i] * b[bOff + i], both.expected(0)[outOff + i], "scalar product at " + i);
             }
         });
     }
@@ -157,19 +184,18 @@ class VectorMatchesScalarTest {
             float[] x = activationInputs(random, xOff + n + 2);
             boolean sigmoid = random.nextBoolean();
             boolean inPlace = random.nextBoolean();
-            float[] expected = new float[x.length];
-            float[] actual = inPlace ? x.clone() : new float[x.length];
             int yOff = inPlace ? xOff : random.nextInt(3);
-            if (sigmoid) {
-                SCALAR.sigmoid(n, x, xOff, expected, yOff);
-                VECTOR.sigmoid(n, inPlace ? actual : x, xOff, actual, yOff);
-            } else {
-                SCALAR.tanh(n, x, xOff, expected, yOff);
-                VECTOR.tanh(n, inPlace ? actual : x, xOff, actual, yOff);
-            }
+            Both both = onBoth((kernels, out) -> {
+                float[] in = inPlace ? out[0] : x;
+                if (sigmoid) {
+                    kernels.sigmoid(n, in, xOff, out[0], yOff);
+                } else {
+                    kernels.tanh(n, in, xOff, out[0], yOff);
+                }
+            }, inPlace ? x : new float[x.length]);
             for (int i = 0; i < n; i++) {
-                assertClose((sigmoid ? "sigmoid(" : "tanh(") + x[xOff + i] + ")", expected[yOff + i], actual[yOff + i],
-                        2 * LstmKernels.ACTIVATION_ABSOLUTE_ERROR, 0);
+                assertClose((sigmoid ? "sigmoid(" : "tanh(") + x[xOff + i] + ")", both.expected(0)[yOff + i],
+                        both.actual(0)[yOff + i], 2 * LstmKernels.ACTIVATION_ABSOLUTE_ERROR, 0);
             }
         });
     }
@@ -180,16 +206,14 @@ class VectorMatchesScalarTest {
             int n = size(random, LANES);
             float[] y = array(random, n, 1f);
             boolean sigmoid = random.nextBoolean();
-            float[] expected = new float[n];
-            float[] actual = new float[n];
-            if (sigmoid) {
-                SCALAR.sigmoidDerivative(n, y, 0, expected, 0);
-                VECTOR.sigmoidDerivative(n, y, 0, actual, 0);
-            } else {
-                SCALAR.tanhDerivative(n, y, 0, expected, 0);
-                VECTOR.tanhDerivative(n, y, 0, actual, 0);
-            }
-            assertClose(sigmoid ? "σ'" : "tanh'", expected, actual, 2 * FLOAT_EPS, 0);
+            Both both = onBoth((kernels, out) -> {
+                if (sigmoid) {
+                    kernels.sigmoidDerivative(n, y, 0, out[0], 0);
+                } else {
+                    kernels.tanhDerivative(n, y, 0, out[0], 0);
+                }
+            }, new float[n]);
+            assertClose(sigmoid ? "σ'" : "tanh'", both.expected(0), both.actual(0), 2 * FLOAT_EPS, 0);
         });
     }
 
@@ -200,27 +224,24 @@ class VectorMatchesScalarTest {
             int off = random.nextInt(4);
             float[] z = array(random, off + 4 * hidden, 6f);
             float[] cPrev = array(random, off + hidden, 3f);
-            float[][] expected = {z.clone(), new float[off + hidden], new float[off + hidden], new float[off + hidden]};
-            float[][] actual = {z.clone(), new float[off + hidden], new float[off + hidden], new float[off + hidden]};
-            SCALAR.lstmCellForward(hidden, expected[0], off, cPrev, off, expected[1], off, expected[2], off, expected[3], off);
-            VECTOR.lstmCellForward(hidden, actual[0], off, cPrev, off, actual[1], off, actual[2], off, actual[3], off);
+            Both forward = onBoth((kernels, out) -> kernels.lstmCellForward(hidden, out[0], off, cPrev, off, out[1],
+                    off, out[2], off, out[3], off), z, new float[off + hidden], new float[off + hidden],
+                    new float[off + hidden]);
             String[] names = {"gates", "c", "tanh(c)", "h"};
             for (int i = 0; i < names.length; i++) {
-                assertClose(names[i] + " H=" + hidden, expected[i], actual[i], 4 * LstmKernels.ACTIVATION_ABSOLUTE_ERROR, 1e-6);
+                assertClose(names[i] + " H=" + hidden, forward.expected(i), forward.actual(i),
+                        4 * LstmKernels.ACTIVATION_ABSOLUTE_ERROR, 1e-6);
             }
 
+            float[] gates = forward.expected(0);
+            float[] squashed = forward.expected(2);
             float[] dh = array(random, off + hidden, 1f);
             float[] dcNext = array(random, off + hidden, 1f);
-            float[] dzExpected = new float[off + 4 * hidden];
-            float[] dzActual = new float[off + 4 * hidden];
-            float[] dcExpected = dcNext.clone();
-            float[] dcActual = dcNext.clone(); // in place: dcPrev overwrites dcNext
-            SCALAR.lstmCellBackward(hidden, expected[0], off, cPrev, off, expected[2], off, dh, off, dcNext, off,
-                    dzExpected, off, dcExpected, off);
-            VECTOR.lstmCellBackward(hidden, expected[0], off, cPrev, off, expected[2], off, dh, off, dcActual, off,
-                    dzActual, off, dcActual, off);
-            assertClose("dz H=" + hidden, dzExpected, dzActual, 1e-6, 1e-5);
-            assertClose("dcPrev H=" + hidden, dcExpected, dcActual, 1e-6, 1e-5);
+            // In place: dcPrev overwrites dcNext.
+            Both backward = onBoth((kernels, out) -> kernels.lstmCellBackward(hidden, gates, off, cPrev, off,
+                    squashed, off, dh, off, out[1], off, out[0], off, out[1], off), new float[off + 4 * hidden], dcNext);
+            assertClose("dz H=" + hidden, backward.expected(0), backward.actual(0), 1e-6, 1e-5);
+            assertClose("dcPrev H=" + hidden, backward.expected(1), backward.actual(1), 1e-6, 1e-5);
         });
     }
 
@@ -233,16 +254,14 @@ class VectorMatchesScalarTest {
             float[] logits = array(random, off + n, range);
             int target = random.nextInt(n);
             float scale = (float) random.nextDouble(0.01, 1);
-            float[] expected = new float[logits.length];
-            float[] actual = new float[logits.length];
-            float expectedLoss = SCALAR.softmaxCrossEntropy(n, logits, off, target, scale, expected, off);
-            float actualLoss = VECTOR.softmaxCrossEntropy(n, logits, off, target, scale, actual, off);
-            assertClose("loss n=" + n, expectedLoss, actualLoss, 1e-5, 1e-5);
-            assertClose("dlogits n=" + n, expected, actual, 1e-6, 1e-5);
-            float[] probabilities = new float[logits.length];
-            VECTOR.softmax(n, logits, off, probabilities, off);
-            SCALAR.softmax(n, logits, off, expected, off);
-            assertClose("softmax n=" + n, expected, probabilities, 1e-6, 1e-5);
+            // The loss travels in a one-element output beside the gradients.
+            Both loss = onBoth((kernels, out) -> out[1][0] = kernels.softmaxCrossEntropy(n, logits, off, target, scale,
+                    out[0], off), new float[logits.length], new float[1]);
+            assertClose("loss n=" + n, loss.expected(1)[0], loss.actual(1)[0], 1e-5, 1e-5);
+            assertClose("dlogits n=" + n, loss.expected(0), loss.actual(0), 1e-6, 1e-5);
+            Both softmax = onBoth((kernels, out) -> kernels.softmax(n, logits, off, out[0], off),
+                    new float[logits.length]);
+            assertClose("softmax n=" + n, softmax.expected(0), softmax.actual(0), 1e-6, 1e-5);
         });
     }
 
@@ -252,15 +271,16 @@ class VectorMatchesScalarTest {
             int n = size(random, LANES);
             int kind = random.nextInt(4);
             float[] params = array(random, n, 1f);
-            float[][] state = {new float[n], new float[n]};
-            float[] expected = params.clone();
-            float[][] expectedState = {new float[n], new float[n]};
-            for (int step = 1; step <= 5; step++) {
-                float[] grads = array(random, n, 1f);
-                update(SCALAR, kind, n, expected, grads, expectedState, step);
-                update(VECTOR, kind, n, params, grads, state, step);
+            float[][] grads = new float[5][];
+            for (int step = 0; step < grads.length; step++) {
+                grads[step] = array(random, n, 1f);
             }
-            assertClose("optimizer " + kind + " n=" + n, expected, params, 1e-6, 1e-5);
+            Both both = onBoth((kernels, out) -> {
+                for (int step = 1; step <= grads.length; step++) {
+                    update(kernels, kind, n, out[0], grads[step - 1], new float[][] {out[1], out[2]}, step);
+                }
+            }, params, new float[n], new float[n]);
+            assertClose("optimizer " + kind + " n=" + n, both.expected(0), both.actual(0), 1e-6, 1e-5);
         });
     }
 
@@ -279,21 +299,14 @@ class VectorMatchesScalarTest {
             int n = size(random, LANES);
             int off = random.nextInt(4);
             float[] x = array(random, off + n, 10f);
-            float expectedSum = SCALAR.sumOfSquares(n, x, off);
-            float actualSum = VECTOR.sumOfSquares(n, x, off);
+            Both sum = onBoth((kernels, out) -> out[0][0] = kernels.sumOfSquares(n, x, off), new float[1]);
             // The design's contract for reductions: within 1e-5·n relative of the scalar twin.
-            assertClose("sumOfSquares n=" + n, expectedSum, actualSum, 0, 1e-5 * Math.max(1, n));
+            assertClose("sumOfSquares n=" + n, sum.expected(0)[0], sum.actual(0)[0], 0, 1e-5 * Math.max(1, n));
             float alpha = (float) random.nextDouble(-2, 2);
-            float[] scaled = x.clone();
-            float[] scaledExpected = x.clone();
-            SCALAR.scale(n, alpha, scaledExpected, off);
-            VECTOR.scale(n, alpha, scaled, off);
-            assertArrayEquals(scaledExpected, scaled, "scale is one rounding either way");
-            float[] clamped = x.clone();
-            float[] clampedExpected = x.clone();
-            SCALAR.clamp(n, -5f, 5f, clampedExpected, off);
-            VECTOR.clamp(n, -5f, 5f, clamped, off);
-            assertArrayEquals(clampedExpected, clamped);
+            Both scaled = onBoth((kernels, out) -> kernels.scale(n, alpha, out[0], off), x);
+            assertArrayEquals(scaled.expected(0), scaled.actual(0), "scale is one rounding either way");
+            Both clamped = onBoth((kernels, out) -> kernels.clamp(n, -5f, 5f, out[0], off), x);
+            assertArrayEquals(clamped.expected(0), clamped.actual(0));
         });
     }
 

@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# Time to quality: how good a character model Gatelane and PyTorch train on a real text in the same wall time.
+#
+# Usage: bench/quality.sh [all|short|long|steps|render]   (default: all; run on a quiet machine, nothing beside it)
+#   short   120 s of training, one thread and two threads, Gatelane (CLI, defaults) against the PyTorch anchor
+#   long    600 s, one thread, both; and two layers of 512 with dropout 0.2 for 600 s, both
+#   steps   equal-step curves with matched initialisation (Gatelane --forget-bias 1 against the anchor's
+#           --init zero-bias --forget-bias 1), the proof that both compute the same model
+#   render  bench/results/quality.md and quality.png from bench/results/quality.jsonl
+#
+# The text is the King James Bible from Debian's bible-kjv package (installed here if missing), verse labels
+# removed, split 90/10 into train and validation under bench/target/quality; it is never committed.
+# Every run appends one JSON line to bench/results/quality.jsonl. Gatelane runs exactly as a user would:
+# `gatelane train ... --threads N`, SIGINT when the wall time is up (it saves and exits), then `gatelane eval`
+# on the validation text from a zero state; the wall time includes its JVM start. PyTorch's budget counts
+# training only (the anchor script excludes its start-up), so the comparison leans, slightly, its way.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$here"
+what="${1:-all}"
+work="$here/bench/target/quality"
+results="$here/bench/results/quality.jsonl"
+anchor="$here/../shared/anchors/pytorch/charlstm_quality.py"
+mkdir -p "$work" "$(dirname "$results")"
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+prepare() {
+  if ! command -v bible >/dev/null; then
+    as_root apt-get install -y bible-kjv >&2
+  fi
+  if ! /usr/bin/python3 -c 'import torch' 2>/dev/null; then
+    as_root apt-get install -y python3-torch libopenblas0-openmp >&2
+  fi
+  if [ ! -s "$work/train.txt" ]; then
+    bible -f Gen1:1-Rev22:21 | sed -E 's/^[0-9]?[A-Za-z]+[0-9]+:[0-9]+ //' > "$work/kjv.txt"
+    /usr/bin/python3 - "$work" <<'PY'
+import sys, os
+work = sys.argv[1]
+text = open(os.path.join(work, "kjv.txt"), encoding="utf-8").read()
+cut = len(text) * 9 // 10
+open(os.path.join(work, "train.txt"), "w", encoding="utf-8").write(text[:cut])
+open(os.path.join(work, "val.txt"), "w", encoding="utf-8").write(text[cut:])
+print(f"corpus: {len(text)} characters, {cut} for training, {len(text) - cut} for validation", file=sys.stderr)
+PY
+  fi
+  ./gatelane --help >/dev/null   # builds the jar if needed, before any clock starts
+  cp cli/target/gatelane.jar "$work/gatelane.jar"   # a copy: edits elsewhere never rebuild it mid-run
+}
+
+gl() { "$(./gatelane --print-java)" --add-modules jdk.incubator.vector -jar "$work/gatelane.jar" "$@"; }
+
+# gatelane_run LABEL SECONDS THREADS HIDDEN [extra train options...]
+gatelane_run() {
+  local label="$1" seconds="$2" threads="$3" hidden="$4"; shift 4
+  local model="$work/$label.gatelane"
+  rm -f "$model" "$model".*
+  local started ended
+  started=$(date +%s.%N)
+  timeout -s INT --kill-after=120 "$seconds" "$(./gatelane --print-java)" --add-modules jdk.incubator.vector \
+      -jar "$work/gatelane.jar" train --text "$work/train.txt" --val-text "$work/val.txt" \
+      --hidden "$hidden" --seq-length 100 --batch-size 32 --lr 0.002 --threads "$threads" --checkpoint "$model" \
+      --iterations 100000000 --sample-every 1000 "$@" > "$work/$label.log" || true
+  ended=$(date +%s.%N)
+  local eval_line
+  eval_line=$(gl eval --model "$model" --text "$work/val.txt")
+  /usr/bin/python3 - "$label" "$seconds" "$threads" "$model" "$eval_line" "$started" "$ended" "$results" "$*" <<'PY'
+import json, re, sys, csv
+label, seconds, threads, model, eval_line, started, ended, out, extra = sys.argv[1:]
+bpc = float(re.search(r": ([0-9.]+) bits/char", eval_line).group(1))
+rows = list(csv.reader(open(model + ".csv")))[1:]
+curve = [[float(r[1]), round(float(r[3]) / 0.6931471805599453, 4)] for r in rows if r[2] == "validation"]
+log = open(model.replace(".gatelane", ".log")).read()
+iters = int(re.findall(r"(?:interrupted at iteration|checkpoint iter) (\d+)", log)[-1])
+wall = float(ended) - float(started)
+record = {"system": "gatelane", "label": label, "budget_s": int(seconds), "threads": int(threads),
+          "options": extra, "iterations": iters, "wall_s": round(wall, 1),
+          "chars_per_s": round(iters * 100 * 32 / wall), "val_bits_per_char": bpc, "curve_s_bpc": curve}
+open(out, "a").write(json.dumps(record) + "\n")
+print(json.dumps(record))
+PY
+}
+
+# torch_run LABEL SECONDS THREADS [extra anchor options...]
+torch_run() {
+  local label="$1" seconds="$2" threads="$3"; shift 3
+  env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OMP_NUM_THREADS="$threads" /usr/bin/python3 "$anchor" \
+      --train "$work/train.txt" --val "$work/val.txt" --H 256 --T 100 --B 32 --lr 0.002 --clip 5 \
+      --threads "$threads" --seconds "$seconds" --label "$label" "$@" > "$work/$label.json"
+  /usr/bin/python3 - "$work/$label.json" "$results" "$seconds" <<'PY'
+import json, sys
+record = json.loads(open(sys.argv[1]).read().strip().splitlines()[-1])
+record.update({"system": "pytorch", "budget_s": int(sys.argv[3])})
+open(sys.argv[2], "a").write(json.dumps(record) + "\n")
+print(json.dumps(record))
+PY
+}
+
+short() {
+  for threads in 1 2; do
+    gatelane_run "gatelane-120s-${threads}t" 120 "$threads" 256
+    torch_run "pytorch-120s-${threads}t" 120 "$threads"
+  done
+}
+
+long() {
+  gatelane_run gatelane-600s-1t 600 1 256 --checkpoint-every 500
+  torch_run pytorch-600s-1t 600 1 --eval-every 500
+  gatelane_run gatelane-600s-2x512-dropout 600 1 512 --layers 2 --dropout 0.2 --checkpoint-every 250
+  torch_run pytorch-600s-2x512-dropout 600 1 --H 512 --layers 2 --dropout 0.2 --eval-every 250
+}
+
+steps() {
+  local model="$work/steps.gatelane"
+  rm -f "$model" "$model".*
+  gl train --text "$work/train.txt" --val-text "$work/val.txt" --hidden 128 --seq-length 50 \
+      --batch-size 16 --lr 0.002 --forget-bias 1 --iterations 1500 --checkpoint-every 250 --sample-every 100000 \
+      --checkpoint "$model" > "$work/steps.log"
+  /usr/bin/python3 - "$model" "$results" <<'PY'
+import csv, json, sys
+model, out = sys.argv[1:]
+rows = list(csv.reader(open(model + ".csv")))[1:]
+curve = [[int(r[0]), round(float(r[3]) / 0.6931471805599453, 4)] for r in rows if r[2] == "validation"]
+record = {"system": "gatelane", "label": "equal-steps-forget-bias-1", "H": 128, "T": 50, "B": 16,
+          "iterations": 1500, "curve": curve}
+open(out, "a").write(json.dumps(record) + "\n")
+print(json.dumps(record))
+PY
+  env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OMP_NUM_THREADS=1 /usr/bin/python3 "$anchor" \
+      --train "$work/train.txt" --val "$work/val.txt" --H 128 --T 50 --B 16 --lr 0.002 --iterations 1500 \
+      --eval-every 250 --init zero-bias --forget-bias 1 --label equal-steps-zero-bias-forget-1 >> "$results"
+}
+
+render() {
+  local java
+  java=$(./gatelane --print-java)
+  (./mvnw -q -B -DskipTests install -pl bench -am >&2)
+  "$java" --add-modules jdk.incubator.vector -cp bench/target/benchmarks.jar org.gatelane.bench.QualityReport \
+      "$results" bench/results/quality
+}
+
+case "$what" in
+  all) prepare; short; long; steps; render ;;
+  short|long|steps) prepare; "$what" ;;
+  render) render ;;
+  *) echo "usage: bench/quality.sh [all|short|long|steps|render]" >&2; exit 2 ;;
+esac

@@ -1,0 +1,122 @@
+package org.gatelane.bench;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+
+/**
+ * Renders the time-to-quality runs of {@code bench/quality.sh} (JSON lines, one per run) into a Markdown table
+ * of validation bits/char, steps and chars/s of Gatelane beside PyTorch per budget, the equal-step curves, and a
+ * PNG of validation bits/char against minutes of training.
+ *
+ * <p>Usage: {@code QualityReport RESULTS_JSONL OUT_PREFIX}; writes {@code OUT_PREFIX.md} and {@code OUT_PREFIX.png}.
+ */
+public final class QualityReport {
+
+    private QualityReport() {
+    }
+
+    public static void main(String[] args) throws IOException {
+        if (args.length != 2) {
+            System.err.println("usage: QualityReport RESULTS_JSONL OUT_PREFIX");
+            System.exit(2);
+        }
+        Map<String, JsonObject> runs = new LinkedHashMap<>();
+        for (String line : Files.readAllLines(Path.of(args[0]), StandardCharsets.UTF_8)) {
+            if (!line.isBlank()) {
+                JsonObject run = JsonParser.parseString(line).getAsJsonObject();
+                runs.put(run.get("label").getAsString(), run); // a rerun replaces an earlier line of its label
+            }
+        }
+        Path prefix = Path.of(args[1]);
+        Files.writeString(prefix.resolveSibling(prefix.getFileName() + ".md"), table(runs), StandardCharsets.UTF_8);
+        chart(runs, prefix);
+    }
+
+    private static String table(Map<String, JsonObject> runs) {
+        StringBuilder md = new StringBuilder("# Time to quality: Gatelane against PyTorch on the same text\n\n");
+        md.append("Written by `bench/quality.sh render` from `bench/results/quality.jsonl`; ").append(
+                ResultsReport.cpuModel()).append(". King James Bible (Debian `bible-kjv`), 90 % training, 10 % ")
+                .append("validation scored from a zero state. One layer, H = 256, T = 100, B = 32, lr 2e-3, clip 5, ")
+                .append("Adam, unless stated. Gatelane: `gatelane train` with its defaults, SIGINT at the budget ")
+                .append("(its JVM start included), then `gatelane eval`. PyTorch: the anchor script, training time ")
+                .append("only.\n\n");
+        md.append("| run | Gatelane bits/char | PyTorch bits/char | Gatelane − PyTorch | Gatelane steps | ")
+                .append("PyTorch steps | Gatelane chars/s | PyTorch chars/s |\n|---|---|---|---|---|---|---|---|\n");
+        for (String run : List.of("120s-1t", "120s-2t", "600s-1t", "600s-2x512-dropout")) {
+            JsonObject g = runs.get("gatelane-" + run);
+            JsonObject p = runs.get("pytorch-" + run);
+            if (g == null || p == null) {
+                continue;
+            }
+            double gb = g.get("val_bits_per_char").getAsDouble();
+            double pb = p.get("val_bits_per_char").getAsDouble();
+            md.append(String.format(Locale.ROOT, "| %s | %.3f | %.3f | **%+.3f** | %,d | %,d | %,d | %,d |%n", run, gb,
+                    pb, gb - pb, g.get("iterations").getAsLong(), p.get("iterations").getAsLong(),
+                    g.get("chars_per_s").getAsLong(), p.get("chars_per_s").getAsLong()));
+        }
+        JsonObject g = runs.get("equal-steps-forget-bias-1");
+        JsonObject p = runs.get("equal-steps-zero-bias-forget-1");
+        if (g != null && p != null) {
+            md.append("\n## Equal steps, matched initialisation\n\nH = 128, T = 50, B = 16, 1,500 steps, gate biases ")
+                    .append("0 and forget bias 1 on both sides (Gatelane `--forget-bias 1`, the anchor `--init ")
+                    .append("zero-bias --forget-bias 1`); the weights are drawn from different generators.\n\n")
+                    .append("| step | Gatelane bits/char | PyTorch bits/char | difference |\n|---|---|---|---|\n");
+            JsonArray gc = g.getAsJsonArray("curve");
+            JsonArray pc = p.getAsJsonArray("curve");
+            for (int i = 0; i < Math.min(gc.size(), pc.size()); i++) {
+                JsonArray a = gc.get(i).getAsJsonArray();
+                JsonArray b = pc.get(i).getAsJsonArray();
+                md.append(String.format(Locale.ROOT, "| %d | %.4f | %.4f | %+.4f |%n", a.get(0).getAsLong(),
+                        a.get(1).getAsDouble(), b.get(1).getAsDouble(), a.get(1).getAsDouble() - b.get(1).getAsDouble()));
+            }
+        }
+        return md.toString();
+    }
+
+    /** Validation bits/char against minutes of training, per run that recorded a curve. */
+    private static void chart(Map<String, JsonObject> runs, Path prefix) throws IOException {
+        XYChart chart = new XYChartBuilder().width(900).height(550).title("Validation bits/char against training time ("
+                + ResultsReport.cpuModel() + ")").xAxisTitle("minutes of training").yAxisTitle("validation bits/char")
+                .build();
+        for (JsonObject run : runs.values()) {
+            List<Double> minutes = new ArrayList<>();
+            List<Double> bits = new ArrayList<>();
+            if (run.has("curve_s_bpc")) {
+                for (JsonElement point : run.getAsJsonArray("curve_s_bpc")) {
+                    minutes.add(point.getAsJsonArray().get(0).getAsDouble() / 60);
+                    bits.add(point.getAsJsonArray().get(1).getAsDouble());
+                }
+            } else if (run.has("curve") && run.has("train_seconds") && run.get("iterations").getAsLong() > 0) {
+                // The anchor records steps; its steps are evenly timed, so seconds = step · (time / steps).
+                double secondsPerStep = run.get("train_seconds").getAsDouble() / run.get("iterations").getAsLong();
+                for (JsonElement point : run.getAsJsonArray("curve")) {
+                    minutes.add(point.getAsJsonArray().get(0).getAsDouble() * secondsPerStep / 60);
+                    bits.add(point.getAsJsonArray().get(1).getAsDouble());
+                }
+            }
+            String label = run.get("label").getAsString();
+            if (!minutes.isEmpty() && !label.startsWith("equal-steps")) {
+                chart.addSeries(label, minutes, bits);
+            }
+        }
+        if (!chart.getSeriesMap().isEmpty()) {
+            BitmapEncoder.saveBitmap(chart, prefix.toString(), BitmapEncoder.BitmapFormat.PNG);
+        }
+    }
+}

@@ -1,0 +1,52 @@
+package org.gatelane.cli;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+import org.gatelane.core.Checkpoint;
+import org.gatelane.interop.TorchModels;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/** {@code gatelane export}: a Gatelane model as a PyTorch state dict in a safetensors file. */
+@Command(name = "export", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Write a Gatelane model as a PyTorch state dict (safetensors, F32) for nn.LSTM (field rnn) +",
+                "nn.Linear (field head) over one-hot input; the vocabulary goes into the metadata."})
+final class ExportCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--model", required = true, paramLabel = "MODEL", description = "a Gatelane model")
+    Path model;
+
+    @Option(names = "--to", required = true, paramLabel = "FILE.safetensors", description = "the file to write")
+    Path to;
+
+    @Option(names = "--rnn-prefix", defaultValue = "rnn.", description = "prefix of the LSTM's tensors (default: ${DEFAULT-VALUE})")
+    String rnnPrefix;
+
+    @Option(names = "--head-prefix", defaultValue = "head.", description = "prefix of the output layer's (default: ${DEFAULT-VALUE})")
+    String headPrefix;
+
+    @Option(names = "--force", description = "replace --to if it exists")
+    boolean force;
+
+    @Override
+    public Integer call() throws IOException {
+        if (Files.exists(to) && !force) {
+            throw new ParameterException(spec.commandLine(), to + " already exists; pass --force to replace it");
+        }
+        Checkpoint saved = Checkpoint.read(model);
+        TorchModels.export(saved.model(), saved.vocabulary(), new TorchModels.Names(rnnPrefix, headPrefix, ""))
+                .write(to);
+        spec.commandLine().getOut().printf("exported %s -> %s%n", model, to);
+        return 0;
+    }
+}

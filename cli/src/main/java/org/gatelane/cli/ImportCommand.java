@@ -1,0 +1,82 @@
+package org.gatelane.cli;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+import org.gatelane.core.Checkpoint;
+import org.gatelane.core.Corpus;
+import org.gatelane.core.LstmModel;
+import org.gatelane.core.LstmState;
+import org.gatelane.core.Vocabulary;
+import org.gatelane.interop.Safetensors;
+import org.gatelane.interop.TorchModels;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/** {@code gatelane import}: a PyTorch character model from a safetensors file into a Gatelane checkpoint. */
+@Command(name = "import", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Turn a PyTorch character model (a state dict saved as safetensors) into a Gatelane model.",
+                "The model is nn.LSTM (field rnn) + nn.Linear (field head), optionally after an nn.Embedding (field "
+                        + "embed), which is folded into the first layer."})
+final class ImportCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--from", required = true, paramLabel = "FILE.safetensors", description = "the PyTorch weights")
+    Path from;
+
+    @Option(names = "--vocab", paramLabel = "CHARS.txt",
+            description = "UTF-8 text whose i-th character is symbol i (default: the file's gatelane.vocabulary "
+                    + "metadata)")
+    Path vocab;
+
+    @Option(names = "--out", required = true, paramLabel = "MODEL", description = "the Gatelane model to write")
+    Path out;
+
+    @Option(names = "--rnn-prefix", defaultValue = "rnn.", description = "prefix of the LSTM's tensors (default: ${DEFAULT-VALUE})")
+    String rnnPrefix;
+
+    @Option(names = "--head-prefix", defaultValue = "head.", description = "prefix of the output layer's (default: ${DEFAULT-VALUE})")
+    String headPrefix;
+
+    @Option(names = "--embedding-prefix", defaultValue = "embed.",
+            description = "prefix of an embedding's, if any (default: ${DEFAULT-VALUE})")
+    String embeddingPrefix;
+
+    @Option(names = "--force", description = "replace --out if it exists")
+    boolean force;
+
+    @Override
+    public Integer call() throws IOException {
+        if (Files.exists(out) && !force) {
+            throw new ParameterException(spec.commandLine(), out + " already exists; pass --force to replace it");
+        }
+        Vocabulary vocabulary = vocab == null ? null : readVocabulary(vocab);
+        TorchModels.Imported imported = TorchModels.importModel(Safetensors.read(from),
+                new TorchModels.Names(rnnPrefix, headPrefix, embeddingPrefix), vocabulary);
+        LstmModel model = imported.model();
+        new Checkpoint(model.shape(), imported.vocabulary(), Map.of("importedFrom", from.toString()),
+                model.parameters(), new float[0][], 0, 0, 0, 0, 0, LstmState.zeros(model.shape(), 1)).write(out);
+        spec.commandLine().getOut().printf("imported %d-layer LSTM, H=%d, %d symbols from %s -> %s%n",
+                model.shape().layers(), model.shape().hiddenSize(), imported.vocabulary().size(), from, out);
+        return 0;
+    }
+
+    /** The characters of a UTF-8 file, in order, without a line break at its very end. */
+    private static Vocabulary readVocabulary(Path file) throws IOException {
+        Corpus corpus = Corpus.read(file);
+        String text = corpus.vocabulary().decode(corpus.symbols(0, corpus.length()), 0, corpus.length());
+        if (text.endsWith("\n") && text.indexOf('\n') != text.length() - 1) {
+            text = text.substring(0, text.length() - 1);
+        }
+        return TorchModels.vocabularyOf(text, file.toString());
+    }
+}
