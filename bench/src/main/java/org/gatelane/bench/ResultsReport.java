@@ -30,9 +30,21 @@ import com.google.gson.JsonParser;
  */
 public final class ResultsReport {
 
-    /** This machine's measured single-core FP32 peak (AVX2 FMA), for the fraction-of-peak column. */
-    static final double PEAK_GFLOPS_PER_CORE = 116;
     static final int VOCABULARY = 65;
+
+    /**
+     * The ceilings measured in the same run: {@link PeakBenchmark} (GFLOP/s of one core) and
+     * {@link BandwidthBenchmark} (GB/s of one core per buffer size in KiB). Kernels are stated as shares of these,
+     * never of a constant; without them in the results, the share columns stay empty.
+     */
+    record Ceilings(double peakGflops, TreeMap<Integer, Double> bandwidthGbPerKib) {
+
+        /** The bandwidth of the smallest measured level that holds {@code bytes}, or of the largest. */
+        double bandwidthFor(double bytes) {
+            Map.Entry<Integer, Double> level = bandwidthGbPerKib.ceilingEntry((int) Math.ceil(bytes / 1024));
+            return (level != null ? level : bandwidthGbPerKib.lastEntry()).getValue();
+        }
+    }
 
     /** One benchmark configuration: its scalar and vector scores and allocation. */
     private record Row(String benchmark, String params, Map<String, Double> score, Map<String, Double> allocation) {
@@ -55,20 +67,43 @@ public final class ResultsReport {
         }
         Map<String, Row> rows = new LinkedHashMap<>();
         String jdk = "?";
+        double peak = Double.NaN;
+        TreeMap<Integer, Double> bandwidth = new TreeMap<>();
+        int bits = Kernels.vectorAvailable() ? Kernels.vectorBits() : 0;
+        boolean avx2Forced = false;
         for (Path input : inputs) {
             JsonArray results = JsonParser.parseString(Files.readString(input)).getAsJsonArray();
             for (JsonElement element : results) {
                 JsonObject result = element.getAsJsonObject();
                 jdk = result.get("jdkVersion").getAsString() + " (" + result.get("vmName").getAsString() + ")";
                 Map<String, String> params = new TreeMap<>();
-                result.getAsJsonObject("params").entrySet()
-                        .forEach(e -> params.put(e.getKey(), e.getValue().getAsString()));
+                if (result.has("params")) {
+                    result.getAsJsonObject("params").entrySet()
+                            .forEach(e -> params.put(e.getKey(), e.getValue().getAsString()));
+                }
                 String implementation = params.remove("implementation");
                 String benchmark = result.get("benchmark").getAsString().replace("org.gatelane.bench.", "");
+                String jvmArgs = result.get("jvmArgs").toString();
+                avx2Forced |= jvmArgs.contains("-XX:UseAVX=2");
+                java.util.regex.Matcher width = java.util.regex.Pattern.compile("-Dgatelane.vectorBits=(\\d+)")
+                        .matcher(jvmArgs);
+                if (width.find()) {
+                    bits = Integer.parseInt(width.group(1));
+                }
+                double score = result.getAsJsonObject("primaryMetric").get("score").getAsDouble();
+                if (benchmark.startsWith("PeakBenchmark")) {
+                    peak = score; // vector FMAs per second; FLOPs once the width is known
+                    continue;
+                }
+                if (benchmark.startsWith("BandwidthBenchmark")) {
+                    int kib = Integer.parseInt(params.get("kib"));
+                    bandwidth.put(kib, score * kib * 1024 / 1e9);
+                    continue;
+                }
                 String key = benchmark + " " + params;
                 Row row = rows.computeIfAbsent(key, k -> new Row(benchmark, params.toString(), new TreeMap<>(),
                         new TreeMap<>()));
-                row.score().put(implementation, result.getAsJsonObject("primaryMetric").get("score").getAsDouble());
+                row.score().put(implementation, score);
                 JsonObject secondary = result.getAsJsonObject("secondaryMetrics");
                 if (secondary != null && secondary.has("gc.alloc.rate.norm")) {
                     row.allocation().put(implementation,
@@ -77,13 +112,17 @@ public final class ResultsReport {
             }
         }
         Map<String, Double> torch = pytorch == null ? Map.of() : readPytorch(pytorch);
-        String label = String.format("%s, JDK %s, vector width %d bits", cpuModel(), jdk,
-                Kernels.vectorAvailable() ? Kernels.vectorBits() : 0);
-        Files.writeString(Path.of(prefix + ".md"), markdown(rows.values(), torch, label), StandardCharsets.UTF_8);
+        Ceilings ceilings = new Ceilings(peak * 2 * (bits / 32.0) / 1e9, bandwidth);
+        String label = String.format(Locale.ROOT, "%s, JDK %s, vector width %d bits%s; same-run peak %.1f GFLOP/s, "
+                        + "read bandwidth %s GB/s (L1, L2, L3, memory)", cpuModel(), jdk, bits,
+                avx2Forced ? " (-XX:UseAVX=2)" : "", ceilings.peakGflops(), bandwidth.values().stream()
+                        .map(b -> String.format(Locale.ROOT, "%.0f", b)).toList());
+        Files.writeString(Path.of(prefix + ".md"), markdown(rows.values(), torch, label, ceilings),
+                StandardCharsets.UTF_8);
         chart(rows.values(), label, Path.of(prefix + ".png"));
     }
 
-    private static String markdown(Iterable<Row> rows, Map<String, Double> torch, String label) {
+    private static String markdown(Iterable<Row> rows, Map<String, Double> torch, String label, Ceilings ceilings) {
         StringBuilder md = new StringBuilder("# Gatelane benchmark results\n\n" + label + "\n\n");
         md.append("Scores are JMH's mean throughput over the measured iterations; ratios are vector / "
                 + "scalar from the same run. Allocation is bytes per operation from `-prof gc`; JMH's own bookkeeping of a "
@@ -98,7 +137,7 @@ public final class ResultsReport {
             md.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s | %s | %s |%n",
                     row.benchmark(), row.params(), unit.format(scalar), unit.format(vector),
                     scalar != null && vector != null ? String.format(Locale.ROOT, "%.1fx", vector / scalar) : "",
-                    unit.detail(vector), row.allocation().containsKey("vector")
+                    unit.detail(vector, ceilings), row.allocation().containsKey("vector")
                             ? String.format(Locale.ROOT, "%.0f", row.allocation().get("vector")) : "",
                     torchScore == null ? "" : String.format(Locale.ROOT, "%,.0f chars/s", torchScore),
                     torchScore == null || vector == null ? ""
@@ -108,7 +147,8 @@ public final class ResultsReport {
     }
 
     /** What one operation of a benchmark is worth, for its throughput column. */
-    private record Throughput(double unitsPerOp, String unit, double flopsPerOp, int threads, String pytorchKey) {
+    private record Throughput(double unitsPerOp, String unit, double flopsPerOp, double bytesPerOp, int threads,
+                              String pytorchKey) {
 
         static Throughput of(String benchmark, String params) {
             Map<String, String> p = parse(params);
@@ -116,27 +156,30 @@ public final class ResultsReport {
             if (benchmark.startsWith("MatrixBenchmark")) {
                 double flops = 2.0 * Integer.parseInt(p.get("batch")) * Shapes.depth(p.get("shape"))
                         * 4 * Shapes.hidden(p.get("shape"));
-                return new Throughput(1, "ops/s", flops, 1, null);
+                return new Throughput(1, "ops/s", flops, 0, 1, null);
             }
             if (benchmark.startsWith("WeightGradientBenchmark")) {
                 double flops = 2.0 * WeightGradientBenchmark.ROWS * Shapes.depth(p.get("shape")) * 4
                         * Shapes.hidden(p.get("shape"));
-                return new Throughput(1, "ops/s", flops, 1, null);
+                return new Throughput(1, "ops/s", flops, 0, 1, null);
             }
             if (benchmark.startsWith("GemvBenchmark")) {
+                // Bound by reading W_h, 4·H·4H bytes per call.
                 int h = Integer.parseInt(p.get("hidden"));
-                return new Throughput(1, "ops/s", 2.0 * h * 4 * h, 1, null);
+                return new Throughput(1, "ops/s", 0, 16.0 * h * h, 1, null);
             }
             if (benchmark.startsWith("TrainingBenchmark")) {
-                String[] c = p.get("config").split("/");
+                String[] c = p.get("config").split("/"); // H / T / B / stream groups / threads
                 int h = Integer.parseInt(c[0]), t = Integer.parseInt(c[1]), b = Integer.parseInt(c[2]);
-                int threads = Integer.parseInt(c[3]);
-                return new Throughput(t * b, "chars/s", (double) t * b * (24.0 * h * h + 6.0 * VOCABULARY * h),
+                int threads = Integer.parseInt(c[4]);
+                return new Throughput(t * b, "chars/s", (double) t * b * (24.0 * h * h + 6.0 * VOCABULARY * h), 0,
                         threads, "train/" + h + "/" + t + "/" + b + "/" + threads);
             }
             if (benchmark.startsWith("SamplingBenchmark")) {
                 int h = Integer.parseInt(p.get("hidden"));
-                return new Throughput(1, "chars/s", 8.0 * h * h + 2.0 * VOCABULARY * h, 1, "sample/" + h + "/1/1/1");
+                // Bound by reading the weights: W_h, W_x's one row, Wy.
+                return new Throughput(1, "chars/s", 0, 4.0 * (4.0 * h * h + h * VOCABULARY), 1,
+                        "sample/" + h + "/1/1/1");
             }
             int h = Integer.parseInt(p.getOrDefault("hidden", "1"));
             double elements = switch (method) {
@@ -145,7 +188,7 @@ public final class ResultsReport {
                 case "softmaxCrossEntropy" -> VOCABULARY;
                 default -> (VOCABULARY + h) * 4.0 * h + 4.0 * h + h * VOCABULARY + VOCABULARY;
             };
-            return new Throughput(elements, "elements/s", 0, 1, null);
+            return new Throughput(elements, "elements/s", 0, 0, 1, null);
         }
 
         double perSecond(double opsPerSecond) {
@@ -156,14 +199,20 @@ public final class ResultsReport {
             return opsPerSecond == null ? "" : String.format(Locale.ROOT, "%,.0f %s", perSecond(opsPerSecond), unit);
         }
 
-        String detail(Double opsPerSecond) {
+        /** GFLOP/s as a share of the same-run peak, or GB/s as a share of the bandwidth where the data lives. */
+        String detail(Double opsPerSecond, Ceilings ceilings) {
             if (opsPerSecond == null) {
                 return "";
             }
             if (flopsPerOp > 0) {
                 double gflops = opsPerSecond * flopsPerOp / 1e9;
                 return String.format(Locale.ROOT, "%.1f GFLOP/s (%.0f%% of peak)", gflops,
-                        100 * gflops / (PEAK_GFLOPS_PER_CORE * threads));
+                        100 * gflops / (ceilings.peakGflops() * threads));
+            }
+            if (bytesPerOp > 0 && !ceilings.bandwidthGbPerKib().isEmpty()) {
+                double gbs = opsPerSecond * bytesPerOp / 1e9;
+                return String.format(Locale.ROOT, "%.1f GB/s (%.0f%% of the bandwidth roofline)", gbs,
+                        100 * gbs / ceilings.bandwidthFor(bytesPerOp));
             }
             return String.format(Locale.ROOT, "%.2f ns/element", 1e9 / perSecond(opsPerSecond));
         }

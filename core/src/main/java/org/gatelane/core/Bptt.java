@@ -60,6 +60,13 @@ public final class Bptt {
      */
     private final float[] transposedOutputWeights;
     private final float[][] transposedGateWeights;
+    /**
+     * With several streams, each layer's recurrent weights and their transpose packed for the GEMM once per pass
+     * (see {@code LstmKernels.packB}): the recurrence multiplies by them at every one of the T steps, and packing
+     * them inside each of those products took about a fifth of the training step.
+     */
+    private final float[][] packedRecurrent;
+    private final float[][] packedRecurrentTransposed;
     /** The dropout rate p, and per layer the inverted mask of its output and that output after the mask. */
     private final float dropout;
     private final float[][] masks;
@@ -115,6 +122,12 @@ public final class Bptt {
         for (int l = 0; l < transposedGateWeights.length; l++) {
             transposedGateWeights[l] = new float[transposedRows(l) * 4 * h];
         }
+        packedRecurrent = new float[streams > 1 ? layers : 0][];
+        packedRecurrentTransposed = new float[packedRecurrent.length][];
+        for (int l = 0; l < packedRecurrent.length; l++) {
+            packedRecurrent[l] = new float[kernels.packedSize(h, 4 * h)];
+            packedRecurrentTransposed[l] = new float[kernels.packedSize(4 * h, h)];
+        }
         this.dropout = dropout;
         this.masks = new float[dropout > 0 ? layers : 0][positions * h];
         this.droppedOutputs = new float[masks.length][positions * h];
@@ -128,8 +141,9 @@ public final class Bptt {
         long positions = (long) steps * streams;
         long h = shape.hiddenSize();
         long layers = shape.layers();
+        // Packed copies may pad each row to a whole vector panel: counted here as twice their size, to be safe.
         long perLayer = positions * 4 * h + 2 * (positions + streams) * h + positions * h
-                + (streams > 1 ? 2 * h * 4 * h : 0) + (dropout > 0 ? 2 * positions * h : 0);
+                + (streams > 1 ? 2 * h * 4 * h + 4 * 4 * h * (h + 32) : 0) + (dropout > 0 ? 2 * positions * h : 0);
         return layers * perLayer + positions * shape.outputSize() + positions * 4 * h + 2 * positions * h
                 + 2L * streams * h + h * shape.outputSize();
     }
@@ -225,10 +239,14 @@ public final class Bptt {
             System.arraycopy(initial.c(l), 0, cells[l], 0, stepWidth);
             float[] z = gates[l];
             projectInputs(l, symbols, vectors, z);
+            float[] packed = streams > 1 ? packedRecurrent[l] : null;
+            if (packed != null) {
+                kernels.packB(h, g, p, layout.recurrentWeights(l), g, packed, 0);
+            }
             for (int t = 0; t < steps; t++) {
                 int previousAt = t * stepWidth;
                 int zAt = t * streams * g;
-                rowsTimesWeights(streams, h, g, hidden[l], previousAt, p, layout.recurrentWeights(l), z, zAt);
+                rowsTimesWeights(streams, h, g, hidden[l], previousAt, p, layout.recurrentWeights(l), packed, z, zAt);
                 for (int b = 0; b < streams; b++) {
                     int at = previousAt + b * h;
                     kernels.lstmCellForward(h, z, zAt + b * g, cells[l], at, cells[l], at + stepWidth,
@@ -260,11 +278,16 @@ public final class Bptt {
         }
     }
 
-    /** {@code out[rows x n] += in[rows x k] · W[k x n]}: a GEMV for one row, a GEMM for several. */
-    private void rowsTimesWeights(int rows, int k, int n, float[] in, int inAt, float[] w, int wAt, float[] out,
-                                  int outAt) {
+    /**
+     * {@code out[rows x n] += in[rows x k] · W[k x n]}: a GEMV for one row, a GEMM for several, on {@code packed}
+     * (W as {@code packB} left it) when given.
+     */
+    private void rowsTimesWeights(int rows, int k, int n, float[] in, int inAt, float[] w, int wAt, float[] packed,
+                                  float[] out, int outAt) {
         if (rows == 1) {
             kernels.gemv(k, n, in, inAt, w, wAt, n, out, outAt, true);
+        } else if (packed != null) {
+            kernels.gemmPacked(rows, n, k, in, inAt, k, packed, 0, out, outAt, n, true);
         } else {
             kernels.gemm(rows, n, k, in, inAt, k, w, wAt, n, out, outAt, n, true);
         }
@@ -325,6 +348,8 @@ public final class Bptt {
             if (streams > 1) {
                 transpose(p, layout.gateWeights(l) + (shape.layerInputSize(l) + h - transposedRows(l)) * g,
                         transposedRows(l), g, transposedGateWeights[l]);
+                int rows = transposedRows(l);
+                kernels.packB(g, h, transposedGateWeights[l], rows - h, rows, packedRecurrentTransposed[l], 0);
             }
             backwardThroughTime(l);
             if (initialGradients != null) {
@@ -334,7 +359,7 @@ public final class Bptt {
             weightGradients(l, symbols, vectors, gradients);
             if (l > 0) {
                 // dH of the layer below = (dZ · W_xᵀ) ∘ its mask, then it becomes this loop's incoming gradient.
-                gateGradientsTimesWeightsT(l, positions, 0, 0, hiddenGradientsBelow, 0);
+                gateGradientsTimesWeightsT(l, positions, 0, 0, null, hiddenGradientsBelow, 0);
                 throughDropout(l - 1, hiddenGradientsBelow, hiddenGradients);
             }
         }
@@ -357,23 +382,27 @@ public final class Bptt {
                 kernels.lstmCellBackward(h, gates[l], zAt, cells[l], at, squashedCells[l], at, hiddenGradients, at,
                         carriedCellGradient, b * h, gateGradients, zAt, carriedCellGradient, b * h);
             }
-            gateGradientsTimesWeightsT(l, streams, t * streams * g, shape.layerInputSize(l), carriedHiddenGradient,
-                    0);
+            gateGradientsTimesWeightsT(l, streams, t * streams * g, shape.layerInputSize(l),
+                    streams > 1 ? packedRecurrentTransposed[l] : null, carriedHiddenGradient, 0);
         }
     }
 
     /**
      * {@code target[rows x H] = dZ[rows x 4H] · (H rows of W_l from row firstRow)ᵀ}, dZ read from
-     * {@link #gateGradients} at {@code dzAt}: a transposed GEMV for one row, a GEMM on the transposed copy at
-     * several streams, dot products against W itself otherwise (one stream, where there is no copy).
+     * {@link #gateGradients} at {@code dzAt}: a transposed GEMV for one row, a GEMM on {@code packed} (those rows
+     * of Wᵀ as {@code packB} left them) when given, else on the transposed copy at several streams, dot products
+     * against W itself otherwise (one stream, where there is no copy).
      */
-    private void gateGradientsTimesWeightsT(int l, int rows, int dzAt, int firstRow, float[] target, int targetAt) {
+    private void gateGradientsTimesWeightsT(int l, int rows, int dzAt, int firstRow, float[] packed, float[] target,
+                                            int targetAt) {
         float[] p = model.parameters();
         int h = shape.hiddenSize();
         int g = 4 * h;
         int weightsAt = layout.gateWeights(l) + firstRow * g;
         if (rows == 1) {
             kernels.gemvTransposed(h, g, p, weightsAt, g, gateGradients, dzAt, target, targetAt, false);
+        } else if (packed != null) {
+            kernels.gemmPacked(rows, h, g, gateGradients, dzAt, g, packed, 0, target, targetAt, h, false);
         } else if (streams > 1) {
             int transposedFirst = firstRow - (shape.layerInputSize(l) + h - transposedRows(l));
             kernels.gemm(rows, h, g, gateGradients, dzAt, g, transposedGateWeights[l], transposedFirst,

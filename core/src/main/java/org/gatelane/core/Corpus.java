@@ -18,6 +18,8 @@ import java.util.function.IntConsumer;
  * vocabulary, once to encode), never held as a {@code String}; symbols take one byte each when the vocabulary
  * has at most 256 of them, four otherwise. A byte-order mark (U+FEFF) at the very start is an encoding
  * signature, not text, and is dropped, as every UTF-8 reader that honours one does.
+ *
+ * <p>Immutable, and safe to share between threads.
  */
 public final class Corpus {
 

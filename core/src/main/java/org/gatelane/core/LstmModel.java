@@ -5,6 +5,10 @@ import java.util.Arrays;
 /**
  * An LSTM's shape and its parameters, all in one contiguous {@code float[]} laid out by {@link ParameterLayout}.
  * The parameter array is live: optimizers update it in place and checkpoints read it directly.
+ *
+ * <p>Thread safety: a model is read-only to everything but a {@link Trainer}'s optimizer. Any number of threads
+ * may read one model at once, each through its own {@link Sampler}, {@link Bptt} or {@link Evaluation}, as long
+ * as no thread trains it meanwhile.
  */
 public final class LstmModel {
 

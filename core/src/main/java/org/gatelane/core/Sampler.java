@@ -6,6 +6,9 @@ import org.gatelane.kernels.LstmKernels;
  * Stateful inference: feed one symbol (one-hot models) or one vector (dense models), get the logits of the
  * next output, with the recurrent state of every layer kept between calls; then draw from them. Works for
  * any number of layers; allocates nothing per step after construction.
+ *
+ * <p>Not thread-safe: a sampler holds its state and buffers. Give each thread its own sampler; many samplers may
+ * share one {@link LstmModel} (see there).
  */
 public final class Sampler {
 

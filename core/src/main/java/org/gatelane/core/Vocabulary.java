@@ -2,7 +2,7 @@ package org.gatelane.core;
 
 import java.util.Arrays;
 
-/** The symbols of a character model: Unicode code points, sorted, each mapped to its index. */
+/** The symbols of a character model: Unicode code points, sorted, each mapped to its index. Immutable. */
 public final class Vocabulary {
 
     private final int[] codePoints;

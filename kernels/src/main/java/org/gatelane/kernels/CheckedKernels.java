@@ -42,6 +42,30 @@ final class CheckedKernels implements LstmKernels {
     }
 
     @Override
+    public int packedSize(int k, int n) {
+        checkProduct(1, n, k);
+        return delegate.packedSize(k, n);
+    }
+
+    @Override
+    public void packB(int k, int n, float[] b, int bOff, int ldb, float[] packed, int packedOff) {
+        checkProduct(1, n, k);
+        matrix("B", b, bOff, k, n, ldb);
+        vector("packed", packed, packedOff, delegate.packedSize(k, n));
+        delegate.packB(k, n, b, bOff, ldb, packed, packedOff);
+    }
+
+    @Override
+    public void gemmPacked(int m, int n, int k, float[] a, int aOff, int lda, float[] packed, int packedOff,
+                           float[] c, int cOff, int ldc, boolean accumulate) {
+        checkProduct(m, n, k);
+        matrix("A", a, aOff, m, k, lda);
+        vector("packed", packed, packedOff, delegate.packedSize(k, n));
+        matrix("C", c, cOff, m, n, ldc);
+        delegate.gemmPacked(m, n, k, a, aOff, lda, packed, packedOff, c, cOff, ldc, accumulate);
+    }
+
+    @Override
     public void gemmTransA(int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                            float[] c, int cOff, int ldc, boolean accumulate) {
         checkProduct(m, n, k);

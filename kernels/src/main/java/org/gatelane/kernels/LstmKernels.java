@@ -3,13 +3,13 @@ package org.gatelane.kernels;
 /**
  * The numerical kernels an LSTM needs, over {@code float[]} arrays addressed by offset, row-major.
  *
- * <p>Two implementations exist: {@link ScalarKernels} (plain loops, the reference and the fallback) and
- * {@link VectorKernels} (JDK Vector API). Obtain one through {@link Kernels}, which checks every shape once
- * before delegating; the implementations themselves do not check and may throw
- * {@link ArrayIndexOutOfBoundsException} on bad input.
+ * <p>Two implementations exist, a scalar one (plain loops, the reference and the fallback) and a vector one
+ * (JDK Vector API); they are not public: obtain them through {@link Kernels}, which checks every shape once
+ * before delegating.
  *
- * <p>Conventions for every method: the caller owns every array; a kernel never allocates, never starts a
- * thread, and never keeps a reference after it returns. A matrix {@code X [rows x cols]} with leading
+ * <p>Conventions for every method: the caller owns every array; a kernel never allocates in steady state (the
+ * GEMM keeps one scratch panel per thread), never starts a thread, and never keeps a reference after it returns.
+ * Kernels hold no state between calls: one instance may be called from any number of threads at once. A matrix {@code X [rows x cols]} with leading
  * dimension {@code ldx} holds element {@code (r, c)} at {@code x[xOff + r * ldx + c]}. Unless a method says
  * otherwise, output ranges must not overlap input ranges.
  *
@@ -35,6 +35,21 @@ public interface LstmKernels {
      */
     void gemm(int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
               float[] c, int cOff, int ldc, boolean accumulate);
+
+    /**
+     * Floats that {@link #packB} writes for a {@code [k x n]} matrix: the layout is the implementation's own.
+     */
+    int packedSize(int k, int n);
+
+    /**
+     * Copies {@code B [k x n]} into {@code packed} in the layout {@link #gemmPacked} reads, so that a B used by
+     * many products (the recurrent weights, once per time step) is rearranged once instead of once per product.
+     */
+    void packB(int k, int n, float[] b, int bOff, int ldb, float[] packed, int packedOff);
+
+    /** {@code C [m x n] (+)= A [m x k] · B}, with {@code B} as {@link #packB} left it in {@code packed}. */
+    void gemmPacked(int m, int n, int k, float[] a, int aOff, int lda, float[] packed, int packedOff,
+                    float[] c, int cOff, int ldc, boolean accumulate);
 
     /**
      * {@code C [m x n] (+)= Aᵀ · B}, where {@code A} is stored as {@code [k x m]} and {@code B} as

@@ -25,6 +25,25 @@ final class ScalarKernels implements LstmKernels {
         stridedGemm(m, n, k, a, aOff, lda, 1, b, bOff, ldb, c, cOff, ldc, accumulate);
     }
 
+    /** The scalar twin reads B as it is: its packed layout is the plain row-major copy. */
+    @Override
+    public int packedSize(int k, int n) {
+        return k * n;
+    }
+
+    @Override
+    public void packB(int k, int n, float[] b, int bOff, int ldb, float[] packed, int packedOff) {
+        for (int p = 0; p < k; p++) {
+            System.arraycopy(b, bOff + p * ldb, packed, packedOff + p * n, n);
+        }
+    }
+
+    @Override
+    public void gemmPacked(int m, int n, int k, float[] a, int aOff, int lda, float[] packed, int packedOff,
+                           float[] c, int cOff, int ldc, boolean accumulate) {
+        gemm(m, n, k, a, aOff, lda, packed, packedOff, n, c, cOff, ldc, accumulate);
+    }
+
     @Override
     public void gemmTransA(int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                            float[] c, int cOff, int ldc, boolean accumulate) {

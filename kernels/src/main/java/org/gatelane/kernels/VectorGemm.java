@@ -124,11 +124,23 @@ final class VectorGemm {
     private static void paddedRemainder(int m, int rest, int k, float[] a, int aOff, int aRowStride,
                                         int aDepthStride, float[] b, int bOff, int ldb, float[] panel, float[] c,
                                         int cOff, int ldc) {
+        packPanel(k, rest, b, bOff, ldb, panel, 0);
+        stripTiles(m, rest, k, a, aOff, aRowStride, aDepthStride, panel, 0, c, cOff, ldc);
+    }
+
+    /** {@code k} rows of {@code cols <= 2·LANES} columns of B into a panel of full width, zeros after them. */
+    private static void packPanel(int k, int cols, float[] b, int bOff, int ldb, float[] panel, int panelOff) {
         int width = 2 * LANES;
         for (int p = 0; p < k; p++) {
-            System.arraycopy(b, bOff + p * ldb, panel, p * width, rest);
-            Arrays.fill(panel, p * width + rest, (p + 1) * width, 0f);
+            System.arraycopy(b, bOff + p * ldb, panel, panelOff + p * width, cols);
+            Arrays.fill(panel, panelOff + p * width + cols, panelOff + (p + 1) * width, 0f);
         }
+    }
+
+    /** The register tiles over a zero-padded panel for the {@code rest} columns of C it covers, via a strip. */
+    private static void stripTiles(int m, int rest, int k, float[] a, int aOff, int aRowStride, int aDepthStride,
+                                   float[] panel, int panelOff, float[] c, int cOff, int ldc) {
+        int width = 2 * LANES;
         float[] strip = STRIP.get();
         if (strip.length < m * width) {
             strip = new float[m * width];
@@ -139,9 +151,56 @@ final class VectorGemm {
             // Zeros, not an earlier call's leftovers: a stray denormal there would slow every FMA of its lane.
             Arrays.fill(strip, i * width + rest, (i + 1) * width, 0f);
         }
-        rowTiles(m, k, a, aOff, aRowStride, aDepthStride, panel, 0, width, strip, 0, width);
+        rowTiles(m, k, a, aOff, aRowStride, aDepthStride, panel, panelOff, width, strip, 0, width);
         for (int i = 0; i < m; i++) {
             System.arraycopy(strip, i * width, c, cOff + i * ldc, rest);
+        }
+    }
+
+    /** Panels of two vectors, the last padded, for every depth block: see {@link #packB}. */
+    static int packedSize(int k, int n) {
+        int width = 2 * LANES;
+        return Math.multiplyExact(k, (n + width - 1) / width * width);
+    }
+
+    /**
+     * B as {@link #gemmPacked} reads it: for each depth block of {@link #DEPTH_BLOCK} rows, each column panel of
+     * two vectors (the last one padded with zeros), its rows contiguous. This is the copy {@link #accumulateTiles}
+     * makes on every call, made once for a B that many calls share.
+     */
+    static void packB(int k, int n, float[] b, int bOff, int ldb, float[] packed, int packedOff) {
+        int width = 2 * LANES;
+        int at = packedOff;
+        for (int p0 = 0; p0 < k; p0 += DEPTH_BLOCK) {
+            int depth = Math.min(DEPTH_BLOCK, k - p0);
+            for (int j = 0; j < n; j += width) {
+                packPanel(depth, Math.min(width, n - j), b, bOff + p0 * ldb + j, ldb, packed, at);
+                at += depth * width;
+            }
+        }
+    }
+
+    /** {@code C (+)= A·B} over B packed by {@link #packB}: the register tiles straight on the panels. */
+    static void gemmPacked(int m, int n, int k, float[] a, int aOff, int lda, float[] packed, int packedOff,
+                           float[] c, int cOff, int ldc, boolean accumulate) {
+        if (!accumulate) {
+            for (int i = 0; i < m; i++) {
+                Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + n, 0f);
+            }
+        }
+        int width = 2 * LANES;
+        int at = packedOff;
+        for (int p0 = 0; p0 < k; p0 += DEPTH_BLOCK) {
+            int depth = Math.min(DEPTH_BLOCK, k - p0);
+            for (int j = 0; j < n; j += width) {
+                int cols = Math.min(width, n - j);
+                if (cols == width) {
+                    rowTiles(m, depth, a, aOff + p0, lda, 1, packed, at, width, c, cOff + j, ldc);
+                } else {
+                    stripTiles(m, cols, depth, a, aOff + p0, lda, 1, packed, at, c, cOff + j, ldc);
+                }
+                at += depth * width;
+            }
         }
     }
 

@@ -69,6 +69,22 @@ final class VectorKernels implements LstmKernels {
     }
 
     @Override
+    public int packedSize(int k, int n) {
+        return VectorGemm.packedSize(k, n);
+    }
+
+    @Override
+    public void packB(int k, int n, float[] b, int bOff, int ldb, float[] packed, int packedOff) {
+        VectorGemm.packB(k, n, b, bOff, ldb, packed, packedOff);
+    }
+
+    @Override
+    public void gemmPacked(int m, int n, int k, float[] a, int aOff, int lda, float[] packed, int packedOff,
+                           float[] c, int cOff, int ldc, boolean accumulate) {
+        VectorGemm.gemmPacked(m, n, k, a, aOff, lda, packed, packedOff, c, cOff, ldc, accumulate);
+    }
+
+    @Override
     public void gemmTransA(int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                            float[] c, int cOff, int ldc, boolean accumulate) {
         VectorGemm.gemmTransA(m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);

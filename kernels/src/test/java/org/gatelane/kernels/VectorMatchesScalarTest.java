@@ -93,6 +93,36 @@ class VectorMatchesScalarTest {
         });
     }
 
+    /** B packed once, then used by a product: as {@code gemm} on the unpacked B, on both implementations. */
+    @Test
+    void packedGemmMatchesThePlainOne() {
+        PropertyCases.check("gemm-packed", 200, random -> {
+            int m = random.nextInt(3) == 0 ? size(random, LANES) % 40 : 1 + random.nextInt(14);
+            int n = size(random, LANES) % 300;
+            int k = random.nextInt(4) == 0 ? 600 + random.nextInt(700) : size(random, LANES) % 200;
+            boolean accumulate = random.nextBoolean();
+            int lda = k + random.nextInt(3), ldb = n + random.nextInt(3), ldc = n + random.nextInt(3);
+            int aOff = random.nextInt(4), bOff = random.nextInt(4), cOff = random.nextInt(4);
+            float[] a = array(random, aOff + m * lda, 2f);
+            float[] b = array(random, bOff + k * ldb, 2f);
+            float[] c = array(random, cOff + m * ldc, 2f);
+            int packedOff = random.nextInt(4);
+            Both packed = onBoth((kernels, out) -> {
+                float[] panels = new float[packedOff + kernels.packedSize(k, n)];
+                kernels.packB(k, n, b, bOff, ldb, panels, packedOff);
+                kernels.gemmPacked(m, n, k, a, aOff, lda, panels, packedOff, out[0], cOff, ldc, accumulate);
+            }, c);
+            Both plain = onBoth((kernels, out) -> kernels.gemm(m, n, k, a, aOff, lda, b, bOff, ldb, out[0], cOff, ldc,
+                    accumulate), c);
+            String shape = m + "x" + n + "x" + k;
+            assertArrayEquals(plain.expected(0), packed.expected(0), "the scalar twin packs nothing: " + shape);
+            assertClose("vector packed vs vector plain " + shape, plain.actual(0), packed.actual(0),
+                    8 * (k + 1) * FLOAT_EPS, 0);
+            assertClose("vector packed vs scalar " + shape, packed.expected(0), packed.actual(0),
+                    8 * (k + 1) * FLOAT_EPS, 0);
+        });
+    }
+
     static void multiply(LstmKernels kernels, int form, int m, int n, int k, float[] a, int aOff, int lda,
                          float[] b, int bOff, int ldb, float[] c, int cOff, int ldc, boolean accumulate) {
         switch (form) {
