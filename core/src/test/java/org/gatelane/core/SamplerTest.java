@@ -88,4 +88,24 @@ class SamplerTest {
         assertEquals(3000, counts[1] + counts[5], "top-k 2 draws only the two most likely");
         assertTrue(counts[1] > counts[5] && counts[5] > 1000, "in proportion to their probabilities");
     }
+
+    /**
+     * Top-p keeps the smallest set whose mass reaches p: with two equally likely symbols (exactly 0.5 each, as
+     * exp(0) is exact), p = 0.5 is reached by the first alone, so every draw is that symbol.
+     */
+    @Test
+    void topPStopsAtTheSymbolWhoseMassReachesP() {
+        Sampler sampler = new Sampler(LstmModel.initialized(LstmShape.characterModel(2, 3, 1), 1), RandomModels.SCALAR);
+        float[] logits = {0f, 0f};
+        Rng rng = new Rng(3);
+        int first = sampler.draw(logits, 1f, 0, 0.5f, rng);
+        for (int i = 0; i < 200; i++) {
+            assertEquals(first, sampler.draw(logits, 1f, 0, 0.5f, rng), "draw " + i);
+        }
+        int[] counts = new int[2];
+        for (int i = 0; i < 200; i++) {
+            counts[sampler.draw(logits, 1f, 0, 0.75f, rng)]++;
+        }
+        assertTrue(counts[0] > 50 && counts[1] > 50, "p = 0.75 needs both: " + java.util.Arrays.toString(counts));
+    }
 }
