@@ -9,6 +9,7 @@ import org.gatelane.core.Checkpoint;
 import org.gatelane.interop.TorchModels;
 
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -29,11 +30,8 @@ final class ExportCommand implements Callable<Integer> {
     @Option(names = "--to", required = true, paramLabel = "FILE.safetensors", description = "the file to write")
     Path to;
 
-    @Option(names = "--rnn-prefix", defaultValue = "rnn.", description = "prefix of the LSTM's tensors (default: ${DEFAULT-VALUE})")
-    String rnnPrefix;
-
-    @Option(names = "--head-prefix", defaultValue = "head.", description = "prefix of the output layer's (default: ${DEFAULT-VALUE})")
-    String headPrefix;
+    @Mixin
+    ModulePrefixes prefixes;
 
     @Option(names = "--force", description = "replace --to if it exists")
     boolean force;
@@ -44,7 +42,7 @@ final class ExportCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), to + " already exists; pass --force to replace it");
         }
         Checkpoint saved = Checkpoint.read(model);
-        TorchModels.export(saved.model(), saved.vocabulary(), new TorchModels.Names(rnnPrefix, headPrefix, ""))
+        TorchModels.export(saved.model(), saved.vocabulary(), new TorchModels.Names(prefixes.rnn, prefixes.head, ""))
                 .write(to);
         spec.commandLine().getOut().printf("exported %s -> %s%n", model, to);
         return 0;

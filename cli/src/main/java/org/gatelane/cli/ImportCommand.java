@@ -15,6 +15,7 @@ import org.gatelane.interop.Safetensors;
 import org.gatelane.interop.TorchModels;
 
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -41,11 +42,8 @@ final class ImportCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "MODEL", description = "the Gatelane model to write")
     Path out;
 
-    @Option(names = "--rnn-prefix", defaultValue = "rnn.", description = "prefix of the LSTM's tensors (default: ${DEFAULT-VALUE})")
-    String rnnPrefix;
-
-    @Option(names = "--head-prefix", defaultValue = "head.", description = "prefix of the output layer's (default: ${DEFAULT-VALUE})")
-    String headPrefix;
+    @Mixin
+    ModulePrefixes prefixes;
 
     @Option(names = "--embedding-prefix", defaultValue = "embed.",
             description = "prefix of an embedding's, if any (default: ${DEFAULT-VALUE})")
@@ -61,7 +59,7 @@ final class ImportCommand implements Callable<Integer> {
         }
         Vocabulary vocabulary = vocab == null ? null : readVocabulary(vocab);
         TorchModels.Imported imported = TorchModels.importModel(Safetensors.read(from),
-                new TorchModels.Names(rnnPrefix, headPrefix, embeddingPrefix), vocabulary);
+                new TorchModels.Names(prefixes.rnn, prefixes.head, embeddingPrefix), vocabulary);
         LstmModel model = imported.model();
         new Checkpoint(model.shape(), imported.vocabulary(), Map.of("importedFrom", from.toString()),
                 model.parameters(), new float[0][], 0, 0, 0, 0, 0, LstmState.zeros(model.shape(), 1)).write(out);

@@ -1,0 +1,13 @@
+package org.gatelane.cli;
+
+import picocli.CommandLine.Option;
+
+/** Where the recurrent module's and the output layer's tensors live in a PyTorch state dict: shared by import and export. */
+final class ModulePrefixes {
+
+    @Option(names = "--rnn-prefix", defaultValue = "rnn.", description = "prefix of the LSTM's tensors (default: ${DEFAULT-VALUE})")
+    String rnn;
+
+    @Option(names = "--head-prefix", defaultValue = "head.", description = "prefix of the output layer's (default: ${DEFAULT-VALUE})")
+    String head;
+}
