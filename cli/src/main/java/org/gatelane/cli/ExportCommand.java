@@ -1,7 +1,6 @@
 package org.gatelane.cli;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
@@ -12,7 +11,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /** {@code gatelane export}: a Gatelane model as a PyTorch state dict in a safetensors file. */
@@ -38,9 +36,7 @@ final class ExportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        if (Files.exists(to) && !force) {
-            throw new ParameterException(spec.commandLine(), to + " already exists; pass --force to replace it");
-        }
+        Options.refuseToReplace(spec, to, force);
         Checkpoint saved = Checkpoint.read(model);
         TorchModels.export(saved.model(), saved.vocabulary(), new TorchModels.Names(prefixes.rnn, prefixes.head, ""))
                 .write(to);

@@ -1,7 +1,6 @@
 package org.gatelane.cli;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -18,7 +17,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /** {@code gatelane import}: a PyTorch character model from a safetensors file into a Gatelane checkpoint. */
@@ -54,9 +52,7 @@ final class ImportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        if (Files.exists(out) && !force) {
-            throw new ParameterException(spec.commandLine(), out + " already exists; pass --force to replace it");
-        }
+        Options.refuseToReplace(spec, out, force);
         Vocabulary vocabulary = vocab == null ? null : readVocabulary(vocab);
         TorchModels.Imported imported = TorchModels.importModel(Safetensors.read(from),
                 new TorchModels.Names(prefixes.rnn, prefixes.head, embeddingPrefix), vocabulary);

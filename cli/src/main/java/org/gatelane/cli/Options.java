@@ -23,6 +23,13 @@ final class Options {
         }
     }
 
+    /** Refuses to overwrite {@code file} unless {@code --force} was given: nothing saved is lost by accident. */
+    static void refuseToReplace(picocli.CommandLine.Model.CommandSpec spec, java.nio.file.Path file, boolean force) {
+        if (!force && java.nio.file.Files.exists(file)) {
+            throw new ParameterException(spec.commandLine(), file + " already exists; pass --force to replace it");
+        }
+    }
+
     static void oneOf(picocli.CommandLine.Model.CommandSpec spec, String option, String value, String... choices) {
         for (String choice : choices) {
             if (choice.equalsIgnoreCase(value.trim())) {

@@ -161,15 +161,11 @@ final class TrainingRun implements AutoCloseable {
 
     /** Everything but the parameters (already in the model) from a checkpoint. */
     private void restore(Path file, Checkpoint saved) {
-        Optimizer optimizer = trainer.optimizer();
-        if (saved.optimizerState().length != optimizer.state().length) {
-            throw new CheckpointException(file + " is corrupt: its optimizer state does not fit "
-                    + settings.optimizer().name().toLowerCase(Locale.ROOT));
+        try {
+            trainer.optimizer().restore(saved.optimizerState(), saved.optimizerStep());
+        } catch (IllegalArgumentException e) {
+            throw new CheckpointException(file + " is corrupt: " + e.getMessage());
         }
-        for (int i = 0; i < saved.optimizerState().length; i++) {
-            System.arraycopy(saved.optimizerState()[i], 0, optimizer.state()[i], 0, saved.parameters().length);
-        }
-        optimizer.restoreStep(saved.optimizerStep());
         batches.restore(saved.dataCursor(), saved.epoch());
         trainer.state().copyFrom(saved.carriedState());
         iteration = saved.iteration();
@@ -382,10 +378,7 @@ final class TrainingRun implements AutoCloseable {
 
         void restore() {
             System.arraycopy(parameters, 0, model.parameters(), 0, parameters.length);
-            for (int i = 0; i < optimizerState.length; i++) {
-                System.arraycopy(optimizerState[i], 0, optimizer.state()[i], 0, parameters.length);
-            }
-            optimizer.restoreStep(optimizerStep);
+            optimizer.restore(optimizerState, optimizerStep);
         }
     }
 

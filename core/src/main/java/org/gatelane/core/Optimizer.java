@@ -77,9 +77,25 @@ public final class Optimizer {
         return state;
     }
 
-    /** Restores the step count, for resuming from a checkpoint. */
-    public void restoreStep(long steps) {
-        this.step = steps;
+    /**
+     * Restores the whole state, copied from {@code savedState} (as {@link #state()} once gave it) and
+     * {@code savedStep}: for resuming from a checkpoint or rolling back to a snapshot.
+     *
+     * @throws IllegalArgumentException if the saved arrays are not this optimizer's count and length
+     */
+    public void restore(float[][] savedState, long savedStep) {
+        if (savedState.length != state.length) {
+            throw new IllegalArgumentException("the saved optimizer state has " + savedState.length + " arrays but "
+                    + kind.name().toLowerCase(Locale.ROOT) + " keeps " + state.length);
+        }
+        for (int i = 0; i < state.length; i++) {
+            if (savedState[i].length != state[i].length) {
+                throw new IllegalArgumentException("saved optimizer state " + i + " has " + savedState[i].length
+                        + " values for " + state[i].length + " parameters");
+            }
+            System.arraycopy(savedState[i], 0, state[i], 0, state[i].length);
+        }
+        this.step = savedStep;
     }
 
     /** One update of {@code parameters} with {@code gradients} at {@code learningRate}. */

@@ -99,14 +99,14 @@ public final class TorchModels {
                 foldEmbedding(embedding.values(), symbols, in, inputWeights.values(), gates, parameters,
                         layout.gateWeights(0));
             } else {
-                transposeInto(inputWeights.values(), gates, in, parameters, layout.gateWeights(l));
+                transposeInto(inputWeights.values(), 0, gates, in, parameters, layout.gateWeights(l));
             }
-            transposeInto(recurrentWeights.values(), gates, hidden, parameters, layout.recurrentWeights(l));
+            transposeInto(recurrentWeights.values(), 0, gates, hidden, parameters, layout.recurrentWeights(l));
             for (int g = 0; g < gates; g++) {
                 parameters[layout.gateBias(l) + g] = inputBias.values()[g] + recurrentBias.values()[g];
             }
         }
-        transposeInto(headWeight.values(), symbols, hidden, parameters, layout.outputWeights());
+        transposeInto(headWeight.values(), 0, symbols, hidden, parameters, layout.outputWeights());
         System.arraycopy(headBias.values(), 0, parameters, layout.outputBias(), symbols);
         if (!unused.isEmpty()) {
             throw new SafetensorsException("tensors that belong to no part of an LSTM character model: "
@@ -219,22 +219,21 @@ public final class TorchModels {
         return tensor;
     }
 
-    /** {@code target[at + c·rows + r] = source[r·cols + c]}: a {@code rows x cols} matrix written transposed. */
-    private static void transposeInto(float[] source, int rows, int cols, float[] target, int at) {
+    /**
+     * Writes the {@code rows x cols} matrix at {@code source[from]} transposed into {@code target[at]}: PyTorch
+     * keeps {@code [out x in]}, Gatelane {@code [in x out]}, so import and export both transpose.
+     */
+    private static void transposeInto(float[] source, int from, int rows, int cols, float[] target, int at) {
         for (int r = 0; r < rows; r++) {
             for (int c = 0; c < cols; c++) {
-                target[at + c * rows + r] = source[r * cols + c];
+                target[at + c * rows + r] = source[from + r * cols + c];
             }
         }
     }
 
-    private static float[] transposed(float[] source, int at, int rows, int cols) {
+    private static float[] transposed(float[] source, int from, int rows, int cols) {
         float[] out = new float[rows * cols];
-        for (int r = 0; r < rows; r++) {
-            for (int c = 0; c < cols; c++) {
-                out[c * rows + r] = source[at + r * cols + c];
-            }
-        }
+        transposeInto(source, from, rows, cols, out, 0);
         return out;
     }
 
