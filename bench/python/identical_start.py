@@ -1,0 +1,116 @@
+"""Equal steps from identical initial weights: the strongest check that Gatelane and PyTorch train the same model.
+
+  identical_start.py init  TRAIN.txt OUT.safetensors [--seed S] [--hidden H]
+      draws nn.LSTM(V, H) + nn.Linear(H, V) as PyTorch does and writes them with the vocabulary
+      (then: gatelane import --from OUT.safetensors --out init.gatelane;
+             gatelane train --init-from init.gatelane --text TRAIN.txt ... --iterations N)
+  identical_start.py train TRAIN.txt INIT.safetensors OUT.safetensors --iterations N [--hidden H]
+      trains those weights char-rnn style (T=100, B=32, Adam lr 2e-3, clip 5, one thread), printing the
+      training loss in bits/char every 100 steps, and writes the result
+  identical_start.py score TEXT.txt MODEL.safetensors...
+      scores each model on TEXT from a zero state in one stream (chunks of 1,000 characters, state carried),
+      printing the mean bits/char and the mean over every 20,000 characters, to find where a model fails
+"""
+import argparse, json, math, struct, sys
+
+import numpy as np
+import torch
+import torch.nn as nn
+
+
+def save(path, tensors, vocabulary):
+    header, blobs, at = {"__metadata__": {"gatelane.vocabulary": vocabulary}}, [], 0
+    for name, t in tensors.items():
+        data = t.detach().contiguous().numpy().astype("<f4").tobytes()
+        header[name] = {"dtype": "F32", "shape": list(t.shape), "data_offsets": [at, at + len(data)]}
+        blobs.append(data)
+        at += len(data)
+    text = json.dumps(header).encode()
+    text += b" " * (-len(text) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(text)) + text + b"".join(blobs))
+
+
+def load(path):
+    raw = open(path, "rb").read()
+    n = struct.unpack("<Q", raw[:8])[0]
+    header = json.loads(raw[8:8 + n])
+    tensors = {name: torch.from_numpy(np.frombuffer(raw[8 + n + e["data_offsets"][0]:8 + n + e["data_offsets"][1]],
+                                                    dtype=np.float32).reshape(e["shape"]).copy())
+               for name, e in header.items() if name != "__metadata__"}
+    return tensors, header["__metadata__"]["gatelane.vocabulary"]
+
+
+class Model(nn.Module):
+    def __init__(self, V, H):
+        super().__init__()
+        self.rnn, self.head, self.V = nn.LSTM(V, H), nn.Linear(H, V), V
+
+    def forward(self, x, state):
+        y, state = self.rnn(nn.functional.one_hot(x, self.V).float(), state)
+        return self.head(y), state
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("mode", choices=["init", "train", "score"])
+    ap.add_argument("files", nargs="+")
+    ap.add_argument("--seed", type=int, default=42)
+    ap.add_argument("--hidden", type=int, default=256)
+    ap.add_argument("--iterations", type=int, default=1000)
+    a = ap.parse_args()
+    torch.manual_seed(a.seed)
+    torch.set_num_threads(1)
+    if a.mode == "score":
+        text = open(a.files[0], encoding="utf-8").read()
+        for path in a.files[1:]:
+            tensors, vocabulary = load(path)
+            model = Model(len(vocabulary), tensors["rnn.weight_hh_l0"].shape[1])
+            model.load_state_dict(tensors)
+            index = {c: i for i, c in enumerate(vocabulary)}
+            x = torch.tensor([index[c] for c in text])
+            losses, state = [], None
+            with torch.no_grad():
+                for p in range(0, len(x) - 1, 1000):
+                    chunk = x[p:min(p + 1000, len(x) - 1)]
+                    logits, state = model(chunk.view(-1, 1), state)
+                    losses.append(nn.functional.cross_entropy(logits.view(-1, model.V), x[p + 1:p + 1 + len(chunk)],
+                                                              reduction="none"))
+            bits = torch.cat(losses) / math.log(2)
+            print(f"{path}: {bits.mean().item():.4f} bits/char; per 20,000 characters:",
+                  " ".join(f"{bits[i:i + 20000].mean().item():.2f}" for i in range(0, len(bits), 20000)))
+        return
+    train = open(a.files[0], encoding="utf-8").read()
+    vocabulary = "".join(sorted(set(train)))
+    V, H, T, B = len(vocabulary), a.hidden, 100, 32
+    model = Model(V, H)
+    if a.mode == "init":
+        save(a.files[1], model.state_dict(), vocabulary)
+        return
+    tensors, _ = load(a.files[1])
+    model.load_state_dict(tensors)
+    index = {c: i for i, c in enumerate(vocabulary)}
+    data = torch.tensor([index[c] for c in train])
+    L = (len(data) - 1) // B
+    X, Y = data[:L * B].view(B, L).t(), data[1:L * B + 1].view(B, L).t()
+    opt = torch.optim.Adam(model.parameters(), lr=2e-3)
+    state, pos = None, 0
+    for step in range(1, a.iterations + 1):
+        if pos + T > L:
+            pos, state = 0, None
+        if state is not None:
+            state = tuple(s.detach() for s in state)
+        logits, state = model(X[pos:pos + T], state)
+        loss = nn.functional.cross_entropy(logits.reshape(-1, V), Y[pos:pos + T].reshape(-1))
+        pos += T
+        opt.zero_grad()
+        loss.backward()
+        nn.utils.clip_grad_norm_(model.parameters(), 5.0)
+        opt.step()
+        if step % 100 == 0:
+            print(step, round(loss.item() / math.log(2), 4), flush=True)
+    save(a.files[2], model.state_dict(), vocabulary)
+
+
+if __name__ == "__main__":
+    main()
