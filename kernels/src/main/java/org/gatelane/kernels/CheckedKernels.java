@@ -151,7 +151,7 @@ final class CheckedKernels implements LstmKernels {
     @Override
     public void lstmCellForward(int hidden, float[] z, int zOff, float[] cPrev, int cPrevOff, float[] c,
                                 int cOff, float[] tanhC, int tanhCOff, float[] h, int hOff) {
-        vector("z", z, zOff, gateWidth(hidden));
+        vector("z", z, zOff, gateWidth(4, hidden));
         vector("cPrev", cPrev, cPrevOff, hidden);
         vector("c", c, cOff, hidden);
         vector("tanhC", tanhC, tanhCOff, hidden);
@@ -163,15 +163,43 @@ final class CheckedKernels implements LstmKernels {
     public void lstmCellBackward(int hidden, float[] gates, int gatesOff, float[] cPrev, int cPrevOff,
                                  float[] tanhC, int tanhCOff, float[] dh, int dhOff, float[] dcNext,
                                  int dcNextOff, float[] dz, int dzOff, float[] dcPrev, int dcPrevOff) {
-        vector("gates", gates, gatesOff, gateWidth(hidden));
+        vector("gates", gates, gatesOff, gateWidth(4, hidden));
         vector("cPrev", cPrev, cPrevOff, hidden);
         vector("tanhC", tanhC, tanhCOff, hidden);
         vector("dh", dh, dhOff, hidden);
         vector("dcNext", dcNext, dcNextOff, hidden);
-        vector("dz", dz, dzOff, gateWidth(hidden));
+        vector("dz", dz, dzOff, gateWidth(4, hidden));
         vector("dcPrev", dcPrev, dcPrevOff, hidden);
         delegate.lstmCellBackward(hidden, gates, gatesOff, cPrev, cPrevOff, tanhC, tanhCOff, dh, dhOff, dcNext,
                 dcNextOff, dz, dzOff, dcPrev, dcPrevOff);
+    }
+
+    @Override
+    public void gruCellForward(int hidden, float[] gates, int gatesOff, float[] recurrent, int recurrentOff,
+                               float[] recurrentBias, int recurrentBiasOff, float[] hPrev, int hPrevOff, float[] h,
+                               int hOff) {
+        vector("gates", gates, gatesOff, gateWidth(3, hidden));
+        vector("recurrent", recurrent, recurrentOff, gateWidth(3, hidden));
+        vector("recurrentBias", recurrentBias, recurrentBiasOff, hidden);
+        vector("hPrev", hPrev, hPrevOff, hidden);
+        vector("h", h, hOff, hidden);
+        delegate.gruCellForward(hidden, gates, gatesOff, recurrent, recurrentOff, recurrentBias, recurrentBiasOff,
+                hPrev, hPrevOff, h, hOff);
+    }
+
+    @Override
+    public void gruCellBackward(int hidden, float[] gates, int gatesOff, float[] recurrent, int recurrentOff,
+                                float[] hPrev, int hPrevOff, float[] dh, int dhOff, float[] dGates, int dGatesOff,
+                                float[] dRecurrent, int dRecurrentOff, float[] dhPrev, int dhPrevOff) {
+        vector("gates", gates, gatesOff, gateWidth(3, hidden));
+        vector("recurrent", recurrent, recurrentOff, gateWidth(3, hidden));
+        vector("hPrev", hPrev, hPrevOff, hidden);
+        vector("dh", dh, dhOff, hidden);
+        vector("dGates", dGates, dGatesOff, gateWidth(3, hidden));
+        vector("dRecurrent", dRecurrent, dRecurrentOff, gateWidth(3, hidden));
+        vector("dhPrev", dhPrev, dhPrevOff, hidden);
+        delegate.gruCellBackward(hidden, gates, gatesOff, recurrent, recurrentOff, hPrev, hPrevOff, dh, dhOff, dGates,
+                dGatesOff, dRecurrent, dRecurrentOff, dhPrev, dhPrevOff);
     }
 
     @Override
@@ -256,9 +284,10 @@ final class CheckedKernels implements LstmKernels {
         nonNegative("k", k);
     }
 
-    private static int gateWidth(int hidden) {
+    /** The width of a cell's packed gate blocks: {@code blocks} (4 for the LSTM, 3 for the GRU) of {@code hidden}. */
+    private static int gateWidth(int blocks, int hidden) {
         positive("hidden", hidden);
-        return Math.multiplyExact(4, hidden);
+        return Math.multiplyExact(blocks, hidden);
     }
 
     private static void nonNegative(String name, int value) {

@@ -13,8 +13,9 @@ package org.gatelane.kernels;
  * dimension {@code ldx} holds element {@code (r, c)} at {@code x[xOff + r * ldx + c]}. Unless a method says
  * otherwise, output ranges must not overlap input ranges.
  *
- * <p>The fused LSTM cell uses the packed gate order of PyTorch: input gate {@code i}, forget gate {@code f},
- * candidate {@code g}, output gate {@code o}, each block {@code hidden} wide.
+ * <p>The fused cells use the packed gate orders of PyTorch: for the LSTM input gate {@code i}, forget gate
+ * {@code f}, candidate {@code g}, output gate {@code o}; for the GRU reset gate {@code r}, update gate {@code z},
+ * candidate {@code n}; each block {@code hidden} wide.
  */
 public interface LstmKernels {
 
@@ -135,6 +136,37 @@ public interface LstmKernels {
     void lstmCellBackward(int hidden, float[] gates, int gatesOff, float[] cPrev, int cPrevOff,
                           float[] tanhC, int tanhCOff, float[] dh, int dhOff, float[] dcNext, int dcNextOff,
                           float[] dz, int dzOff, float[] dcPrev, int dcPrevOff);
+
+    // ---- The fused GRU cell ----------------------------------------------------------------------------
+
+    /**
+     * One GRU cell step for one stream, PyTorch's equations with gate blocks {@code r, z, n}, each {@code hidden}
+     * wide: {@code r = σ(a_r + u_r)}, {@code z = σ(a_z + u_z)}, {@code n = tanh(a_n + r·(u_n + b_hn))},
+     * {@code h = (1 - z)·n + z·hPrev}.
+     *
+     * <p>Reads the input side's pre-activations {@code a = gates [3·hidden]} (input projection plus the biases of
+     * r, z and n's input), the recurrent product {@code u = recurrent [3·hidden]} ({@code hPrev·W_h}, no bias) and
+     * n's recurrent bias {@code b_hn = recurrentBias [hidden]}, which cannot be merged into the other since r
+     * multiplies it. Overwrites {@code gates} with the activated {@code r, z, n} and the n block of
+     * {@code recurrent} with {@code u_n + b_hn}, both kept for the backward pass; writes {@code h}, which may be
+     * {@code hPrev} at the same offset.
+     */
+    void gruCellForward(int hidden, float[] gates, int gatesOff, float[] recurrent, int recurrentOff,
+                        float[] recurrentBias, int recurrentBiasOff, float[] hPrev, int hPrevOff, float[] h, int hOff);
+
+    /**
+     * The backward pass of {@link #gruCellForward} for one stream, in one pass.
+     *
+     * <p>Given the activated {@code gates [3·hidden]} and {@code recurrent [3·hidden]} as the forward pass left
+     * them, {@code hPrev}, and the gradient {@code dh} of the loss with respect to {@code h}, writes
+     * {@code dGates [3·hidden]}, the gradient with respect to the input side's pre-activations {@code a},
+     * {@code dRecurrent [3·hidden]}, the gradient with respect to {@code u} (its n block also that of
+     * {@code b_hn}), and {@code dhPrev = dh·z}, the part of hPrev's gradient that does not pass through
+     * {@code W_h} (the caller adds {@code dRecurrent·W_hᵀ}). {@code dhPrev} may be {@code dh} at the same offset.
+     */
+    void gruCellBackward(int hidden, float[] gates, int gatesOff, float[] recurrent, int recurrentOff,
+                         float[] hPrev, int hPrevOff, float[] dh, int dhOff, float[] dGates, int dGatesOff,
+                         float[] dRecurrent, int dRecurrentOff, float[] dhPrev, int dhPrevOff);
 
     // ---- Loss ------------------------------------------------------------------------------------------
 

@@ -211,6 +211,72 @@ final class ScalarKernels implements LstmKernels {
     }
 
     @Override
+    public void gruCellForward(int hidden, float[] gates, int gatesOff, float[] recurrent, int recurrentOff,
+                               float[] recurrentBias, int recurrentBiasOff, float[] hPrev, int hPrevOff, float[] h,
+                               int hOff) {
+        axpy(2 * hidden, 1f, recurrent, recurrentOff, gates, gatesOff);
+        sigmoid(2 * hidden, gates, gatesOff, gates, gatesOff);
+        gruCandidateRange(0, hidden, hidden, gates, gatesOff, recurrent, recurrentOff, recurrentBias,
+                recurrentBiasOff);
+        tanh(hidden, gates, gatesOff + 2 * hidden, gates, gatesOff + 2 * hidden);
+        gruOutputRange(0, hidden, hidden, gates, gatesOff, hPrev, hPrevOff, h, hOff);
+    }
+
+    /**
+     * For hidden units {@code [from, to)} of {@link #gruCellForward}, once r is activated: {@code u_n += b_hn}
+     * in place and n's pre-activation {@code a_n + r·u_n} in the gates. Also the vector twin's tail.
+     */
+    static void gruCandidateRange(int from, int to, int hidden, float[] gates, int gatesOff, float[] recurrent,
+                                  int recurrentOff, float[] recurrentBias, int recurrentBiasOff) {
+        for (int j = from; j < to; j++) {
+            int n = 2 * hidden + j;
+            float biased = recurrent[recurrentOff + n] + recurrentBias[recurrentBiasOff + j];
+            recurrent[recurrentOff + n] = biased;
+            gates[gatesOff + n] += gates[gatesOff + j] * biased;
+        }
+    }
+
+    /** {@code h = n + z·(hPrev - n)} for hidden units {@code [from, to)}; also the vector twin's tail. */
+    static void gruOutputRange(int from, int to, int hidden, float[] gates, int gatesOff, float[] hPrev,
+                               int hPrevOff, float[] h, int hOff) {
+        for (int j = from; j < to; j++) {
+            float candidate = gates[gatesOff + 2 * hidden + j];
+            h[hOff + j] = candidate + gates[gatesOff + hidden + j] * (hPrev[hPrevOff + j] - candidate);
+        }
+    }
+
+    @Override
+    public void gruCellBackward(int hidden, float[] gates, int gatesOff, float[] recurrent, int recurrentOff,
+                                float[] hPrev, int hPrevOff, float[] dh, int dhOff, float[] dGates, int dGatesOff,
+                                float[] dRecurrent, int dRecurrentOff, float[] dhPrev, int dhPrevOff) {
+        gruBackwardRange(0, hidden, hidden, gates, gatesOff, recurrent, recurrentOff, hPrev, hPrevOff, dh, dhOff,
+                dGates, dGatesOff, dRecurrent, dRecurrentOff, dhPrev, dhPrevOff);
+    }
+
+    /** {@link #gruCellBackward} for the hidden units {@code [from, to)}; also the vector twin's tail. */
+    static void gruBackwardRange(int from, int to, int hidden, float[] gates, int gatesOff, float[] recurrent,
+                                 int recurrentOff, float[] hPrev, int hPrevOff, float[] dh, int dhOff, float[] dGates,
+                                 int dGatesOff, float[] dRecurrent, int dRecurrentOff, float[] dhPrev,
+                                 int dhPrevOff) {
+        for (int j = from; j < to; j++) {
+            float reset = gates[gatesOff + j];
+            float update = gates[gatesOff + hidden + j];
+            float candidate = gates[gatesOff + 2 * hidden + j];
+            float dhj = dh[dhOff + j];
+            float dCandidate = dhj * (1f - update) * (1f - candidate * candidate);
+            float dUpdate = dhj * (hPrev[hPrevOff + j] - candidate) * update * (1f - update);
+            float dReset = dCandidate * recurrent[recurrentOff + 2 * hidden + j] * reset * (1f - reset);
+            dGates[dGatesOff + j] = dReset;
+            dGates[dGatesOff + hidden + j] = dUpdate;
+            dGates[dGatesOff + 2 * hidden + j] = dCandidate;
+            dRecurrent[dRecurrentOff + j] = dReset;
+            dRecurrent[dRecurrentOff + hidden + j] = dUpdate;
+            dRecurrent[dRecurrentOff + 2 * hidden + j] = dCandidate * reset;
+            dhPrev[dhPrevOff + j] = dhj * update;
+        }
+    }
+
+    @Override
     public float softmaxCrossEntropy(int n, float[] logits, int logitsOff, int target, float gradScale,
                                      float[] dLogits, int dLogitsOff) {
         float targetLogit = logits[logitsOff + target];

@@ -237,6 +237,65 @@ final class VectorKernels implements LstmKernels {
                 dhOff, dcNext, dcNextOff, dz, dzOff, dcPrev, dcPrevOff);
     }
 
+    // ---- The fused GRU cell ----------------------------------------------------------------------------
+
+    /** The same short passes as the LSTM cell: activations over whole blocks, then the elementwise updates. */
+    @Override
+    public void gruCellForward(int hidden, float[] gates, int gatesOff, float[] recurrent, int recurrentOff,
+                               float[] recurrentBias, int recurrentBiasOff, float[] hPrev, int hPrevOff, float[] h,
+                               int hOff) {
+        axpy(2 * hidden, 1f, recurrent, recurrentOff, gates, gatesOff);
+        sigmoid(2 * hidden, gates, gatesOff, gates, gatesOff);
+        int bound = SPECIES.loopBound(hidden);
+        int n = 2 * hidden;
+        for (int j = 0; j < bound; j += LANES) {
+            FloatVector biased = FloatVector.fromArray(SPECIES, recurrent, recurrentOff + n + j)
+                    .add(FloatVector.fromArray(SPECIES, recurrentBias, recurrentBiasOff + j));
+            biased.intoArray(recurrent, recurrentOff + n + j);
+            FloatVector.fromArray(SPECIES, gates, gatesOff + j)
+                    .fma(biased, FloatVector.fromArray(SPECIES, gates, gatesOff + n + j))
+                    .intoArray(gates, gatesOff + n + j);
+        }
+        ScalarKernels.gruCandidateRange(bound, hidden, hidden, gates, gatesOff, recurrent, recurrentOff,
+                recurrentBias, recurrentBiasOff);
+        tanh(hidden, gates, gatesOff + n, gates, gatesOff + n);
+        for (int j = 0; j < bound; j += LANES) {
+            FloatVector candidate = FloatVector.fromArray(SPECIES, gates, gatesOff + n + j);
+            FloatVector.fromArray(SPECIES, gates, gatesOff + hidden + j)
+                    .fma(FloatVector.fromArray(SPECIES, hPrev, hPrevOff + j).sub(candidate), candidate)
+                    .intoArray(h, hOff + j);
+        }
+        ScalarKernels.gruOutputRange(bound, hidden, hidden, gates, gatesOff, hPrev, hPrevOff, h, hOff);
+    }
+
+    @Override
+    public void gruCellBackward(int hidden, float[] gates, int gatesOff, float[] recurrent, int recurrentOff,
+                                float[] hPrev, int hPrevOff, float[] dh, int dhOff, float[] dGates, int dGatesOff,
+                                float[] dRecurrent, int dRecurrentOff, float[] dhPrev, int dhPrevOff) {
+        int j = 0;
+        for (; j < SPECIES.loopBound(hidden); j += LANES) {
+            FloatVector reset = FloatVector.fromArray(SPECIES, gates, gatesOff + j);
+            FloatVector update = FloatVector.fromArray(SPECIES, gates, gatesOff + hidden + j);
+            FloatVector candidate = FloatVector.fromArray(SPECIES, gates, gatesOff + 2 * hidden + j);
+            FloatVector dhj = FloatVector.fromArray(SPECIES, dh, dhOff + j);
+            FloatVector keep = update.neg().add(1f);
+            FloatVector dCandidate = dhj.mul(keep).mul(candidate.mul(candidate).neg().add(1f));
+            FloatVector dUpdate = dhj.mul(FloatVector.fromArray(SPECIES, hPrev, hPrevOff + j).sub(candidate))
+                    .mul(update).mul(keep);
+            FloatVector dReset = dCandidate.mul(FloatVector.fromArray(SPECIES, recurrent, recurrentOff + 2 * hidden + j))
+                    .mul(reset).mul(reset.neg().add(1f));
+            dReset.intoArray(dGates, dGatesOff + j);
+            dUpdate.intoArray(dGates, dGatesOff + hidden + j);
+            dCandidate.intoArray(dGates, dGatesOff + 2 * hidden + j);
+            dReset.intoArray(dRecurrent, dRecurrentOff + j);
+            dUpdate.intoArray(dRecurrent, dRecurrentOff + hidden + j);
+            dCandidate.mul(reset).intoArray(dRecurrent, dRecurrentOff + 2 * hidden + j);
+            dhj.mul(update).intoArray(dhPrev, dhPrevOff + j);
+        }
+        ScalarKernels.gruBackwardRange(j, hidden, hidden, gates, gatesOff, recurrent, recurrentOff, hPrev, hPrevOff,
+                dh, dhOff, dGates, dGatesOff, dRecurrent, dRecurrentOff, dhPrev, dhPrevOff);
+    }
+
     // ---- Loss ------------------------------------------------------------------------------------------
 
     @Override

@@ -121,6 +121,73 @@ class AgainstDoublePrecisionTest {
         });
     }
 
+    /**
+     * The GRU cell against PyTorch's equations in double precision; its gradients against central differences of
+     * that double forward pass (of {@code Σ dh·h}), so the reference shares no algebra with the kernels.
+     */
+    @ParameterizedTest
+    @MethodSource("implementations")
+    void gruCellMatchesPyTorchsEquationsAndItsGradientsTheirDifferences(LstmKernels kernels) {
+        PropertyCases.check("gru-vs-double-" + kernels.name(), 60, random -> {
+            int hidden = positiveSize(random, LANES) % 70 + 1;
+            float[] a = array(random, 3 * hidden, 3f), u = array(random, 3 * hidden, 3f);
+            float[] bias = array(random, hidden, 1f), hPrev = array(random, hidden, 1f), dh = array(random, hidden, 1f);
+            float[] gates = a.clone(), recurrent = u.clone(), h = new float[hidden];
+            kernels.gruCellForward(hidden, gates, 0, recurrent, 0, bias, 0, hPrev, 0, h, 0);
+            double[] exact = gru(hidden, toDouble(a), toDouble(u), bias, toDouble(hPrev));
+            for (int j = 0; j < hidden; j++) {
+                assertClose("h[" + j + "]", exact[j], h[j], 4 * LstmKernels.ACTIVATION_ABSOLUTE_ERROR, 1e-6);
+            }
+            float[] dGates = new float[3 * hidden], dRecurrent = new float[3 * hidden], dhPrev = new float[hidden];
+            kernels.gruCellBackward(hidden, gates, 0, recurrent, 0, hPrev, 0, dh, 0, dGates, 0, dRecurrent, 0, dhPrev,
+                    0);
+            double[][] inputs = {toDouble(a), toDouble(u), toDouble(hPrev)};
+            float[][] analytic = {dGates, dRecurrent, dhPrev};
+            String[] names = {"dGates", "dRecurrent", "dhPrev (not through W_h)"};
+            for (int which = 0; which < 3; which++) {
+                for (int k = 0; k < analytic[which].length; k++) {
+                    double saved = inputs[which][k];
+                    double step = 1e-6;
+                    inputs[which][k] = saved + step;
+                    double up = dot(dh, gru(hidden, inputs[0], inputs[1], bias, inputs[2]));
+                    inputs[which][k] = saved - step;
+                    double down = dot(dh, gru(hidden, inputs[0], inputs[1], bias, inputs[2]));
+                    inputs[which][k] = saved;
+                    assertClose(names[which] + "[" + k + "] H=" + hidden, (up - down) / (2 * step),
+                            analytic[which][k], 2e-6, 1e-5);
+                }
+            }
+        });
+    }
+
+    /** PyTorch's GRU step in double precision: gate blocks r, z, n of the input side {@code a} and {@code u}. */
+    private static double[] gru(int hidden, double[] a, double[] u, float[] bias, double[] hPrev) {
+        double[] h = new double[hidden];
+        for (int j = 0; j < hidden; j++) {
+            double r = 1 / (1 + Math.exp(-(a[j] + u[j])));
+            double z = 1 / (1 + Math.exp(-(a[hidden + j] + u[hidden + j])));
+            double n = Math.tanh(a[2 * hidden + j] + r * (u[2 * hidden + j] + bias[j]));
+            h[j] = (1 - z) * n + z * hPrev[j];
+        }
+        return h;
+    }
+
+    private static double[] toDouble(float[] x) {
+        double[] d = new double[x.length];
+        for (int i = 0; i < x.length; i++) {
+            d[i] = x[i];
+        }
+        return d;
+    }
+
+    private static double dot(float[] x, double[] y) {
+        double sum = 0;
+        for (int i = 0; i < y.length; i++) {
+            sum += x[i] * y[i];
+        }
+        return sum;
+    }
+
     @ParameterizedTest
     @MethodSource("implementations")
     void softmaxCrossEntropyIsStableForHugeLogits(LstmKernels kernels) {

@@ -276,6 +276,35 @@ class VectorMatchesScalarTest {
     }
 
     @Test
+    void fusedGruCellForwardAndBackwardMatch() {
+        PropertyCases.check("gru-cell", 200, random -> {
+            int hidden = positiveSize(random, LANES);
+            int off = random.nextInt(4);
+            float[] hPrev = array(random, off + hidden, 1f);
+            float[] bias = array(random, off + hidden, 1f);
+            Both forward = onBoth((kernels, out) -> kernels.gruCellForward(hidden, out[0], off, out[1], off, bias, off,
+                    hPrev, off, out[2], off), array(random, off + 3 * hidden, 6f), array(random, off + 3 * hidden, 6f),
+                    new float[off + hidden]);
+            String[] names = {"gates", "recurrent", "h"};
+            for (int i = 0; i < names.length; i++) {
+                assertClose(names[i] + " H=" + hidden, forward.expected(i), forward.actual(i),
+                        4 * LstmKernels.ACTIVATION_ABSOLUTE_ERROR, 1e-6);
+            }
+
+            float[] gates = forward.expected(0);
+            float[] recurrent = forward.expected(1);
+            // In place: dhPrev overwrites dh.
+            Both backward = onBoth((kernels, out) -> kernels.gruCellBackward(hidden, gates, off, recurrent, off, hPrev,
+                    off, out[2], off, out[0], off, out[1], off, out[2], off), new float[off + 3 * hidden],
+                    new float[off + 3 * hidden], array(random, off + hidden, 1f));
+            String[] gradients = {"dGates", "dRecurrent", "dhPrev"};
+            for (int i = 0; i < gradients.length; i++) {
+                assertClose(gradients[i] + " H=" + hidden, backward.expected(i), backward.actual(i), 1e-6, 1e-5);
+            }
+        });
+    }
+
+    @Test
     void softmaxCrossEntropyMatches() {
         PropertyCases.check("softmax-cross-entropy", 300, random -> {
             int n = positiveSize(random, LANES);
