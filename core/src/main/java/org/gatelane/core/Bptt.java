@@ -6,15 +6,16 @@ import java.util.Objects;
 import org.gatelane.kernels.LstmKernels;
 
 /**
- * Forward and backward passes of an {@link LstmModel} over {@code steps} time steps of {@code streams} parallel
- * streams, with a workspace allocated once: after construction, no call allocates.
+ * Forward and backward passes of an {@link LstmModel} (LSTM or GRU) over {@code steps} time steps of
+ * {@code streams} parallel streams, with a workspace allocated once: after construction, no call allocates.
  *
  * <p>Inputs and targets are time-major: position {@code t·streams + b} holds step {@code t} of stream {@code b}.
  * The schedule follows the fast libraries: each layer's input projections for all steps at once (a row gather
  * for one-hot input, one GEMM for dense input), then the recurrence step by step (GEMV at one stream, GEMM at
  * several) with the fused cell, the output layer as one GEMM over every position with fused
  * softmax-cross-entropy; backward in reverse time with the fused cell backward, and weight gradients as GEMMs
- * over all steps after the sweep.
+ * over all steps after the sweep. The recurrence itself, the only part that depends on the cell, is each layer's
+ * {@link RecurrentLayer}.
  *
  * <p>Dropout, when the rate is above zero, follows PyTorch's {@code nn.LSTM(dropout=p)} followed by a dropout
  * before the head: the output of every layer is multiplied by an inverted mask (0 or {@code 1/(1-p)}) on its way
@@ -33,40 +34,21 @@ public final class Bptt {
     private final int steps;
     private final int streams;
     private final int positions;
-
-    /**
-     * Per layer, per position: activated gates {@code [4H]}, tanh(c), and c and h {@code [H]}. c and h have one
-     * extra leading step holding the initial state, so step t's previous state is always step slot t and the
-     * recurrent weight gradient is one GEMM over contiguous rows.
-     */
-    private final float[][] gates;
-    private final float[][] cells;
-    private final float[][] squashedCells;
-    private final float[][] hidden;
+    private final RecurrentLayer[] layers;
     /** Logits of every position, overwritten by their gradients. */
     private final float[] logits;
     private final float[] gateGradients;
     private final float[] hiddenGradients;
     private final float[] hiddenGradientsBelow;
-    private final float[] carriedHiddenGradient;
-    private final float[] carriedCellGradient;
     /**
      * Transposed copies of the weights, refreshed once per backward pass, so that {@code dX = dZ·Wᵀ} runs as a
      * plain GEMM on the register-tiled kernel: as dot products it spends more on lane reductions and short
-     * tails than on multiplying, when the depth is the vocabulary or the batch has many rows. Per layer only
-     * with several streams (one stream uses the transposed GEMV instead, which needs no copy), and only the
-     * rows a gradient flows through: all of them above the first layer, the recurrent ones in the first, whose
-     * input needs no gradient.
+     * tails than on multiplying, when the depth is the vocabulary or the batch has many rows. For the head, and
+     * for the input rows of every layer above the first (the first layer's input needs no gradient); only with
+     * several positions (one uses the transposed GEMV instead, which needs no copy).
      */
     private final float[] transposedOutputWeights;
-    private final float[][] transposedGateWeights;
-    /**
-     * With several streams, each layer's recurrent weights and their transpose packed for the GEMM once per pass
-     * (see {@code LstmKernels.packB}): the recurrence multiplies by them at every one of the T steps, and packing
-     * them inside each of those products took about a fifth of the training step.
-     */
-    private final float[][] packedRecurrent;
-    private final float[][] packedRecurrentTransposed;
+    private final float[][] transposedInputWeights;
     /** The dropout rate p, and per layer the inverted mask of its output and that output after the mask. */
     private final float dropout;
     private final float[][] masks;
@@ -105,31 +87,23 @@ public final class Bptt {
         this.steps = steps;
         this.streams = streams;
         this.positions = Math.multiplyExact(steps, streams);
-        int layers = shape.layers();
         int h = shape.hiddenSize();
-        gates = new float[layers][Math.multiplyExact(positions, 4 * h)];
-        cells = new float[layers][(positions + streams) * h];
-        squashedCells = new float[layers][positions * h];
-        hidden = new float[layers][(positions + streams) * h];
+        layers = new RecurrentLayer[shape.layers()];
+        for (int l = 0; l < layers.length; l++) {
+            layers[l] = RecurrentLayer.of(model, kernels, l, steps, streams);
+        }
         logits = new float[Math.multiplyExact(positions, shape.outputSize())];
-        gateGradients = new float[positions * 4 * h];
+        gateGradients = new float[positions * shape.gateWidth()];
         hiddenGradients = new float[positions * h];
         hiddenGradientsBelow = new float[positions * h];
-        carriedHiddenGradient = new float[streams * h];
-        carriedCellGradient = new float[streams * h];
-        transposedOutputWeights = new float[h * shape.outputSize()];
-        transposedGateWeights = new float[streams > 1 ? layers : 0][];
-        for (int l = 0; l < transposedGateWeights.length; l++) {
-            transposedGateWeights[l] = new float[transposedRows(l) * 4 * h];
-        }
-        packedRecurrent = new float[streams > 1 ? layers : 0][];
-        packedRecurrentTransposed = new float[packedRecurrent.length][];
-        for (int l = 0; l < packedRecurrent.length; l++) {
-            packedRecurrent[l] = new float[kernels.packedSize(h, 4 * h)];
-            packedRecurrentTransposed[l] = new float[kernels.packedSize(4 * h, h)];
+        boolean transposes = positions > 1;
+        transposedOutputWeights = transposes ? new float[h * shape.outputSize()] : null;
+        transposedInputWeights = new float[layers.length][];
+        for (int l = 1; l < layers.length && transposes; l++) {
+            transposedInputWeights[l] = new float[shape.gateWidth() * h];
         }
         this.dropout = dropout;
-        this.masks = new float[dropout > 0 ? layers : 0][positions * h];
+        this.masks = new float[dropout > 0 ? layers.length : 0][positions * h];
         this.droppedOutputs = new float[masks.length][positions * h];
     }
 
@@ -140,12 +114,10 @@ public final class Bptt {
     public static long workspaceFloats(LstmShape shape, int steps, int streams, float dropout) {
         long positions = (long) steps * streams;
         long h = shape.hiddenSize();
-        long layers = shape.layers();
-        // Packed copies may pad each row to a whole vector panel: counted here as twice their size, to be safe.
-        long perLayer = positions * 4 * h + 2 * (positions + streams) * h + positions * h
-                + (streams > 1 ? 2 * h * 4 * h + 4 * 4 * h * (h + 32) : 0) + (dropout > 0 ? 2 * positions * h : 0);
-        return layers * perLayer + positions * shape.outputSize() + positions * 4 * h + 2 * positions * h
-                + 2L * streams * h + h * shape.outputSize();
+        long perLayer = RecurrentLayer.workspaceFloats(shape, steps, streams)
+                + (positions > 1 ? shape.gateWidth() * h : 0) + (dropout > 0 ? 2 * positions * h : 0);
+        return shape.layers() * perLayer + positions * shape.outputSize() + positions * shape.gateWidth()
+                + 2 * positions * h + h * shape.outputSize();
     }
 
     /** The dropout rate this instance was made with. */
@@ -170,6 +142,7 @@ public final class Bptt {
         }
         masksDrawn = true;
     }
+
     public LstmModel model() {
         return model;
     }
@@ -214,10 +187,24 @@ public final class Bptt {
         return run(null, vectors, targets, initial, last, null, null);
     }
 
+    /**
+     * Forward only, without a loss: advances {@code state} in place by the inputs (symbols, or vectors for a dense
+     * model; the other null) and returns the logits of every position, {@code [positions x outputSize]}, in an
+     * array the next call reuses. The sampler's step.
+     */
+    float[] logits(int[] symbols, float[] vectors, LstmState state) {
+        forwardLayers(symbols, vectors, state);
+        headLogits();
+        saveLastState(state);
+        return logits;
+    }
+
     private float run(int[] symbols, float[] vectors, int[] targets, LstmState initial, LstmState last,
                       float[] gradients, LstmState initialGradients) {
         checkInputs(symbols, vectors, targets, initial, last, gradients, initialGradients);
-        float loss = forward(symbols, vectors, targets, initial);
+        forwardLayers(symbols, vectors, initial);
+        headLogits();
+        float loss = softmaxLoss(targets);
         if (gradients != null) {
             backward(symbols, vectors, gradients, initialGradients);
         }
@@ -229,43 +216,23 @@ public final class Bptt {
 
     // ---- Forward ---------------------------------------------------------------------------------------
 
-    private float forward(int[] symbols, float[] vectors, int[] targets, LstmState initial) {
+    private void forwardLayers(int[] symbols, float[] vectors, LstmState initial) {
         float[] p = model.parameters();
-        int h = shape.hiddenSize();
-        int g = 4 * h;
-        int stepWidth = streams * h;
-        for (int l = 0; l < shape.layers(); l++) {
-            System.arraycopy(initial.h(l), 0, hidden[l], 0, stepWidth);
-            System.arraycopy(initial.c(l), 0, cells[l], 0, stepWidth);
-            float[] z = gates[l];
-            projectInputs(l, symbols, vectors, z);
-            float[] packed = streams > 1 ? packedRecurrent[l] : null;
-            if (packed != null) {
-                kernels.packB(h, g, p, layout.recurrentWeights(l), g, packed, 0);
-            }
-            for (int t = 0; t < steps; t++) {
-                int previousAt = t * stepWidth;
-                int zAt = t * streams * g;
-                rowsTimesWeights(streams, h, g, hidden[l], previousAt, p, layout.recurrentWeights(l), packed, z, zAt);
-                for (int b = 0; b < streams; b++) {
-                    int at = previousAt + b * h;
-                    kernels.lstmCellForward(h, z, zAt + b * g, cells[l], at, cells[l], at + stepWidth,
-                            squashedCells[l], at, hidden[l], at + stepWidth);
-                }
-            }
+        for (int l = 0; l < layers.length; l++) {
+            projectInputs(l, symbols, vectors, layers[l].gates);
+            layers[l].forward(p, initial);
             if (masksDrawn) {
-                kernels.multiply(positions * h, hidden[l], stepWidth, masks[l], 0, droppedOutputs[l], 0);
+                kernels.multiply(positions * shape.hiddenSize(), layers[l].outputs, streams * shape.hiddenSize(),
+                        masks[l], 0, droppedOutputs[l], 0);
             }
         }
-        return outputLoss(targets);
     }
 
     /** z[every position] = bias + input contribution: a row gather for symbols, one GEMM for vectors. */
     private void projectInputs(int layer, int[] symbols, float[] vectors, float[] z) {
         float[] p = model.parameters();
         int g = shape.gateWidth();
-        int bias = layout.gateBias(layer);
-        repeatRow(p, bias, g, z);
+        repeatRow(p, layout.gateBias(layer), g, z);
         int inputRows = layout.gateWeights(layer);
         if (layer == 0 && shape.oneHotInput()) {
             for (int pos = 0; pos < positions; pos++) {
@@ -273,23 +240,16 @@ public final class Bptt {
             }
         } else {
             int width = shape.layerInputSize(layer);
-            kernels.gemm(positions, g, width, layerInput(layer, vectors), layerInputAt(layer), width, p, inputRows, g,
-                    z, 0, g, true);
+            rowsTimesWeights(positions, width, g, layerInput(layer, vectors), layerInputAt(layer), p, inputRows, z);
         }
     }
 
-    /**
-     * {@code out[rows x n] += in[rows x k] · W[k x n]}: a GEMV for one row, a GEMM for several, on {@code packed}
-     * (W as {@code packB} left it) when given.
-     */
-    private void rowsTimesWeights(int rows, int k, int n, float[] in, int inAt, float[] w, int wAt, float[] packed,
-                                  float[] out, int outAt) {
+    /** {@code out[rows x n] += in[rows x k] · W[k x n]}: a GEMV for one row, a GEMM for several. */
+    private void rowsTimesWeights(int rows, int k, int n, float[] in, int inAt, float[] w, int wAt, float[] out) {
         if (rows == 1) {
-            kernels.gemv(k, n, in, inAt, w, wAt, n, out, outAt, true);
-        } else if (packed != null) {
-            kernels.gemmPacked(rows, n, k, in, inAt, k, packed, 0, out, outAt, n, true);
+            kernels.gemv(k, n, in, inAt, w, wAt, n, out, 0, true);
         } else {
-            kernels.gemm(rows, n, k, in, inAt, k, w, wAt, n, out, outAt, n, true);
+            kernels.gemm(rows, n, k, in, inAt, k, w, wAt, n, out, 0, n, true);
         }
     }
 
@@ -302,22 +262,26 @@ public final class Bptt {
         if (layer == 0) {
             return vectors;
         }
-        return masksDrawn ? droppedOutputs[layer - 1] : hidden[layer - 1];
+        return masksDrawn ? droppedOutputs[layer - 1] : layers[layer - 1].outputs;
     }
 
     private int layerInputAt(int layer) {
         return layer == 0 || masksDrawn ? 0 : streams * shape.hiddenSize();
     }
 
-    /** Logits for every position in one GEMM, then softmax-cross-entropy; leaves dLoss/dLogits in place. */
-    private float outputLoss(int[] targets) {
+    /** Logits for every position: one GEMM (a GEMV at one position). */
+    private void headLogits() {
         float[] p = model.parameters();
-        int h = shape.hiddenSize();
         int v = shape.outputSize();
         repeatRow(p, layout.outputBias(), v, logits);
-        int head = shape.layers();
-        kernels.gemm(positions, v, h, layerInput(head, null), layerInputAt(head), h, p, layout.outputWeights(), v,
-                logits, 0, v, true);
+        int head = layers.length;
+        rowsTimesWeights(positions, shape.hiddenSize(), v, layerInput(head, null), layerInputAt(head), p,
+                layout.outputWeights(), logits);
+    }
+
+    /** Softmax-cross-entropy of every position; leaves dLoss/dLogits in place of the logits. */
+    private float softmaxLoss(int[] targets) {
+        int v = shape.outputSize();
         float gradScale = 1f / positions;
         double total = 0;
         for (int pos = 0; pos < positions; pos++) {
@@ -332,83 +296,39 @@ public final class Bptt {
     private void backward(int[] symbols, float[] vectors, float[] gradients, LstmState initialGradients) {
         float[] p = model.parameters();
         int h = shape.hiddenSize();
-        int g = 4 * h;
         int v = shape.outputSize();
-        int top = shape.layers() - 1;
+        int top = layers.length - 1;
         // Output layer: dWy = H_topᵀ·dLogits, dby = Σ dLogits, dH_top = (dLogits·Wyᵀ) ∘ mask.
-        int head = shape.layers();
+        int head = layers.length;
         kernels.gemmTransA(h, v, positions, layerInput(head, null), layerInputAt(head), h, logits, 0, v, gradients,
                 layout.outputWeights(), v, false);
-        sumRows(logits, v, gradients, layout.outputBias());
-        transpose(p, layout.outputWeights(), h, v, transposedOutputWeights);
-        kernels.gemm(positions, h, v, logits, 0, v, transposedOutputWeights, 0, h, hiddenGradients, 0, h, false);
+        sumRows(kernels, positions, logits, v, 0, v, gradients, layout.outputBias());
+        timesWeightsT(logits, v, h, layout.outputWeights(), transposedOutputWeights, hiddenGradients);
         throughDropout(top, hiddenGradients, hiddenGradients);
 
         for (int l = top; l >= 0; l--) {
-            if (streams > 1) {
-                transpose(p, layout.gateWeights(l) + (shape.layerInputSize(l) + h - transposedRows(l)) * g,
-                        transposedRows(l), g, transposedGateWeights[l]);
-                int rows = transposedRows(l);
-                kernels.packB(g, h, transposedGateWeights[l], rows - h, rows, packedRecurrentTransposed[l], 0);
-            }
-            backwardThroughTime(l);
-            if (initialGradients != null) {
-                System.arraycopy(carriedHiddenGradient, 0, initialGradients.h(l), 0, streams * h);
-                System.arraycopy(carriedCellGradient, 0, initialGradients.c(l), 0, streams * h);
-            }
-            weightGradients(l, symbols, vectors, gradients);
+            layers[l].backward(p, hiddenGradients, gateGradients, gradients, initialGradients);
+            inputWeightGradients(l, symbols, vectors, gradients);
             if (l > 0) {
                 // dH of the layer below = (dZ · W_xᵀ) ∘ its mask, then it becomes this loop's incoming gradient.
-                gateGradientsTimesWeightsT(l, positions, 0, 0, null, hiddenGradientsBelow, 0);
+                timesWeightsT(gateGradients, shape.gateWidth(), h, layout.gateWeights(l), transposedInputWeights[l],
+                        hiddenGradientsBelow);
                 throughDropout(l - 1, hiddenGradientsBelow, hiddenGradients);
             }
         }
     }
 
-    /** Reverse-time sweep of one layer: fills {@link #gateGradients}; leaves dh0, dc0 in the carries. */
-    private void backwardThroughTime(int l) {
-        float[] p = model.parameters();
-        int h = shape.hiddenSize();
-        int g = 4 * h;
-        int stepWidth = streams * h;
-        Arrays.fill(carriedHiddenGradient, 0f);
-        Arrays.fill(carriedCellGradient, 0f);
-        for (int t = steps - 1; t >= 0; t--) {
-            int rowAt = t * stepWidth;
-            kernels.axpy(stepWidth, 1f, carriedHiddenGradient, 0, hiddenGradients, rowAt);
-            for (int b = 0; b < streams; b++) {
-                int at = rowAt + b * h;
-                int zAt = (t * streams + b) * g;
-                kernels.lstmCellBackward(h, gates[l], zAt, cells[l], at, squashedCells[l], at, hiddenGradients, at,
-                        carriedCellGradient, b * h, gateGradients, zAt, carriedCellGradient, b * h);
-            }
-            gateGradientsTimesWeightsT(l, streams, t * streams * g, shape.layerInputSize(l),
-                    streams > 1 ? packedRecurrentTransposed[l] : null, carriedHiddenGradient, 0);
-        }
-    }
-
     /**
-     * {@code target[rows x H] = dZ[rows x 4H] · (H rows of W_l from row firstRow)ᵀ}, dZ read from
-     * {@link #gateGradients} at {@code dzAt}: a transposed GEMV for one row, a GEMM on {@code packed} (those rows
-     * of Wᵀ as {@code packB} left them) when given, else on the transposed copy at several streams, dot products
-     * against W itself otherwise (one stream, where there is no copy).
+     * {@code target[positions x k] = d[positions x n] · W[k x n]ᵀ} for the weights at {@code p[wAt]}: a transposed
+     * GEMV at one position, else a GEMM on {@code transposed}, refreshed here.
      */
-    private void gateGradientsTimesWeightsT(int l, int rows, int dzAt, int firstRow, float[] packed, float[] target,
-                                            int targetAt) {
+    private void timesWeightsT(float[] d, int n, int k, int wAt, float[] transposed, float[] target) {
         float[] p = model.parameters();
-        int h = shape.hiddenSize();
-        int g = 4 * h;
-        int weightsAt = layout.gateWeights(l) + firstRow * g;
-        if (rows == 1) {
-            kernels.gemvTransposed(h, g, p, weightsAt, g, gateGradients, dzAt, target, targetAt, false);
-        } else if (packed != null) {
-            kernels.gemmPacked(rows, h, g, gateGradients, dzAt, g, packed, 0, target, targetAt, h, false);
-        } else if (streams > 1) {
-            int transposedFirst = firstRow - (shape.layerInputSize(l) + h - transposedRows(l));
-            kernels.gemm(rows, h, g, gateGradients, dzAt, g, transposedGateWeights[l], transposedFirst,
-                    transposedRows(l), target, targetAt, h, false);
+        if (positions == 1) {
+            kernels.gemvTransposed(k, n, p, wAt, n, d, 0, target, 0, false);
         } else {
-            kernels.gemmTransB(rows, h, g, gateGradients, dzAt, g, p, weightsAt, g, target, targetAt, h, false);
+            transpose(p, wAt, k, n, transposed);
+            kernels.gemm(positions, k, n, d, 0, n, transposed, 0, k, target, 0, k, false);
         }
     }
 
@@ -425,10 +345,9 @@ public final class Bptt {
         }
     }
 
-    /** dW_x, dW_h and db of one layer as GEMMs over all positions, after the sweep. */
-    private void weightGradients(int l, int[] symbols, float[] vectors, float[] gradients) {
-        int h = shape.hiddenSize();
-        int g = 4 * h;
+    /** dW_x of one layer: a scatter of rows for one-hot input, one GEMM over all positions otherwise. */
+    private void inputWeightGradients(int l, int[] symbols, float[] vectors, float[] gradients) {
+        int g = shape.gateWidth();
         int inputRows = layout.gateWeights(l);
         if (l == 0 && shape.oneHotInput()) {
             Arrays.fill(gradients, inputRows, layout.recurrentWeights(l), 0f);
@@ -440,15 +359,6 @@ public final class Bptt {
             kernels.gemmTransA(width, g, positions, layerInput(l, vectors), layerInputAt(l), width, gateGradients, 0,
                     g, gradients, inputRows, g, false);
         }
-        // Row t of the hidden array is h_{t-1} (row 0 the initial state): one GEMM over every step.
-        kernels.gemmTransA(h, g, positions, hidden[l], 0, h, gateGradients, 0, g, gradients,
-                layout.recurrentWeights(l), g, false);
-        sumRows(gateGradients, g, gradients, layout.gateBias(l));
-    }
-
-    /** Rows of the transposed copy of layer {@code l}'s gate weights: input and recurrent, or recurrent only. */
-    private int transposedRows(int l) {
-        return l == 0 ? shape.hiddenSize() : shape.layerInputSize(l) + shape.hiddenSize();
     }
 
     /** Copies {@code source[from, from + width)} into every position's row of {@code target}: the biases. */
@@ -459,7 +369,7 @@ public final class Bptt {
     }
 
     /** Copies the {@code rows x cols} matrix at {@code source[from]} into {@code target} as {@code cols x rows}. */
-    private static void transpose(float[] source, int from, int rows, int cols, float[] target) {
+    static void transpose(float[] source, int from, int rows, int cols, float[] target) {
         for (int r = 0; r < rows; r++) {
             int row = from + r * cols;
             for (int c = 0; c < cols; c++) {
@@ -468,20 +378,18 @@ public final class Bptt {
         }
     }
 
-    /** {@code target[0, width) = Σ over positions of the rows of {@code rows}}. */
-    private void sumRows(float[] rows, int width, float[] target, int targetAt) {
+    /** {@code target[targetAt, +width) = Σ over {@code count} rows of rows[row·stride + from, +width)}. */
+    static void sumRows(LstmKernels kernels, int count, float[] rows, int stride, int from, int width, float[] target,
+                        int targetAt) {
         Arrays.fill(target, targetAt, targetAt + width, 0f);
-        for (int pos = 0; pos < positions; pos++) {
-            kernels.axpy(width, 1f, rows, pos * width, target, targetAt);
+        for (int row = 0; row < count; row++) {
+            kernels.axpy(width, 1f, rows, row * stride + from, target, targetAt);
         }
     }
 
     private void saveLastState(LstmState last) {
-        int stepWidth = streams * shape.hiddenSize();
-        int lastAt = steps * stepWidth;
-        for (int l = 0; l < shape.layers(); l++) {
-            System.arraycopy(hidden[l], lastAt, last.h(l), 0, stepWidth);
-            System.arraycopy(cells[l], lastAt, last.c(l), 0, stepWidth);
+        for (RecurrentLayer layer : layers) {
+            layer.saveLast(last);
         }
     }
 

@@ -3,7 +3,7 @@ package org.gatelane.core;
 import java.util.Arrays;
 
 /**
- * An LSTM's shape and its parameters, all in one contiguous {@code float[]} laid out by {@link ParameterLayout}.
+ * A recurrent model's shape and its parameters (an LSTM's, or a GRU's when the shape says so), all in one contiguous {@code float[]} laid out by {@link ParameterLayout}.
  * The parameter array is live: optimizers update it in place and checkpoints read it directly.
  *
  * <p>Thread safety: a model is read-only to everything but a {@link Trainer}'s optimizer. Any number of threads
@@ -32,19 +32,21 @@ public final class LstmModel {
     }
 
     /**
-     * A freshly initialised model, reproducible from {@code seed}, drawn as PyTorch's {@code nn.LSTM} +
-     * {@code nn.Linear} draw: every weight and the output bias uniform in {@code [-1/√H, 1/√H]}, and each gate
-     * bias the sum of two such draws (PyTorch's {@code b_ih + b_hh}). This is the default because it learns
-     * faster than an open forget gate on real text (measured in {@code bench/results/quality.md}).
+     * A freshly initialised model, reproducible from {@code seed}, drawn as PyTorch's {@code nn.LSTM} (or
+     * {@code nn.GRU}) + {@code nn.Linear} draw: every weight and the output bias uniform in
+     * {@code [-1/√H, 1/√H]}, and each bias that stands for PyTorch's {@code b_ih + b_hh} the sum of two such draws
+     * (see {@link Cell#mergedBiasBlocks()}). This is the default because it learns faster than an open forget
+     * gate on real text (measured in {@code bench/results/quality.md}).
      */
     public static LstmModel initialized(LstmShape shape, long seed) {
         float[] parameters = uniformWeights(shape, seed);
         ParameterLayout layout = new ParameterLayout(shape);
         Rng rng = new Rng(~seed);
         double bound = 1.0 / Math.sqrt(shape.hiddenSize());
+        int merged = shape.cell().mergedBiasBlocks() * shape.hiddenSize();
         for (int l = 0; l < shape.layers(); l++) {
             int bias = layout.gateBias(l);
-            for (int i = bias; i < bias + shape.gateWidth(); i++) {
+            for (int i = bias; i < bias + merged; i++) {
                 parameters[i] = (float) (uniform(rng, bound) + uniform(rng, bound));
             }
         }
@@ -54,8 +56,14 @@ public final class LstmModel {
     /**
      * A freshly initialised model with char-rnn's open forget gate: weights and output bias as
      * {@link #initialized(LstmShape, long)}, gate biases zero except the forget gate's, set to {@code forgetBias}.
+     *
+     * @throws IllegalArgumentException for a GRU, which has no forget gate
      */
     public static LstmModel initialized(LstmShape shape, long seed, float forgetBias) {
+        if (shape.cell() != Cell.LSTM) {
+            throw new IllegalArgumentException("a forget-gate bias needs an LSTM; a " + shape.cell().id()
+                    + " has no forget gate");
+        }
         float[] parameters = uniformWeights(shape, seed);
         ParameterLayout layout = new ParameterLayout(shape);
         int hidden = shape.hiddenSize();

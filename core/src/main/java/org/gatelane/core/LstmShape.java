@@ -1,15 +1,19 @@
 package org.gatelane.core;
 
+import java.util.Objects;
+
 /**
- * The sizes of a stacked LSTM with a dense softmax output.
+ * The sizes of a stacked recurrent network with a dense softmax output, and its cell. The name is the library's
+ * first: a shape with {@link Cell#GRU} describes a stacked GRU.
  *
  * @param inputSize   symbols of a one-hot input, or the width of a dense input vector
  * @param hiddenSize  H, the width of h and c in every layer
  * @param layers      L, the number of stacked LSTM layers
  * @param outputSize  V, the number of output classes
  * @param oneHotInput whether the first layer's input is a symbol index (a row gather) rather than a vector
+ * @param cell        the recurrent cell of every layer
  */
-public record LstmShape(int inputSize, int hiddenSize, int layers, int outputSize, boolean oneHotInput) {
+public record LstmShape(int inputSize, int hiddenSize, int layers, int outputSize, boolean oneHotInput, Cell cell) {
 
     /** The most parameters a model may have: they live in one Java array. */
     public static final int MAX_PARAMETERS = Integer.MAX_VALUE - 8;
@@ -23,7 +27,8 @@ public record LstmShape(int inputSize, int hiddenSize, int layers, int outputSiz
         requirePositive("hiddenSize", hiddenSize);
         requirePositive("layers", layers);
         requirePositive("outputSize", outputSize);
-        long count = parameterCount(inputSize, hiddenSize, layers, outputSize);
+        Objects.requireNonNull(cell, "cell");
+        long count = parameterCount(cell, inputSize, hiddenSize, layers, outputSize);
         if (count > MAX_PARAMETERS) {
             throw new IllegalArgumentException("a model with inputSize " + inputSize + ", H=" + hiddenSize + ", "
                     + layers + " layers and outputSize " + outputSize + " has " + count + " parameters ("
@@ -31,11 +36,20 @@ public record LstmShape(int inputSize, int hiddenSize, int layers, int outputSiz
         }
     }
 
-    /** Every weight and bias, counted without overflow: per layer {@code (in + H)·4H + 4H}, then {@code H·V + V}. */
-    private static long parameterCount(long inputSize, long hiddenSize, long layers, long outputSize) {
-        long gates = 4 * hiddenSize;
-        long first = (inputSize + hiddenSize + 1) * gates;
-        long above = (2 * hiddenSize + 1) * gates;
+    /** A stacked LSTM. */
+    public LstmShape(int inputSize, int hiddenSize, int layers, int outputSize, boolean oneHotInput) {
+        this(inputSize, hiddenSize, layers, outputSize, oneHotInput, Cell.LSTM);
+    }
+
+    /**
+     * Every weight and bias, counted without overflow: per layer {@code (in + H)·G + 4H} with {@code G} the gate
+     * width, then {@code H·V + V}.
+     */
+    private static long parameterCount(Cell cell, long inputSize, long hiddenSize, long layers, long outputSize) {
+        long gates = cell.gateBlocks() * hiddenSize;
+        long bias = cell.biasBlocks() * hiddenSize;
+        long first = (inputSize + hiddenSize) * gates + bias;
+        long above = 2 * hiddenSize * gates + bias;
         // Saturate instead of overflowing: past MAX_PARAMETERS the exact figure only feeds the message.
         double total = first + (double) above * (layers - 1) + (double) (hiddenSize + 1) * outputSize;
         return total >= Long.MAX_VALUE ? Long.MAX_VALUE : (long) total;
@@ -43,10 +57,15 @@ public record LstmShape(int inputSize, int hiddenSize, int layers, int outputSiz
 
     /** Number of parameters: the length of the model's parameter array. */
     public int parameterCount() {
-        return (int) parameterCount(inputSize, hiddenSize, layers, outputSize);
+        return (int) parameterCount(cell, inputSize, hiddenSize, layers, outputSize);
     }
 
-    /** A character model: one-hot input and softmax output over the same {@code vocabularySize} symbols. */
+    /** This shape with {@code cell} in every layer. */
+    public LstmShape withCell(Cell cell) {
+        return new LstmShape(inputSize, hiddenSize, layers, outputSize, oneHotInput, cell);
+    }
+
+    /** A character LSTM: one-hot input and softmax output over the same {@code vocabularySize} symbols. */
     public static LstmShape characterModel(int vocabularySize, int hiddenSize, int layers) {
         return new LstmShape(vocabularySize, hiddenSize, layers, vocabularySize, true);
     }
@@ -56,9 +75,14 @@ public record LstmShape(int inputSize, int hiddenSize, int layers, int outputSiz
         return layer == 0 ? inputSize : hiddenSize;
     }
 
-    /** 4·H, the width of the packed gate pre-activations. */
+    /** The width of a layer's packed gate pre-activations: 4·H for the LSTM, 3·H for the GRU. */
     public int gateWidth() {
-        return 4 * hiddenSize;
+        return cell.gateBlocks() * hiddenSize;
+    }
+
+    /** The length of a layer's bias: 4·H for both cells (see {@link Cell}). */
+    public int biasWidth() {
+        return cell.biasBlocks() * hiddenSize;
     }
 
     private static void requirePositive(String name, int value) {

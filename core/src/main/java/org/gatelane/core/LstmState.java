@@ -5,7 +5,7 @@ import java.util.Arrays;
 /**
  * The recurrent state {@code (h, c)} of every layer for {@code streams} parallel streams: for layer {@code l},
  * {@code h(l)} and {@code c(l)} are {@code [streams x H]} row-major. The arrays are live: callers may read and
- * write them.
+ * write them. A GRU carries h only; its c stays zero.
  */
 public final class LstmState {
 

@@ -4,9 +4,10 @@ package org.gatelane.core;
  * Where each named parameter lives in the one contiguous {@code float[]} of a model. Gradients and optimizer
  * state use the same layout, so an optimizer step, a norm or a checkpoint is one pass over one array.
  *
- * <p>Per layer {@code l}: the packed gate weights {@code W_l [(in_l + H) x 4H]} (input rows first, then the
- * recurrent rows; column blocks i, f, g, o), then the gate bias {@code b_l [4H]}. After the layers: the output
- * weights {@code Wy [H x V]} and bias {@code by [V]}.
+ * <p>Per layer {@code l}: the packed gate weights {@code W_l [(in_l + H) x G]} (input rows first, then the
+ * recurrent rows; column blocks i, f, g, o of the LSTM, r, z, n of the GRU, so G is 4H or 3H), then the bias
+ * {@code b_l [4H]} (see {@link Cell}). After the layers: the output weights {@code Wy [H x V]} and bias
+ * {@code by [V]}.
  */
 public final class ParameterLayout {
 
@@ -27,7 +28,7 @@ public final class ParameterLayout {
             weightOffsets[l] = Math.toIntExact(at);
             at += (long) (shape.layerInputSize(l) + shape.hiddenSize()) * shape.gateWidth();
             biasOffsets[l] = Math.toIntExact(at);
-            at += shape.gateWidth();
+            at += shape.biasWidth();
         }
         outputWeightOffset = Math.toIntExact(at);
         at += (long) shape.hiddenSize() * shape.outputSize();
@@ -50,14 +51,19 @@ public final class ParameterLayout {
         return weightOffsets[layer];
     }
 
-    /** Offset of layer {@code l}'s recurrent rows {@code W_h [H x 4H]}. */
+    /** Offset of layer {@code l}'s recurrent rows {@code W_h [H x G]}. */
     public int recurrentWeights(int layer) {
         return weightOffsets[layer] + shape.layerInputSize(layer) * shape.gateWidth();
     }
 
-    /** Offset of layer {@code l}'s gate bias {@code [4H]}. */
+    /** Offset of layer {@code l}'s bias {@code [4H]}; its first G values add to the gate pre-activations. */
     public int gateBias(int layer) {
         return biasOffsets[layer];
+    }
+
+    /** Offset of a GRU layer's {@code b_hn [H]}, the bias that the reset gate multiplies: the bias's last block. */
+    public int candidateRecurrentBias(int layer) {
+        return biasOffsets[layer] + shape.gateWidth();
     }
 
     /** Offset of the output weights {@code Wy [H x V]}. */

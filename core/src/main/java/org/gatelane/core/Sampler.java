@@ -15,9 +15,9 @@ public final class Sampler {
     private final LstmModel model;
     private final LstmKernels kernels;
     private final LstmState state;
-    private final float[] gates;
-    private final float[] squashed;
-    private final float[] logits;
+    /** One step of one stream: the training pass's code, so sampling runs every cell the way training does. */
+    private final Bptt step;
+    private final int[] symbol = new int[1];
     private final float[] probabilities;
     private final int[] order;
 
@@ -26,9 +26,7 @@ public final class Sampler {
         this.kernels = kernels;
         LstmShape shape = model.shape();
         this.state = LstmState.zeros(shape, 1);
-        this.gates = new float[shape.gateWidth()];
-        this.squashed = new float[shape.hiddenSize()];
-        this.logits = new float[shape.outputSize()];
+        this.step = new Bptt(model, kernels, 1, 1);
         this.probabilities = new float[shape.outputSize()];
         this.order = new int[shape.outputSize()];
     }
@@ -58,10 +56,8 @@ public final class Sampler {
         if (symbol < 0 || symbol >= shape.inputSize()) {
             throw new IllegalArgumentException("symbol " + symbol + " is outside [0, " + shape.inputSize() + ")");
         }
-        int g = shape.gateWidth();
-        System.arraycopy(model.parameters(), model.layout().gateBias(0), gates, 0, g);
-        kernels.axpy(g, 1f, model.parameters(), model.layout().gateWeights(0) + symbol * g, gates, 0);
-        return step();
+        this.symbol[0] = symbol;
+        return step.logits(this.symbol, null, state);
     }
 
     /**
@@ -74,31 +70,7 @@ public final class Sampler {
             throw new IllegalArgumentException(shape.oneHotInput() ? "this model takes symbols, not vectors"
                     : "the input vector must hold " + shape.inputSize() + " values but holds " + x.length);
         }
-        int g = shape.gateWidth();
-        System.arraycopy(model.parameters(), model.layout().gateBias(0), gates, 0, g);
-        kernels.gemv(shape.inputSize(), g, x, 0, model.parameters(), model.layout().gateWeights(0), g, gates, 0, true);
-        return step();
-    }
-
-    /** Completes the step whose first-layer input contribution (and bias) is already in {@link #gates}. */
-    private float[] step() {
-        LstmShape shape = model.shape();
-        float[] p = model.parameters();
-        ParameterLayout layout = model.layout();
-        int h = shape.hiddenSize();
-        int g = shape.gateWidth();
-        for (int l = 0; l < shape.layers(); l++) {
-            if (l > 0) {
-                System.arraycopy(p, layout.gateBias(l), gates, 0, g);
-                kernels.gemv(h, g, state.h(l - 1), 0, p, layout.gateWeights(l), g, gates, 0, true);
-            }
-            kernels.gemv(h, g, state.h(l), 0, p, layout.recurrentWeights(l), g, gates, 0, true);
-            kernels.lstmCellForward(h, gates, 0, state.c(l), 0, state.c(l), 0, squashed, 0, state.h(l), 0);
-        }
-        int v = shape.outputSize();
-        System.arraycopy(p, layout.outputBias(), logits, 0, v);
-        kernels.gemv(h, v, state.h(shape.layers() - 1), 0, p, layout.outputWeights(), v, logits, 0, true);
-        return logits;
+        return step.logits(null, x, state);
     }
 
     /**
