@@ -36,8 +36,9 @@ import java.util.zip.CheckedOutputStream;
  * the options (string pairs, each an int byte length and standard UTF-8), the parameters, the optimizer state and
  * step, the iteration, the RNG state, the data cursor and epoch, the carried recurrent state, and last a footer:
  * the CRC-32 of every byte before it, as a long. Both directions stream through the checksum, as Lucene's
- * {@code CodecUtil} footers do, so a file is never assembled in memory; format version 1 (strings in Java's
- * modified UTF-8) is still read.
+ * {@code CodecUtil} footers do, so a file is never assembled in memory. The shape ends with the cell's id as a
+ * string since format version 3; versions 1 (strings in Java's modified UTF-8) and 2, both LSTM only, are still
+ * read.
  *
  * <p>Reading trusts nothing: every count is checked against the bytes left in the file before anything is
  * allocated, so a crafted file fails with a {@link CheckpointException}, never with another exception or an
@@ -51,7 +52,7 @@ public record Checkpoint(LstmShape shape, Vocabulary vocabulary, Map<String, Str
                          float[][] optimizerState, long optimizerStep, long iteration, long rngState,
                          int dataCursor, long epoch, LstmState carriedState) {
 
-    public static final int FORMAT_VERSION = 2;
+    public static final int FORMAT_VERSION = 3;
     private static final byte[] MAGIC = "GATELANE".getBytes(StandardCharsets.US_ASCII);
     private static final int FOOTER_BYTES = Long.BYTES;
     /** Floats moved per bulk transfer between the stream and an array. */
@@ -124,6 +125,7 @@ public record Checkpoint(LstmShape shape, Vocabulary vocabulary, Map<String, Str
         out.writeInt(shape.layers());
         out.writeInt(shape.outputSize());
         out.writeBoolean(shape.oneHotInput());
+        writeString(out, shape.cell().id());
         int[] codePoints = vocabulary.codePoints();
         out.writeInt(codePoints.length);
         for (int cp : codePoints) {
@@ -235,7 +237,8 @@ public record Checkpoint(LstmShape shape, Vocabulary vocabulary, Map<String, Str
 
     private static Checkpoint decode(BoundedReader reader, int version) throws IOException {
         DataInputStream in = reader.in;
-        LstmShape shape = new LstmShape(in.readInt(), in.readInt(), in.readInt(), in.readInt(), in.readBoolean());
+        LstmShape shape = new LstmShape(in.readInt(), in.readInt(), in.readInt(), in.readInt(), in.readBoolean(),
+                version >= 3 ? Cell.of(reader.string(version)) : Cell.LSTM);
         int[] codePoints = new int[reader.count("vocabulary size", 4)];
         for (int i = 0; i < codePoints.length; i++) {
             codePoints[i] = in.readInt();

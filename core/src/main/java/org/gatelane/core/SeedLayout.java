@@ -138,6 +138,10 @@ public final class SeedLayout {
     }
 
     private static void requireSeedShape(LstmShape shape) {
+        if (shape.cell() != Cell.LSTM) {
+            throw new IllegalArgumentException("the seed layout holds an LSTM's four gates; this model is a "
+                    + shape.cell().id());
+        }
         if (shape.layers() != 1 || !shape.oneHotInput() || shape.inputSize() != shape.outputSize()) {
             throw new IllegalArgumentException("the seed layout holds a one-layer character model; this model is "
                     + shape);

@@ -20,6 +20,8 @@ import java.util.concurrent.Future;
 import java.util.zip.CRC32;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Checkpoint strings and old versions, byte-order marks, unknown characters, size limits, sharing a model. */
@@ -46,14 +48,18 @@ class FormatsAndLimitsTest {
         assertEquals(options, Checkpoint.read(file).options());
     }
 
-    /** A file in format 1 (strings in Java's modified UTF-8), written here byte by byte from its definition. */
-    @Test
-    void formatOneStillReads() throws Exception {
+    /**
+     * Files in formats 1 (strings in Java's modified UTF-8) and 2 (strings as a length and UTF-8, no cell), written
+     * here byte by byte from their definitions, read as LSTMs.
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {1, 2})
+    void formatsOneAndTwoStillReadAsLstms(int version) throws Exception {
         Checkpoint current = small(Map.of("optimizer", "ADAM", "note", "é"));
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         DataOutputStream out = new DataOutputStream(bytes);
         out.write("GATELANE".getBytes(StandardCharsets.US_ASCII));
-        out.writeInt(1);
+        out.writeInt(version);
         LstmShape shape = current.shape();
         out.writeInt(shape.inputSize());
         out.writeInt(shape.hiddenSize());
@@ -66,8 +72,15 @@ class FormatsAndLimitsTest {
         }
         out.writeInt(current.options().size());
         for (Map.Entry<String, String> option : current.options().entrySet()) {
-            out.writeUTF(option.getKey());
-            out.writeUTF(option.getValue());
+            for (String string : new String[] {option.getKey(), option.getValue()}) {
+                if (version == 1) {
+                    out.writeUTF(string);
+                } else {
+                    byte[] utf8 = string.getBytes(StandardCharsets.UTF_8);
+                    out.writeInt(utf8.length);
+                    out.write(utf8);
+                }
+            }
         }
         out.writeInt(current.parameters().length);
         for (float p : current.parameters()) {
@@ -88,15 +101,41 @@ class FormatsAndLimitsTest {
         CRC32 crc = new CRC32();
         crc.update(bytes.toByteArray());
         out.writeLong(crc.getValue());
-        Path file = folder.resolve("v1.gatelane");
+        Path file = folder.resolve("v" + version + ".gatelane");
         Files.write(file, bytes.toByteArray());
 
         Checkpoint read = Checkpoint.read(file);
+        assertEquals(Cell.LSTM, read.shape().cell());
         assertEquals(current.options(), read.options());
         assertArrayEquals(current.parameters(), read.parameters());
         assertEquals(12, read.iteration());
         assertEquals(14, read.dataCursor());
         assertArrayEquals(new float[] {0.5f, -0.5f}, read.carriedState().c(0));
+    }
+
+    @Test
+    void aGruCheckpointRoundTripsWithItsCellAndAnUnknownCellIsCorrupt() throws Exception {
+        LstmShape shape = LstmShape.characterModel(3, 5, 2).withCell(Cell.GRU);
+        LstmModel model = LstmModel.initialized(shape, 7);
+        Checkpoint gru = new Checkpoint(shape, new Vocabulary(new int[] {'a', 'b', 'c'}), Map.of(), model.parameters(),
+                new float[0][], 0, 0, 0, 0, 0, LstmState.zeros(shape, 1));
+        Path file = folder.resolve("gru.gatelane");
+        gru.write(file);
+        Checkpoint read = Checkpoint.read(file);
+        assertEquals(shape, read.shape());
+        assertArrayEquals(model.parameters(), read.parameters());
+
+        // The cell's id follows the shape's five fields: rename it, keep the length, fix the checksum.
+        byte[] bytes = Files.readAllBytes(file);
+        int at = 8 + 4 + 4 * 4 + 1 + 4;
+        assertEquals("gru", new String(bytes, at, 3, StandardCharsets.US_ASCII));
+        bytes[at] = 'x';
+        CRC32 crc = new CRC32();
+        crc.update(bytes, 0, bytes.length - 8);
+        java.nio.ByteBuffer.wrap(bytes, bytes.length - 8, 8).putLong(crc.getValue());
+        Files.write(file, bytes);
+        CheckpointException e = assertThrows(CheckpointException.class, () -> Checkpoint.read(file));
+        assertTrue(e.getMessage().contains("unknown cell 'xru'"), e.getMessage());
     }
 
     @Test

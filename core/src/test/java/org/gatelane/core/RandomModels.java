@@ -12,14 +12,15 @@ record RandomModels(LstmModel model, int steps, int streams, int[] symbols, floa
     static final LstmKernels SCALAR = Kernels.scalar();
     static final LstmKernels VECTOR = Kernels.vector();
 
-    /** Sizes deliberately off every vector width: H and V are never multiples of 4. */
+    /** Sizes deliberately off every vector width: H and V are never multiples of 4; LSTM or GRU at random. */
     static RandomModels draw(SplittableRandom random, int maxLayers, int maxStreams, int maxSteps) {
         int hidden = 4 * random.nextInt(5) + 1 + 2 * random.nextInt(2);
         int vocabulary = 4 * random.nextInt(4) + 2 + random.nextInt(2);
         int layers = 1 + random.nextInt(maxLayers);
         boolean oneHot = random.nextInt(3) > 0;
         int inputSize = oneHot ? vocabulary : 1 + random.nextInt(9);
-        LstmShape shape = new LstmShape(inputSize, hidden, layers, vocabulary, oneHot);
+        Cell cell = Cell.values()[random.nextInt(Cell.values().length)];
+        LstmShape shape = new LstmShape(inputSize, hidden, layers, vocabulary, oneHot, cell);
         LstmModel model = LstmModel.initialized(shape, random.nextLong());
         // Larger than the default init so that gates are not all near 0.5 and every path carries gradient.
         float[] p = model.parameters();

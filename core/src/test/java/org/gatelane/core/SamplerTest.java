@@ -14,7 +14,8 @@ class SamplerTest {
     void feedingASequenceScoresItAsTheForwardPassDoes() {
         PropertyCases.check("sampler-matches-bptt", 40, random -> {
             int vocabulary = 2 + random.nextInt(12);
-            LstmShape shape = LstmShape.characterModel(vocabulary, 1 + random.nextInt(20), 1 + random.nextInt(3));
+            LstmShape shape = LstmShape.characterModel(vocabulary, 1 + random.nextInt(20), 1 + random.nextInt(3))
+                    .withCell(Cell.values()[random.nextInt(2)]);
             LstmModel model = LstmModel.initialized(shape, random.nextLong());
             int steps = 1 + random.nextInt(30);
             int[] symbols = new int[steps + 1];
@@ -38,7 +39,7 @@ class SamplerTest {
     void denseModelsAreFedVectorsAndAgreeWithTheForwardPass() {
         PropertyCases.check("sampler-dense-matches-bptt", 20, random -> {
             LstmShape shape = new LstmShape(1 + random.nextInt(7), 1 + random.nextInt(12), 1 + random.nextInt(3),
-                    2 + random.nextInt(6), false);
+                    2 + random.nextInt(6), false, Cell.values()[random.nextInt(2)]);
             LstmModel model = LstmModel.initialized(shape, random.nextLong());
             int steps = 1 + random.nextInt(10);
             float[] vectors = new float[steps * shape.inputSize()];

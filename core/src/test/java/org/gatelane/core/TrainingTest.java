@@ -10,6 +10,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import org.gatelane.kernels.LstmKernels;
 import org.gatelane.testing.PropertyCases;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /** Training end to end: reproducibility, agreement of the two kernel paths, threads, learning, divergence. */
 class TrainingTest {
@@ -21,9 +23,15 @@ class TrainingTest {
     }
 
     private static float[] losses(LstmKernels kernels, Trainer.Batching batching, int steps, Optimizer.Kind kind) {
+        return losses(Cell.LSTM, kernels, batching, steps, kind);
+    }
+
+    private static float[] losses(Cell cell, LstmKernels kernels, Trainer.Batching batching, int steps,
+                                  Optimizer.Kind kind) {
         int streams = batching.streams();
         Corpus corpus = Corpus.of(TEXT);
-        LstmModel model = LstmModel.initialized(LstmShape.characterModel(corpus.vocabulary().size(), 24, 2), 7);
+        LstmModel model = LstmModel.initialized(LstmShape.characterModel(corpus.vocabulary().size(), 24, 2)
+                .withCell(cell), 7);
         Optimizer optimizer = new Optimizer(kind, Optimizer.Settings.defaults(), kernels, model.layout().size());
         TextBatches batches = new TextBatches(corpus, 0, corpus.length(), 10, streams);
         int[] inputs = new int[10 * streams];
@@ -75,12 +83,15 @@ class TrainingTest {
 
     @Test
     void theThreadCountNeverChangesAResultAndGroupsOnlyTheRounding() {
-        for (float dropout : new float[] {0f, 0.3f}) {
-            float[] oneThread = losses(RandomModels.VECTOR, new Trainer.Batching(10, 5, 3, 1, dropout), 40,
-                    Optimizer.Kind.ADAM);
-            for (int threads = 2; threads <= 4; threads++) {
-                assertArrayEquals(oneThread, losses(RandomModels.VECTOR, new Trainer.Batching(10, 5, 3, threads,
-                        dropout), 40, Optimizer.Kind.ADAM), threads + " threads over 3 groups, dropout " + dropout);
+        for (Cell cell : Cell.values()) {
+            for (float dropout : new float[] {0f, 0.3f}) {
+                float[] oneThread = losses(cell, RandomModels.VECTOR, new Trainer.Batching(10, 5, 3, 1, dropout), 40,
+                        Optimizer.Kind.ADAM);
+                for (int threads = 2; threads <= 4; threads++) {
+                    assertArrayEquals(oneThread, losses(cell, RandomModels.VECTOR, new Trainer.Batching(10, 5, 3,
+                            threads, dropout), 40, Optimizer.Kind.ADAM), cell + ", " + threads
+                            + " threads over 3 groups, dropout " + dropout);
+                }
             }
         }
         float[] oneGroup = losses(RandomModels.VECTOR, 5, 1, 40, Optimizer.Kind.ADAM);
@@ -134,11 +145,13 @@ class TrainingTest {
         return model.parameters();
     }
 
-    @Test
-    void memorisesAShortRepetitiveText() {
+    @ParameterizedTest
+    @EnumSource(Cell.class)
+    void memorisesAShortRepetitiveText(Cell cell) {
         Corpus corpus = Corpus.of("abcde fghij klmno. ".repeat(20));
         LstmKernels kernels = RandomModels.VECTOR;
-        LstmModel model = LstmModel.initialized(LstmShape.characterModel(corpus.vocabulary().size(), 32, 1), 3);
+        LstmModel model = LstmModel.initialized(LstmShape.characterModel(corpus.vocabulary().size(), 32, 1)
+                .withCell(cell), 3);
         Optimizer optimizer = new Optimizer(Optimizer.Kind.ADAM, Optimizer.Settings.defaults(), kernels,
                 model.layout().size());
         TextBatches batches = new TextBatches(corpus, 0, corpus.length(), 16, 2);
@@ -155,7 +168,7 @@ class TrainingTest {
             }
         }
         double initial = Math.log(corpus.vocabulary().size());
-        assertTrue(loss < 0.05, "loss after 600 steps is " + loss + " nats (it starts near " + initial + ")");
+        assertTrue(loss < 0.05, cell + ": loss after 600 steps is " + loss + " nats (it starts near " + initial + ")");
     }
 
     @Test
