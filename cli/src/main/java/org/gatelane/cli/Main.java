@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
 
 /** The {@code gatelane} command: train, sample, eval. */
 @Command(name = "gatelane", mixinStandardHelpOptions = true, version = "gatelane 0.1.0",
-        description = "Train and run character-level LSTM language models on the CPU.",
+        description = "Train and run character-level LSTM and GRU language models on the CPU.",
         subcommands = {TrainCommand.class, SampleCommand.class, EvalCommand.class, ImportCommand.class,
                 ExportCommand.class})
 public final class Main {

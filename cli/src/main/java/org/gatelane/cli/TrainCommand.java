@@ -11,6 +11,7 @@ import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.Callable;
 
+import org.gatelane.core.Cell;
 import org.gatelane.core.Checkpoint;
 import org.gatelane.core.Corpus;
 import org.gatelane.core.CorpusException;
@@ -29,7 +30,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code gatelane train}: the char-rnn job, with checkpoints, validation and exact resume. */
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Train a character-level LSTM language model on a UTF-8 text.",
+        description = {"Train a character-level LSTM (or GRU) language model on a UTF-8 text.",
                 "Without --text it trains on a short text bundled with Gatelane. Every --sample-every iterations it",
                 "prints the iteration, the smoothed loss and a generated sample."})
 final class TrainCommand implements Callable<Integer> {
@@ -45,8 +46,12 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--hidden", defaultValue = "128", description = "hidden units per layer (default: ${DEFAULT-VALUE})")
     int hidden;
 
-    @Option(names = "--layers", defaultValue = "1", description = "stacked LSTM layers (default: ${DEFAULT-VALUE})")
+    @Option(names = "--layers", defaultValue = "1", description = "stacked layers (default: ${DEFAULT-VALUE})")
     int layers;
+
+    @Option(names = "--cell", defaultValue = "lstm", paramLabel = "lstm|gru",
+            description = "the recurrent cell, with PyTorch's equations (default: ${DEFAULT-VALUE})")
+    String cell;
 
     @Option(names = "--seq-length", defaultValue = "25",
             description = "characters per truncated-BPTT chunk (default: ${DEFAULT-VALUE})")
@@ -245,16 +250,20 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     /**
-     * The settings the command line asks for. {@code base} is the model fine-tuned from, or the checkpoint being
-     * resumed: its shape replaces --hidden and --layers.
+     * The settings the command line asks for. {@code base} is the model fine-tuned from, whose shape replaces
+     * --cell, --hidden and --layers, or the checkpoint being resumed.
      */
     private TrainingSettings settings(Checkpoint base, TrainingRun.Texts texts) {
-        int hiddenSize = base == null ? hidden : base.shape().hiddenSize();
-        int layerCount = base == null ? layers : base.shape().layers();
-        if (base != null && !resume && ((given("--hidden") && hidden != hiddenSize)
-                || (given("--layers") && layers != layerCount))) {
-            throw new ParameterException(spec.commandLine(), "--init-from " + initFrom + " has H=" + hiddenSize
-                    + " and " + layerCount + " layers; drop --hidden and --layers or make them match");
+        // Resuming, the command line's own values go to the conflict check; fine-tuning, the base model's shape.
+        boolean ownShape = base == null || resume;
+        Cell cellType = ownShape ? Cell.of(cell) : base.shape().cell();
+        int hiddenSize = ownShape ? hidden : base.shape().hiddenSize();
+        int layerCount = ownShape ? layers : base.shape().layers();
+        if (!ownShape && ((given("--hidden") && hidden != hiddenSize)
+                || (given("--layers") && layers != layerCount) || (given("--cell") && Cell.of(cell) != cellType))) {
+            throw new ParameterException(spec.commandLine(), "--init-from " + initFrom + " is a " + layerCount
+                    + "-layer " + cellType.id() + " with H=" + hiddenSize + "; drop --cell, --hidden and --layers or "
+                    + "make them match");
         }
         Optimizer.Kind kind = Optimizer.Kind.parse(optimizer);
         TrainingSchedule.Kind scheduleKind = lrSchedule != null ? TrainingSchedule.Kind.parse(lrSchedule)
@@ -262,7 +271,7 @@ final class TrainCommand implements Callable<Integer> {
         int groups = streamGroups != null ? streamGroups : Math.min(batchSize, threads);
         long chunks = TextBatches.chunksPerEpoch(texts.trainEnd(), seqLength, batchSize);
         long horizon = cosineSteps != null ? cosineSteps : epochs == null ? iterations : (long) epochs * chunks;
-        return new TrainingSettings(hiddenSize, layerCount, seqLength, batchSize, groups, kind, scheduleKind,
+        return new TrainingSettings(cellType, hiddenSize, layerCount, seqLength, batchSize, groups, kind, scheduleKind,
                 learningRate, learningRateDecay, warmup, patience, earlyStop, clip, dropout, valFraction,
                 valText == null ? "" : valText.toString(), initFrom == null ? "" : initFrom.toString(),
                 forgetBias == null ? Float.NaN : forgetBias, seed,
@@ -306,6 +315,11 @@ final class TrainCommand implements Callable<Integer> {
         Options.within(spec, "--val-fraction", valFraction, 0, true, 0.5, true);
         if (forgetBias != null) {
             Options.within(spec, "--forget-bias", forgetBias, -100, true, 100, true);
+        }
+        Options.oneOf(spec, "--cell", cell, "lstm", "gru");
+        if (forgetBias != null && Cell.of(cell) != Cell.LSTM) {
+            throw new ParameterException(spec.commandLine(), "--forget-bias sets an LSTM's forget gate; a "
+                    + cell.toLowerCase(Locale.ROOT) + " has none");
         }
         Options.oneOf(spec, "--optimizer", optimizer, "adam", "adamw", "rmsprop", "sgd");
         if (lrSchedule != null) {

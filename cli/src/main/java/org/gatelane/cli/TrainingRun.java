@@ -125,15 +125,19 @@ final class TrainingRun implements AutoCloseable {
      * heap; the message says how many bytes it would take.
      */
     static void requireHeap(TrainingSettings settings, int vocabularySize, int threads) {
-        LstmShape shape = LstmShape.characterModel(vocabularySize, settings.hidden(), settings.layers());
+        LstmShape shape = shape(settings, vocabularySize);
         int rollbackCopies = settings.onNonFinite() == TrainingSettings.NonFinitePolicy.ROLLBACK
                 ? 1 + settings.optimizer().stateArrays() : 0;
         Trainer.requireHeap(shape, settings.optimizer(), batching(settings, threads), rollbackCopies);
     }
 
+    private static LstmShape shape(TrainingSettings settings, int vocabularySize) {
+        return LstmShape.characterModel(vocabularySize, settings.hidden(), settings.layers()).withCell(settings.cell());
+    }
+
     /** A model of the run's shape, initialised as the settings say. */
     static LstmModel initialModel(TrainingSettings settings, int vocabularySize) {
-        LstmShape shape = LstmShape.characterModel(vocabularySize, settings.hidden(), settings.layers());
+        LstmShape shape = shape(settings, vocabularySize);
         return Float.isNaN(settings.forgetBias()) ? LstmModel.initialized(shape, settings.seed())
                 : LstmModel.initialized(shape, settings.seed(), settings.forgetBias());
     }
@@ -282,8 +286,9 @@ final class TrainingRun implements AutoCloseable {
     }
 
     private void printHeader(long total) {
-        out.printf("training %d-layer LSTM, H=%d, %d symbols, %d chars for training, %d for validation; "
-                        + "kernels %s; iterations %d..%d%n", settings.layers(), settings.hidden(),
+        out.printf("training %d-layer %s, H=%d, %d symbols, %d chars for training, %d for validation; "
+                        + "kernels %s; iterations %d..%d%n", settings.layers(),
+                settings.cell().name(), settings.hidden(),
                 texts.training().vocabulary().size(), texts.trainEnd(), texts.validates() ? texts.validationLength() : 0,
                 kernels.name(), iteration + 1, total);
     }

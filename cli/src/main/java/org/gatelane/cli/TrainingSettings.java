@@ -9,6 +9,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.function.Function;
 
+import org.gatelane.core.Cell;
 import org.gatelane.core.Optimizer;
 import org.gatelane.core.TrainingSchedule;
 
@@ -16,13 +17,14 @@ import org.gatelane.core.TrainingSchedule;
  * The options a training run is defined by; saved in every checkpoint so a resume continues identically. What
  * may change on resume (how long to train, threads, how often to save, sample, log and plot) is not here.
  *
+ * @param cell         the recurrent cell of every layer
  * @param streamGroups how many groups the streams are cut into; threads share them, so it fixes the results
  * @param forgetBias   the forget-gate bias of char-rnn's initialisation, or NaN for PyTorch's initialisation
  * @param valText      the validation text's path, or empty to hold out {@code valFraction} of the text
  * @param initFrom     the model the weights started from, or empty for a fresh initialisation
  * @param horizon      the iterations a cosine schedule descends over
  */
-record TrainingSettings(int hidden, int layers, int seqLength, int batchSize, int streamGroups,
+record TrainingSettings(Cell cell, int hidden, int layers, int seqLength, int batchSize, int streamGroups,
                         Optimizer.Kind optimizer, TrainingSchedule.Kind schedule, float learningRate,
                         float learningRateDecay, int warmup, int patience, int earlyStop, float clip, float dropout,
                         double valFraction, String valText, String initFrom, float forgetBias, long seed,
@@ -41,6 +43,7 @@ record TrainingSettings(int hidden, int layers, int seqLength, int batchSize, in
 
     private static Map<String, Function<TrainingSettings, Object>> definingOptions() {
         Map<String, Function<TrainingSettings, Object>> options = new LinkedHashMap<>();
+        options.put("--cell", TrainingSettings::cell);
         options.put("--hidden", TrainingSettings::hidden);
         options.put("--layers", TrainingSettings::layers);
         options.put("--seq-length", TrainingSettings::seqLength);
@@ -90,6 +93,7 @@ record TrainingSettings(int hidden, int layers, int seqLength, int batchSize, in
 
     Map<String, String> toOptions() {
         Map<String, String> options = new LinkedHashMap<>();
+        options.put("cell", cell.id());
         options.put("hidden", Integer.toString(hidden));
         options.put("layers", Integer.toString(layers));
         options.put("seqLength", Integer.toString(seqLength));
@@ -117,13 +121,13 @@ record TrainingSettings(int hidden, int layers, int seqLength, int batchSize, in
     /**
      * The settings saved in a checkpoint. Checkpoints of format 1 predate the options after {@code seed}; they
      * read as what those runs did: one stream group, a step or constant schedule, no dropout, an open forget
-     * gate of 1, stop on non-finite values.
+     * gate of 1, stop on non-finite values; checkpoints without a cell trained an LSTM.
      */
     static TrainingSettings fromOptions(Map<String, String> options) {
         try {
             float decay = Float.parseFloat(get(options, "learningRateDecay", null));
             int batchSize = Integer.parseInt(get(options, "batchSize", null));
-            return new TrainingSettings(Integer.parseInt(get(options, "hidden", null)),
+            return new TrainingSettings(Cell.of(get(options, "cell", "lstm")), Integer.parseInt(get(options, "hidden", null)),
                     Integer.parseInt(get(options, "layers", null)), Integer.parseInt(get(options, "seqLength", null)),
                     batchSize, Integer.parseInt(get(options, "streamGroups", "1")),
                     Optimizer.Kind.valueOf(get(options, "optimizer", null)),

@@ -27,6 +27,7 @@ class CommandFuzzTest {
     static {
         VALUES.put("--hidden", new String[] {"4", "0", "-1", "x", "100000"});
         VALUES.put("--layers", new String[] {"1", "2", "0"});
+        VALUES.put("--cell", new String[] {"lstm", "gru", "GRU", "rnn", ""});
         VALUES.put("--seq-length", new String[] {"3", "0", "-2", "2147483647"});
         VALUES.put("--batch-size", new String[] {"1", "2", "3", "0", "99999"});
         VALUES.put("--optimizer", new String[] {"adam", "sgd", "rmsprop", "nope"});

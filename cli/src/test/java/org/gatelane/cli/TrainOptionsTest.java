@@ -118,11 +118,13 @@ class TrainOptionsTest {
         byte[] saved = Files.readAllBytes(model);
 
         Cli conflict = train(text, model, "--iterations", "20", "--resume", "--lr", "0.01", "--dropout", "0.1",
-                "--hidden", "10");
+                "--hidden", "10", "--layers", "2", "--cell", "gru");
         assertEquals(2, conflict.exitCode());
         assertEquals(1, conflict.err().strip().lines().count(), conflict.err());
         assertTrue(conflict.err().contains("--lr 0.01 (saved: 0.003)") && conflict.err().contains("--dropout 0.1 "
                 + "(saved: 0.0)"), conflict.err());
+        assertTrue(conflict.err().contains("--layers 2 (saved: 1)") && conflict.err().contains("--cell gru (saved: "
+                + "lstm)"), conflict.err());
         assertFalse(conflict.err().contains("--hidden"), "an option given with its saved value is no conflict");
         assertArrayEquals(saved, Files.readAllBytes(model));
 
@@ -130,6 +132,30 @@ class TrainOptionsTest {
                 "--sample-every", "7", "--log-every", "3");
         assertEquals(0, free.exitCode(), free.err());
         assertEquals(20, Checkpoint.read(model).iteration());
+    }
+
+    @Test
+    void aGruTrainsResumesAndFineTunesAsAGru() throws Exception {
+        Path text = write("text.txt", "gated units, recurrent and plain. ".repeat(10));
+        Path model = folder.resolve("gru.gatelane");
+        Cli trained = train(text, model, "--cell", "gru", "--layers", "2", "--iterations", "10");
+        assertEquals(0, trained.exitCode(), trained.err());
+        assertTrue(trained.out().contains("2-layer GRU"), trained.out());
+        assertEquals(org.gatelane.core.Cell.GRU, Checkpoint.read(model).shape().cell());
+        assertEquals(0, train(text, model, "--resume", "--iterations", "20").exitCode());
+        assertEquals(20, Checkpoint.read(model).iteration());
+
+        Path tuned = folder.resolve("tuned.gatelane");
+        assertEquals(0, train(text, tuned, "--init-from", model.toString(), "--iterations", "10").exitCode());
+        assertEquals(org.gatelane.core.Cell.GRU, Checkpoint.read(tuned).shape().cell());
+        Cli mismatch = train(text, folder.resolve("other.gatelane"), "--init-from", model.toString(), "--cell", "lstm");
+        assertEquals(2, mismatch.exitCode());
+        assertTrue(mismatch.err().contains("is a 2-layer gru with H=10"), mismatch.err());
+
+        Cli forget = train(text, folder.resolve("f.gatelane"), "--cell", "gru", "--forget-bias", "1");
+        assertEquals(2, forget.exitCode());
+        assertEquals(1, forget.err().strip().lines().count(), forget.err());
+        assertTrue(forget.err().contains("--forget-bias sets an LSTM's forget gate"), forget.err());
     }
 
     /** Memorised "abcdefghij": the sample after iteration k must continue the text after the chunk's last target. */
