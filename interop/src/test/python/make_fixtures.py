@@ -5,8 +5,8 @@
       layers, with and without an nn.Embedding, F32 plus F16 and BF16 variants) and fixtures.json: for each file
       the mean cross-entropy (nats) PyTorch computes on TEXT, from a zero state, in one stream.
   /usr/bin/python3 interop/src/test/python/make_fixtures.py check FILE.safetensors EXPECTED_LOSS
-      loads a file Gatelane exported into nn.LSTM + nn.Linear with load_state_dict and prints PyTorch's loss on
-      TEXT beside Gatelane's.
+      loads a file Gatelane exported into nn.LSTM (or nn.GRU, told by the rows of weight_hh_l0) + nn.Linear with
+      load_state_dict and prints PyTorch's loss on TEXT beside Gatelane's.
 
 The safetensors format is written and read here by hand (8-byte little-endian header length, JSON header, raw
 little-endian data), so that only Debian's python3-torch is needed. Run by hand: CI has no PyTorch.
@@ -110,10 +110,11 @@ def check(path, expected):
     state = load(path)
     layers = sum(1 for k in state if k.startswith("rnn.weight_ih_l"))
     hidden = state["head.weight"].shape[1]
-    model = CharModel("lstm", hidden, layers, 0)
+    cell = "gru" if state["rnn.weight_hh_l0"].shape[0] == 3 * hidden else "lstm"
+    model = CharModel(cell, hidden, layers, 0)
     model.load_state_dict(state)
     loss = loss_of(model)
-    print(json.dumps({"file": os.path.basename(path), "torch": torch.__version__, "pytorch_loss": loss,
+    print(json.dumps({"file": os.path.basename(path), "cell": cell, "torch": torch.__version__, "pytorch_loss": loss,
                       "gatelane_loss": float(expected), "relative_difference": abs(loss - float(expected)) / loss}))
 
 

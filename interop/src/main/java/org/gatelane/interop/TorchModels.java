@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 
+import org.gatelane.core.Cell;
 import org.gatelane.core.LstmModel;
 import org.gatelane.core.LstmShape;
 import org.gatelane.core.ParameterLayout;
@@ -15,15 +16,17 @@ import org.gatelane.core.Vocabulary;
 import org.gatelane.interop.Safetensors.Tensor;
 
 /**
- * Character models as PyTorch state dicts: a recurrent module (field {@code rnn}, an {@code nn.LSTM} of any
- * number of layers), an output {@code nn.Linear} (field {@code head}), and optionally an {@code nn.Embedding}
- * before the recurrence (field {@code embed}), which import folds into the first layer's input weights. The
- * input of the first layer is otherwise a one-hot vector over the vocabulary, as {@code nn.LSTM(V, H)} reads it.
+ * Character models as PyTorch state dicts: a recurrent module (field {@code rnn}, an {@code nn.LSTM} or
+ * {@code nn.GRU} of any number of layers), an output {@code nn.Linear} (field {@code head}), and optionally an
+ * {@code nn.Embedding} before the recurrence (field {@code embed}), which import folds into the first layer's
+ * input weights. The input of the first layer is otherwise a one-hot vector over the vocabulary, as
+ * {@code nn.LSTM(V, H)} reads it.
  *
- * <p>PyTorch keeps {@code weight_ih_lK [4H x in]}, {@code weight_hh_lK [4H x H]} and two biases per layer, gate
- * blocks in the order i, f, g, o; Gatelane packs {@code W [(in + H) x 4H]} with the same gate order and one bias
- * (the sum of the two, which the LSTM equations only ever add). Export writes the sum as {@code bias_ih} and
- * zeros as {@code bias_hh}.
+ * <p>PyTorch keeps {@code weight_ih_lK [G x in]}, {@code weight_hh_lK [G x H]} and two biases of G per layer,
+ * with {@code G = 4H} (gates i, f, g, o) for the LSTM and {@code 3H} (r, z, n) for the GRU, which is how import
+ * tells them apart. Gatelane packs {@code W [(in + H) x G]} with the same gate order and one bias of 4H (see
+ * {@code Cell}): the sum of the two where the equations only ever add them, the GRU's {@code b_in} and
+ * {@code b_hn} apart. Export writes the sums as {@code bias_ih} with zeros in {@code bias_hh}.
  */
 public final class TorchModels {
 
@@ -59,11 +62,6 @@ public final class TorchModels {
     public static Imported importModel(Safetensors file, Names names, Vocabulary vocabulary) {
         Map<String, Tensor> tensors = file.tensors();
         Set<String> unused = new TreeSet<>(tensors.keySet());
-        Tensor recurrent = tensors.get(names.rnn() + "weight_hh_l0");
-        if (recurrent != null && recurrent.shape().length == 2 && recurrent.shape()[0] == 3 * recurrent.shape()[1]) {
-            throw new SafetensorsException(names.rnn() + "weight_hh_l0 has 3H rows: a GRU, which this Gatelane "
-                    + "cannot run yet; only nn.LSTM is imported");
-        }
         Tensor headWeight = matrix(tensors, unused, names.head() + "weight", ANY, ANY);
         int symbols = headWeight.shape()[0];
         int hidden = headWeight.shape()[1];
@@ -84,10 +82,12 @@ public final class TorchModels {
             throw new SafetensorsException("the vocabulary has " + symbolsOf.size() + " symbols but "
                     + names.head() + "weight has " + symbols + " rows");
         }
-        LstmShape shape = LstmShape.characterModel(symbols, hidden, layers);
+        Cell cell = cellOf(tensors, names, hidden);
+        LstmShape shape = LstmShape.characterModel(symbols, hidden, layers).withCell(cell);
         float[] parameters = new float[shape.parameterCount()];
         ParameterLayout layout = new ParameterLayout(shape);
-        int gates = 4 * hidden;
+        int gates = shape.gateWidth();
+        int merged = cell.mergedBiasBlocks() * hidden;
         for (int l = 0; l < layers; l++) {
             int in = l == 0 ? firstInput : hidden;
             Tensor inputWeights = matrix(tensors, unused, names.rnn() + "weight_ih_l" + l, gates, in);
@@ -102,14 +102,18 @@ public final class TorchModels {
                 transposeInto(inputWeights.values(), 0, gates, in, parameters, layout.gateWeights(l));
             }
             transposeInto(recurrentWeights.values(), 0, gates, hidden, parameters, layout.recurrentWeights(l));
+            int bias = layout.gateBias(l);
             for (int g = 0; g < gates; g++) {
-                parameters[layout.gateBias(l) + g] = inputBias.values()[g] + recurrentBias.values()[g];
+                parameters[bias + g] = inputBias.values()[g] + (g < merged ? recurrentBias.values()[g] : 0f);
             }
+            // The GRU's b_hn, which the reset gate multiplies, after the gates' biases.
+            System.arraycopy(recurrentBias.values(), merged, parameters, bias + gates, gates - merged);
         }
         transposeInto(headWeight.values(), 0, symbols, hidden, parameters, layout.outputWeights());
         System.arraycopy(headBias.values(), 0, parameters, layout.outputBias(), symbols);
         if (!unused.isEmpty()) {
-            throw new SafetensorsException("tensors that belong to no part of an LSTM character model: "
+            throw new SafetensorsException("tensors that belong to no part of " + (cell == Cell.LSTM ? "an " : "a ")
+                    + cell.name() + " character model: "
                     + String.join(", ", unused));
         }
         return new Imported(new LstmModel(shape, parameters), symbolsOf);
@@ -129,7 +133,8 @@ public final class TorchModels {
         ParameterLayout layout = model.layout();
         float[] p = model.parameters();
         int hidden = shape.hiddenSize();
-        int gates = 4 * hidden;
+        int gates = shape.gateWidth();
+        int merged = shape.cell().mergedBiasBlocks() * hidden;
         Map<String, Tensor> tensors = new LinkedHashMap<>();
         for (int l = 0; l < shape.layers(); l++) {
             int in = shape.layerInputSize(l);
@@ -137,10 +142,12 @@ public final class TorchModels {
                     transposed(p, layout.gateWeights(l), in, gates)));
             tensors.put(names.rnn() + "weight_hh_l" + l, new Tensor(new int[] {gates, hidden},
                     transposed(p, layout.recurrentWeights(l), hidden, gates)));
-            float[] bias = new float[gates];
-            System.arraycopy(p, layout.gateBias(l), bias, 0, gates);
-            tensors.put(names.rnn() + "bias_ih_l" + l, new Tensor(new int[] {gates}, bias));
-            tensors.put(names.rnn() + "bias_hh_l" + l, new Tensor(new int[] {gates}, new float[gates]));
+            float[] inputBias = new float[gates];
+            float[] recurrentBias = new float[gates];
+            System.arraycopy(p, layout.gateBias(l), inputBias, 0, gates);
+            System.arraycopy(p, layout.gateBias(l) + gates, recurrentBias, merged, gates - merged);
+            tensors.put(names.rnn() + "bias_ih_l" + l, new Tensor(new int[] {gates}, inputBias));
+            tensors.put(names.rnn() + "bias_hh_l" + l, new Tensor(new int[] {gates}, recurrentBias));
         }
         int symbols = shape.outputSize();
         tensors.put(names.head() + "weight", new Tensor(new int[] {symbols, hidden},
@@ -183,6 +190,23 @@ public final class TorchModels {
                     + "); give one with --vocab CHARS.txt");
         }
         return vocabularyOf(symbols, "the metadata's " + VOCABULARY_KEY);
+    }
+
+    /** The cell whose gate count the rows of the first recurrent weights show: 4H for nn.LSTM, 3H for nn.GRU. */
+    private static Cell cellOf(Map<String, Tensor> tensors, Names names, int hidden) {
+        String name = names.rnn() + "weight_hh_l0";
+        Tensor recurrent = tensors.get(name);
+        if (recurrent == null) {
+            throw new SafetensorsException("tensor " + name + " is missing");
+        }
+        int rows = recurrent.shape().length == 2 ? recurrent.shape()[0] : -1;
+        for (Cell cell : Cell.values()) {
+            if (rows == (long) cell.gateBlocks() * hidden) {
+                return cell;
+            }
+        }
+        throw new SafetensorsException("tensor " + name + " has shape " + Arrays.toString(recurrent.shape())
+                + " but needs [4H, H] (nn.LSTM) or [3H, H] (nn.GRU) with H = " + hidden + " from the head");
     }
 
     /** A dimension that may take any positive size. */

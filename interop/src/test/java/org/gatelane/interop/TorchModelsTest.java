@@ -68,7 +68,7 @@ class TorchModelsTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"lstm-1layer-f32", "lstm-2layer-f32", "lstm-1layer-embed-f32", "lstm-2layer-embed-f32",
-            "lstm-1layer-f16", "lstm-1layer-bf16"})
+            "lstm-1layer-f16", "lstm-1layer-bf16", "gru-1layer-f32", "gru-2layer-embed-f32"})
     void importedModelsScorePyTorchsLoss(String name) throws Exception {
         TorchModels.Imported imported = TorchModels.importModel(Safetensors.read(fixture(name)),
                 TorchModels.Names.DEFAULT, null);
@@ -78,10 +78,11 @@ class TorchModelsTest {
             assertEquals(expected, actual, 1e-5 * expected, name + " on " + kernels);
         }
         assertEquals(FIXTURES.getAsJsonObject(name).get("layers").getAsInt(), imported.model().shape().layers());
+        assertEquals(FIXTURES.getAsJsonObject(name).get("cell").getAsString(), imported.model().shape().cell().id());
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"lstm-1layer-f32", "lstm-2layer-embed-f32"})
+    @ValueSource(strings = {"lstm-1layer-f32", "lstm-2layer-embed-f32", "gru-1layer-f32", "gru-2layer-embed-f32"})
     void exportAndImportAgainIsBitIdentical(String name) throws Exception {
         TorchModels.Imported imported = TorchModels.importModel(Safetensors.read(fixture(name)),
                 TorchModels.Names.DEFAULT, null);
@@ -96,11 +97,30 @@ class TorchModelsTest {
         assertEquals(0, length.getLong() % 8, "the header is padded so the data is 8-byte aligned");
     }
 
+    /** Export keeps the GRU's n biases apart: b_in in bias_ih, b_hn in bias_hh, r and z summed into bias_ih. */
     @Test
-    void grusAreRefusedUntilGatelaneRunsThem() throws Exception {
-        SafetensorsException e = assertThrows(SafetensorsException.class, () -> TorchModels.importModel(
-                Safetensors.read(fixture("gru-1layer-f32")), TorchModels.Names.DEFAULT, null));
-        assertTrue(e.getMessage().contains("GRU"), e.getMessage());
+    void aGrusBiasesLeaveAsPyTorchCanReadThem() throws Exception {
+        Safetensors original = Safetensors.read(fixture("gru-1layer-f32"));
+        TorchModels.Imported imported = TorchModels.importModel(original, TorchModels.Names.DEFAULT, null);
+        Safetensors exported = TorchModels.export(imported.model(), imported.vocabulary(), TorchModels.Names.DEFAULT);
+        float[] ih = original.tensors().get("rnn.bias_ih_l0").values();
+        float[] hh = original.tensors().get("rnn.bias_hh_l0").values();
+        float[] outIh = exported.tensors().get("rnn.bias_ih_l0").values();
+        float[] outHh = exported.tensors().get("rnn.bias_hh_l0").values();
+        int h = ih.length / 3;
+        for (int g = 0; g < 3 * h; g++) {
+            assertEquals(g < 2 * h ? ih[g] + hh[g] : ih[g], outIh[g], "bias_ih[" + g + "]");
+            assertEquals(g < 2 * h ? 0f : hh[g], outHh[g], "bias_hh[" + g + "]");
+        }
+    }
+
+    @Test
+    void aRecurrentMatrixOfNeitherCellIsRefused() throws Exception {
+        Safetensors good = Safetensors.read(fixture("gru-1layer-f32"));
+        Map<String, Safetensors.Tensor> tensors = new LinkedHashMap<>(good.tensors());
+        tensors.put("rnn.weight_hh_l0", new Safetensors.Tensor(new int[] {5, 16}, new float[80]));
+        assertEquals("tensor rnn.weight_hh_l0 has shape [5, 16] but needs [4H, H] (nn.LSTM) or [3H, H] (nn.GRU) "
+                + "with H = 16 from the head", refusal(new Safetensors(tensors, good.metadata())));
     }
 
     @Test
