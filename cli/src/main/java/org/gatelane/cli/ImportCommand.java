@@ -22,7 +22,7 @@ import picocli.CommandLine.Spec;
 /** {@code gatelane import}: a PyTorch character model from a safetensors file into a Gatelane checkpoint. */
 @Command(name = "import", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Turn a PyTorch character model (a state dict saved as safetensors) into a Gatelane model.",
-                "The model is nn.LSTM (field rnn) + nn.Linear (field head), optionally after an nn.Embedding (field "
+                "The model is nn.LSTM or nn.GRU (field rnn) + nn.Linear (field head), optionally after an nn.Embedding (field "
                         + "embed), which is folded into the first layer."})
 final class ImportCommand implements Callable<Integer> {
 
@@ -59,8 +59,8 @@ final class ImportCommand implements Callable<Integer> {
         LstmModel model = imported.model();
         new Checkpoint(model.shape(), imported.vocabulary(), Map.of("importedFrom", from.toString()),
                 model.parameters(), new float[0][], 0, 0, 0, 0, 0, LstmState.zeros(model.shape(), 1)).write(out);
-        spec.commandLine().getOut().printf("imported %d-layer LSTM, H=%d, %d symbols from %s -> %s%n",
-                model.shape().layers(), model.shape().hiddenSize(), imported.vocabulary().size(), from, out);
+        spec.commandLine().getOut().printf("imported %d-layer %s, H=%d, %d symbols from %s -> %s%n",
+                model.shape().layers(), model.shape().cell().name(), model.shape().hiddenSize(), imported.vocabulary().size(), from, out);
         return 0;
     }
 

@@ -9,7 +9,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 import org.gatelane.core.Checkpoint;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /** {@code gatelane export} then {@code import}: the same model back, which sample and eval then use. */
@@ -18,13 +19,14 @@ class InteropCommandsTest {
     @TempDir
     Path folder;
 
-    @Test
-    void exportImportSampleAndEval() throws Exception {
+    @ParameterizedTest
+    @ValueSource(strings = {"lstm", "gru"})
+    void exportImportSampleAndEval(String cell) throws Exception {
         Path text = folder.resolve("text.txt");
         Files.writeString(text, "a model that travels to PyTorch and back. ".repeat(10), StandardCharsets.UTF_8);
         Path model = folder.resolve("m.gatelane");
         assertEquals(0, Cli.run("train", "--text", text.toString(), "--checkpoint", model.toString(), "--hidden", "12",
-                "--layers", "2", "--seq-length", "8", "--iterations", "20", "--sample-every", "1000").exitCode());
+                "--layers", "2", "--cell", cell, "--seq-length", "8", "--iterations", "20", "--sample-every", "1000").exitCode());
 
         Path weights = folder.resolve("m.safetensors");
         Cli exported = Cli.run("export", "--model", model.toString(), "--to", weights.toString());
@@ -32,7 +34,8 @@ class InteropCommandsTest {
         Path back = folder.resolve("back.gatelane");
         Cli imported = Cli.run("import", "--from", weights.toString(), "--out", back.toString());
         assertEquals(0, imported.exitCode(), imported.err());
-        assertTrue(imported.out().contains("2-layer LSTM, H=12"), imported.out());
+        assertTrue(imported.out().contains("2-layer " + cell.toUpperCase(java.util.Locale.ROOT) + ", H=12"),
+                imported.out());
         assertArrayEquals(Checkpoint.read(model).parameters(), Checkpoint.read(back).parameters());
         assertEquals(Checkpoint.read(model).vocabulary(), Checkpoint.read(back).vocabulary());
 
