@@ -3,6 +3,7 @@ package org.gatelane.bench;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 
+import org.gatelane.core.Cell;
 import org.gatelane.core.GradientClipping;
 import org.gatelane.core.LearningRateSchedule;
 import org.gatelane.core.LstmModel;
@@ -26,8 +27,9 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * One full training step (forward, backward, Adam update) of a one-layer character model over V = 65 symbols,
- * the job PyTorch's anchor measures. {@code config} is {@code H/T/B/threads}; chars/s = ops/s · T · B (done by
- * {@link ResultsReport}). Corpus-free: the symbols are random, which costs the same as text.
+ * the job PyTorch's anchor measures. {@code config} is {@code H/T/B/groups/threads}; chars/s = ops/s · T · B
+ * (done by {@link ResultsReport}). Corpus-free: the symbols are random, which costs the same as text.
+ * {@code cell} is {@code lstm} unless given, as in {@code -p cell=lstm,gru} (see {@code bench/gru.sh}).
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
@@ -48,6 +50,9 @@ public class TrainingBenchmark {
             "256/100/32/2/2", "512/100/32/2/2"})
     String config;
 
+    @Param({"lstm"})
+    String cell;
+
     private Trainer trainer;
     private int[] inputs;
     private int[] targets;
@@ -60,7 +65,8 @@ public class TrainingBenchmark {
         int streams = Integer.parseInt(parts[2]);
         int groups = Integer.parseInt(parts[3]);
         int threads = Integer.parseInt(parts[4]);
-        LstmModel model = LstmModel.initialized(LstmShape.characterModel(VOCABULARY, hidden, 1), 1);
+        LstmModel model = LstmModel.initialized(LstmShape.characterModel(VOCABULARY, hidden, 1)
+                .withCell(Cell.of(cell)), 1);
         var kernels = implementation.kernels();
         Optimizer adam = new Optimizer(Optimizer.Kind.ADAM, Optimizer.Settings.defaults(), kernels,
                 model.layout().size());
