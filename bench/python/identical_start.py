@@ -1,15 +1,16 @@
 """Equal steps from identical initial weights: the strongest check that Gatelane and PyTorch train the same model.
 
-  identical_start.py init  TRAIN.txt OUT.safetensors [--seed S] [--hidden H]
-      draws nn.LSTM(V, H) + nn.Linear(H, V) as PyTorch does and writes them with the vocabulary
+  identical_start.py init  TRAIN.txt OUT.safetensors [--seed S] [--hidden H] [--cell lstm|gru] [--layers L]
+      draws nn.LSTM(V, H) (or nn.GRU) + nn.Linear(H, V) as PyTorch does and writes them with the vocabulary
       (then: gatelane import --from OUT.safetensors --out init.gatelane;
              gatelane train --init-from init.gatelane --text TRAIN.txt ... --iterations N)
-  identical_start.py train TRAIN.txt INIT.safetensors OUT.safetensors --iterations N [--hidden H]
+  identical_start.py train TRAIN.txt INIT.safetensors OUT.safetensors --iterations N [--hidden H] [--cell ...]
       trains those weights char-rnn style (T=100, B=32, Adam lr 2e-3, clip 5, one thread), printing the
       training loss in bits/char every 100 steps, and writes the result
   identical_start.py score TEXT.txt MODEL.safetensors...
-      scores each model on TEXT from a zero state in one stream (chunks of 1,000 characters, state carried),
-      printing the mean bits/char and the mean over every 20,000 characters, to find where a model fails
+      scores each model (nn.LSTM or nn.GRU, told by the rows of weight_hh_l0, any number of layers) on TEXT from
+      a zero state in one stream (chunks of 1,000 characters, state carried), printing the mean bits/char and the
+      mean over every 20,000 characters, to find where a model fails; compare with `gatelane eval`
 """
 import argparse, json, math, struct, sys
 
@@ -42,9 +43,10 @@ def load(path):
 
 
 class Model(nn.Module):
-    def __init__(self, V, H):
+    def __init__(self, V, H, cell="lstm", layers=1):
         super().__init__()
-        self.rnn, self.head, self.V = nn.LSTM(V, H), nn.Linear(H, V), V
+        rnn = nn.LSTM if cell == "lstm" else nn.GRU
+        self.rnn, self.head, self.V = rnn(V, H, layers), nn.Linear(H, V), V
 
     def forward(self, x, state):
         y, state = self.rnn(nn.functional.one_hot(x, self.V).float(), state)
@@ -58,6 +60,8 @@ def main():
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--hidden", type=int, default=256)
     ap.add_argument("--iterations", type=int, default=1000)
+    ap.add_argument("--cell", choices=["lstm", "gru"], default="lstm")
+    ap.add_argument("--layers", type=int, default=1)
     a = ap.parse_args()
     torch.manual_seed(a.seed)
     torch.set_num_threads(1)
@@ -65,7 +69,10 @@ def main():
         text = open(a.files[0], encoding="utf-8").read()
         for path in a.files[1:]:
             tensors, vocabulary = load(path)
-            model = Model(len(vocabulary), tensors["rnn.weight_hh_l0"].shape[1])
+            H = tensors["rnn.weight_hh_l0"].shape[1]
+            cell = "gru" if tensors["rnn.weight_hh_l0"].shape[0] == 3 * H else "lstm"
+            layers = sum(1 for name in tensors if name.startswith("rnn.weight_ih_l"))
+            model = Model(len(vocabulary), H, cell, layers)
             model.load_state_dict(tensors)
             index = {c: i for i, c in enumerate(vocabulary)}
             x = torch.tensor([index[c] for c in text])
@@ -77,13 +84,13 @@ def main():
                     losses.append(nn.functional.cross_entropy(logits.view(-1, model.V), x[p + 1:p + 1 + len(chunk)],
                                                               reduction="none"))
             bits = torch.cat(losses) / math.log(2)
-            print(f"{path}: {bits.mean().item():.4f} bits/char; per 20,000 characters:",
+            print(f"{path} ({layers}-layer {cell}): {bits.mean().item():.6f} bits/char; per 20,000 characters:",
                   " ".join(f"{bits[i:i + 20000].mean().item():.2f}" for i in range(0, len(bits), 20000)))
         return
     train = open(a.files[0], encoding="utf-8").read()
     vocabulary = "".join(sorted(set(train)))
     V, H, T, B = len(vocabulary), a.hidden, 100, 32
-    model = Model(V, H)
+    model = Model(V, H, a.cell, a.layers)
     if a.mode == "init":
         save(a.files[1], model.state_dict(), vocabulary)
         return
