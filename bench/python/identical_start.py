@@ -105,8 +105,8 @@ def main():
     for step in range(1, a.iterations + 1):
         if pos + T > L:
             pos, state = 0, None
-        if state is not None:
-            state = tuple(s.detach() for s in state)
+        if state is not None:  # the GRU's state is h, the LSTM's (h, c)
+            state = state.detach() if torch.is_tensor(state) else tuple(s.detach() for s in state)
         logits, state = model(X[pos:pos + T], state)
         loss = nn.functional.cross_entropy(logits.reshape(-1, V), Y[pos:pos + T].reshape(-1))
         pos += T
