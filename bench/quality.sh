@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Time to quality: how good a character model Gatelane and PyTorch train on a real text in the same wall time.
 #
-# Usage: bench/quality.sh [all|short|long|steps|render]   (default: all; run on a quiet machine, nothing beside it)
+# Usage: bench/quality.sh [all|short|long|steps|seeds|render]   (default: all; on a quiet machine, nothing beside it)
 #   short   120 s of training, one thread and two threads, Gatelane (CLI, defaults) against the PyTorch anchor
+#   seeds   120 s, one thread, seeds 1, 2 and 3 on both sides: one seed's trajectory can get unlucky (see
+#           bench/results/quality-spikes.md), three give the spread
 #   long    600 s, one thread, both; and two layers of 512 with dropout 0.2 for 600 s, both
 #   steps   equal-step curves with matched initialisation (Gatelane --forget-bias 1 against the anchor's
 #           --init zero-bias --forget-bias 1), the proof that both compute the same model
@@ -110,6 +112,13 @@ long() {
   torch_run pytorch-600s-2x512-dropout 600 1 --H 512 --layers 2 --dropout 0.2 --eval-every 250
 }
 
+seeds() {
+  for seed in 1 2 3; do
+    gatelane_run "gatelane-120s-1t-seed$seed" 120 1 256 --seed "$seed"
+    torch_run "pytorch-120s-1t-seed$seed" 120 1 --seed "$seed"
+  done
+}
+
 steps() {
   local model="$work/steps.gatelane"
   rm -f "$model" "$model".*
@@ -140,8 +149,8 @@ render() {
 }
 
 case "$what" in
-  all) prepare; short; long; steps; render ;;
-  short|long|steps) prepare; "$what" ;;
+  all) prepare; short; seeds; long; steps; render ;;
+  short|long|steps|seeds) prepare; "$what" ;;
   render) render ;;
-  *) echo "usage: bench/quality.sh [all|short|long|steps|render]" >&2; exit 2 ;;
+  *) echo "usage: bench/quality.sh [all|short|long|steps|seeds|render]" >&2; exit 2 ;;
 esac

@@ -70,6 +70,7 @@ public final class QualityReport {
                     pb, gb - pb, g.get("iterations").getAsLong(), p.get("iterations").getAsLong(),
                     g.get("chars_per_s").getAsLong(), p.get("chars_per_s").getAsLong()));
         }
+        seeds(runs, md);
         JsonObject g = runs.get("equal-steps-forget-bias-1");
         JsonObject p = runs.get("equal-steps-zero-bias-forget-1");
         if (g != null && p != null) {
@@ -87,6 +88,41 @@ public final class QualityReport {
             }
         }
         return md.toString();
+    }
+
+    /** The 120 s one-thread runs of several seeds per side, and the mean of their differences. */
+    private static void seeds(Map<String, JsonObject> runs, StringBuilder md) {
+        StringBuilder rows = new StringBuilder();
+        double sum = 0;
+        int count = 0;
+        for (int seed = 1; runs.containsKey("gatelane-120s-1t-seed" + seed); seed++) {
+            JsonObject g = runs.get("gatelane-120s-1t-seed" + seed);
+            JsonObject p = runs.get("pytorch-120s-1t-seed" + seed);
+            if (p == null) {
+                break;
+            }
+            double difference = g.get("val_bits_per_char").getAsDouble() - p.get("val_bits_per_char").getAsDouble();
+            rows.append(String.format(Locale.ROOT, "| %d | %.3f | %.3f | %+.3f | %,d | %,d |%n", seed,
+                    g.get("val_bits_per_char").getAsDouble(), p.get("val_bits_per_char").getAsDouble(), difference,
+                    g.get("iterations").getAsLong(), p.get("iterations").getAsLong()));
+            sum += difference;
+            count++;
+        }
+        if (count > 0) {
+            md.append("
+## 120 s, one thread, several seeds
+
+Each side's `--seed` draws its initialisation and ")
+                    .append("nothing else changes; one trajectory can be unlucky (`quality-spikes.md`).
+
+")
+                    .append("| seed | Gatelane bits/char | PyTorch bits/char | Gatelane − PyTorch | Gatelane steps | ")
+                    .append("PyTorch steps |
+|---|---|---|---|---|---|
+").append(rows)
+                    .append(String.format(Locale.ROOT, "%nMean difference over %d seeds: **%+.3f** bits/char.%n",
+                            count, sum / count));
+        }
     }
 
     /** Validation bits/char against minutes of training, per run that recorded a curve. */
@@ -111,7 +147,7 @@ public final class QualityReport {
                 }
             }
             String label = run.get("label").getAsString();
-            if (!minutes.isEmpty() && !label.startsWith("equal-steps")) {
+            if (!minutes.isEmpty() && !label.startsWith("equal-steps") && !label.contains("-seed")) {
                 chart.addSeries(label, minutes, bits);
             }
         }
