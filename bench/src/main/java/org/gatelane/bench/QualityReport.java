@@ -109,17 +109,10 @@ public final class QualityReport {
             count++;
         }
         if (count > 0) {
-            md.append("
-## 120 s, one thread, several seeds
-
-Each side's `--seed` draws its initialisation and ")
-                    .append("nothing else changes; one trajectory can be unlucky (`quality-spikes.md`).
-
-")
+            md.append("\n## 120 s, one thread, several seeds\n\nEach side's `--seed` draws its initialisation and ")
+                    .append("nothing else changes; one trajectory can be unlucky (`quality-spikes.md`).\n\n")
                     .append("| seed | Gatelane bits/char | PyTorch bits/char | Gatelane − PyTorch | Gatelane steps | ")
-                    .append("PyTorch steps |
-|---|---|---|---|---|---|
-").append(rows)
+                    .append("PyTorch steps |\n|---|---|---|---|---|---|\n").append(rows)
                     .append(String.format(Locale.ROOT, "%nMean difference over %d seeds: **%+.3f** bits/char.%n",
                             count, sum / count));
         }
