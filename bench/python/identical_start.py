@@ -62,6 +62,8 @@ def main():
     ap.add_argument("--iterations", type=int, default=1000)
     ap.add_argument("--cell", choices=["lstm", "gru"], default="lstm")
     ap.add_argument("--layers", type=int, default=1)
+    ap.add_argument("--merged-bias", action="store_true",
+                    help="train one bias per gate, as Gatelane does: bias_hh folded into bias_ih and frozen at 0")
     a = ap.parse_args()
     torch.manual_seed(a.seed)
     torch.set_num_threads(1)
@@ -96,11 +98,18 @@ def main():
         return
     tensors, _ = load(a.files[1])
     model.load_state_dict(tensors)
+    if a.merged_bias:
+        with torch.no_grad():
+            for name, hh in model.rnn.named_parameters():
+                if name.startswith("bias_hh"):
+                    getattr(model.rnn, name.replace("hh", "ih")).add_(hh)
+                    hh.zero_()
+                    hh.requires_grad_(False)
     index = {c: i for i, c in enumerate(vocabulary)}
     data = torch.tensor([index[c] for c in train])
     L = (len(data) - 1) // B
     X, Y = data[:L * B].view(B, L).t(), data[1:L * B + 1].view(B, L).t()
-    opt = torch.optim.Adam(model.parameters(), lr=2e-3)
+    opt = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=2e-3)
     state, pos = None, 0
     for step in range(1, a.iterations + 1):
         if pos + T > L:

@@ -47,6 +47,7 @@ public class ElementwiseBenchmark {
     private float[] dh;
     private float[] dc;
     private float[] dz;
+    private float[] dRecurrent;
     private float[] logits;
     private float[] dLogits;
     private float[] params;
@@ -72,6 +73,7 @@ public class ElementwiseBenchmark {
         dh = BenchmarkDefaults.random(hidden, 3);
         dc = BenchmarkDefaults.random(hidden, 4);
         dz = new float[g];
+        dRecurrent = new float[3 * hidden];
         logits = BenchmarkDefaults.random(VOCABULARY, 5);
         dLogits = new float[VOCABULARY];
         int parameters = (VOCABULARY + hidden) * g + g + hidden * VOCABULARY + VOCABULARY;
@@ -99,6 +101,16 @@ public class ElementwiseBenchmark {
         System.arraycopy(preactivations, 0, gates, 0, gates.length);
         kernels.lstmCellForward(hidden, gates, 0, cPrev, 0, c, 0, tanhC, 0, h, 0);
         kernels.lstmCellBackward(hidden, gates, 0, cPrev, 0, tanhC, 0, dh, 0, dc, 0, dz, 0, c, 0);
+        return dz[0] + h[0];
+    }
+
+    /** The GRU's cell step forward and back; gates and u refreshed from fixed pre-activations, dc standing in for b_hn. */
+    @Benchmark
+    public float gruCellForwardBackward() {
+        System.arraycopy(preactivations, 0, gates, 0, 3 * hidden);
+        System.arraycopy(preactivations, hidden, activations, 0, 3 * hidden);
+        kernels.gruCellForward(hidden, gates, 0, activations, 0, dc, 0, cPrev, 0, h, 0);
+        kernels.gruCellBackward(hidden, gates, 0, activations, 0, cPrev, 0, dh, 0, dz, 0, dRecurrent, 0, c, 0);
         return dz[0] + h[0];
     }
 

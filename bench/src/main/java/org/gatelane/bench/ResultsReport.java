@@ -172,8 +172,11 @@ public final class ResultsReport {
                 String[] c = p.get("config").split("/"); // H / T / B / stream groups / threads
                 int h = Integer.parseInt(c[0]), t = Integer.parseInt(c[1]), b = Integer.parseInt(c[2]);
                 int threads = Integer.parseInt(c[4]);
-                return new Throughput(t * b, "chars/s", (double) t * b * (24.0 * h * h + 6.0 * VOCABULARY * h), 0,
-                        threads, "train/" + h + "/" + t + "/" + b + "/" + threads);
+                // FLOPs per character: 3·(2·H·G + 2·H·V), G = 4H for the LSTM, 3H for the GRU.
+                double gates = "gru".equals(p.get("cell")) ? 3 : 4;
+                String cell = "gru".equals(p.get("cell")) ? "gru-" : "";
+                return new Throughput(t * b, "chars/s", (double) t * b * (6 * gates * h * h + 6.0 * VOCABULARY * h),
+                        0, threads, cell + "train/" + h + "/" + t + "/" + b + "/" + threads);
             }
             if (benchmark.startsWith("SamplingBenchmark")) {
                 int h = Integer.parseInt(p.get("hidden"));
@@ -184,7 +187,7 @@ public final class ResultsReport {
             int h = Integer.parseInt(p.getOrDefault("hidden", "1"));
             double elements = switch (method) {
                 case "sigmoid", "tanh" -> 4.0 * h;
-                case "cellForwardBackward" -> h;
+                case "cellForwardBackward", "gruCellForwardBackward" -> h;
                 case "softmaxCrossEntropy" -> VOCABULARY;
                 default -> (VOCABULARY + h) * 4.0 * h + 4.0 * h + h * VOCABULARY + VOCABULARY;
             };
