@@ -32,7 +32,20 @@ public record GradientClipping(Mode mode, float limit) {
      * @throws NonFiniteException if any gradient is NaN or infinite, before anything is changed
      */
     public float apply(LstmKernels kernels, float[] gradients) {
-        double norm = globalNorm(kernels, gradients);
+        return apply(kernels, gradients, new int[0]);
+    }
+
+    /**
+     * As {@link #apply(LstmKernels, float[])}, counting the gradients in the ranges {@code twins} (see
+     * {@link Optimizer#update(float[], float[], float, int[])}) twice in the norm, as PyTorch's norm over both
+     * copies of a bias counts them.
+     */
+    public float apply(LstmKernels kernels, float[] gradients, int[] twins) {
+        double squares = squares(kernels, gradients, 0, gradients.length);
+        for (int r = 0; r < twins.length; r += 2) {
+            squares += squares(kernels, gradients, twins[r], twins[r + 1]);
+        }
+        double norm = Math.sqrt(squares);
         switch (mode) {
             case GLOBAL_NORM -> {
                 if (norm > limit) {
@@ -47,16 +60,16 @@ public record GradientClipping(Mode mode, float limit) {
     }
 
     /**
-     * The Euclidean norm in double. The float sum of squares overflows from a norm of about 1.8e19 even though
-     * every gradient is finite; only then is the sum redone in double, after checking each value.
+     * The sum of squares of {@code gradients[from, to)} in double. The float sum overflows from a norm of about
+     * 1.8e19 even though every gradient is finite; only then is the sum redone in double, after checking each value.
      */
-    private static double globalNorm(LstmKernels kernels, float[] gradients) {
-        float squares = kernels.sumOfSquares(gradients.length, gradients, 0);
+    private static double squares(LstmKernels kernels, float[] gradients, int from, int to) {
+        float squares = kernels.sumOfSquares(to - from, gradients, from);
         if (Float.isFinite(squares)) {
-            return Math.sqrt(squares);
+            return squares;
         }
         double sum = 0;
-        for (int i = 0; i < gradients.length; i++) {
+        for (int i = from; i < to; i++) {
             float g = gradients[i];
             if (!Float.isFinite(g)) {
                 throw new NonFiniteException("gradient " + i + " of " + gradients.length + " is " + g
@@ -64,6 +77,6 @@ public record GradientClipping(Mode mode, float limit) {
             }
             sum += (double) g * g;
         }
-        return Math.sqrt(sum);
+        return sum;
     }
 }

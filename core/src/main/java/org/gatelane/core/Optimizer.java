@@ -100,19 +100,49 @@ public final class Optimizer {
 
     /** One update of {@code parameters} with {@code gradients} at {@code learningRate}. */
     public void update(float[] parameters, float[] gradients, float learningRate) {
+        update(parameters, gradients, learningRate, new int[0]);
+    }
+
+    /**
+     * One update in which the ranges {@code twins} (ascending {@code [from, to)} pairs, as
+     * {@link ParameterLayout#twinBiases()} gives them) stand for the sum of two parameters with the same gradient,
+     * as PyTorch's {@code b_ih + b_hh}: each copy would take the same step, so the sum takes twice the step (twice
+     * the rate, half the decoupled weight decay, which the rate multiplies). For SGD, momentum, RMSProp, Adam and
+     * AdamW that is exactly what the two copies do.
+     */
+    public void update(float[] parameters, float[] gradients, float learningRate, int[] twins) {
         if (parameters.length != state[0].length || gradients.length != state[0].length) {
             throw new IllegalArgumentException("the optimizer holds state for " + state[0].length
                     + " parameters but got " + parameters.length + " parameters and " + gradients.length + " gradients");
         }
         step++;
-        int n = parameters.length;
+        int at = 0;
+        for (int r = 0; r < twins.length; r += 2) {
+            if (twins[r] < at || twins[r + 1] < twins[r] || twins[r + 1] > parameters.length) {
+                throw new IllegalArgumentException("twin range [" + twins[r] + ", " + twins[r + 1] + ") is not "
+                        + "ascending within the " + parameters.length + " parameters");
+            }
+            stepRange(parameters, gradients, at, twins[r], learningRate, 1f);
+            stepRange(parameters, gradients, twins[r], twins[r + 1], 2 * learningRate, 0.5f);
+            at = twins[r + 1];
+        }
+        stepRange(parameters, gradients, at, parameters.length, learningRate, 1f);
+    }
+
+    private void stepRange(float[] parameters, float[] gradients, int from, int to, float learningRate,
+                           float decayScale) {
+        int n = to - from;
+        if (n == 0) {
+            return;
+        }
         Settings s = settings;
         switch (kind) {
-            case SGD -> kernels.sgd(n, parameters, 0, gradients, 0, state[0], 0, learningRate, s.momentum());
-            case RMSPROP -> kernels.rmsprop(n, parameters, 0, gradients, 0, state[0], 0, learningRate, s.decay(),
-                    s.epsilon());
-            case ADAM, ADAMW -> kernels.adam(n, parameters, 0, gradients, 0, state[0], 0, state[1], 0, learningRate,
-                    s.beta1(), s.beta2(), s.epsilon(), kind == Kind.ADAMW ? s.weightDecay() : 0f, step);
+            case SGD -> kernels.sgd(n, parameters, from, gradients, from, state[0], from, learningRate, s.momentum());
+            case RMSPROP -> kernels.rmsprop(n, parameters, from, gradients, from, state[0], from, learningRate,
+                    s.decay(), s.epsilon());
+            case ADAM, ADAMW -> kernels.adam(n, parameters, from, gradients, from, state[0], from, state[1], from,
+                    learningRate, s.beta1(), s.beta2(), s.epsilon(),
+                    kind == Kind.ADAMW ? decayScale * s.weightDecay() : 0f, step);
         }
     }
 }

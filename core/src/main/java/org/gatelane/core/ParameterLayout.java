@@ -66,6 +66,22 @@ public final class ParameterLayout {
         return biasOffsets[layer] + shape.gateWidth();
     }
 
+    /**
+     * The biases that stand for a sum of two PyTorch parameters ({@code b_ih + b_hh}; see
+     * {@link Cell#mergedBiasBlocks()}), as ascending {@code [from, to)} pairs: {@code from0, to0, from1, ...}.
+     * Under the same gradient two such copies move twice as far as one, so {@link Optimizer} steps these at twice
+     * the rate and {@link GradientClipping} counts them twice, which keeps training exactly PyTorch's.
+     */
+    public int[] twinBiases() {
+        int width = shape.cell().mergedBiasBlocks() * shape.hiddenSize();
+        int[] ranges = new int[2 * biasOffsets.length];
+        for (int l = 0; l < biasOffsets.length; l++) {
+            ranges[2 * l] = biasOffsets[l];
+            ranges[2 * l + 1] = biasOffsets[l] + width;
+        }
+        return ranges;
+    }
+
     /** Offset of the output weights {@code Wy [H x V]}. */
     public int outputWeights() {
         return outputWeightOffset;

@@ -54,6 +54,8 @@ public final class Trainer implements AutoCloseable {
     }
 
     private final LstmModel model;
+    /** The biases that stand for PyTorch's two (see {@link ParameterLayout#twinBiases()}). */
+    private final int[] twinBiases;
     private final LstmKernels kernels;
     private final Optimizer optimizer;
     private final GradientClipping clipping;
@@ -82,6 +84,7 @@ public final class Trainer implements AutoCloseable {
     public Trainer(LstmModel model, LstmKernels kernels, Optimizer optimizer, GradientClipping clipping,
                    LearningRateSchedule schedule, Batching batching, Rng dropoutRng) {
         this.model = model;
+        this.twinBiases = model.layout().twinBiases();
         this.kernels = Objects.requireNonNull(kernels, "kernels");
         this.optimizer = Objects.requireNonNull(optimizer, "optimizer");
         this.clipping = Objects.requireNonNull(clipping, "clipping");
@@ -170,8 +173,8 @@ public final class Trainer implements AutoCloseable {
             throw new NonFiniteException("the training loss is " + loss + " at step " + optimizer.step()
                     + "; lower the learning rate");
         }
-        lastGradientNorm = clipping.apply(kernels, gradients);
-        optimizer.update(model.parameters(), gradients, schedule.rate(optimizer.step()));
+        lastGradientNorm = clipping.apply(kernels, gradients, twinBiases);
+        optimizer.update(model.parameters(), gradients, schedule.rate(optimizer.step()), twinBiases);
         for (StreamGroup group : groups) {
             LstmState.copyStreams(group.next, 0, state, group.from, group.to - group.from);
         }

@@ -140,6 +140,42 @@ class ContractsTest {
         assertThrows(IllegalArgumentException.class, () -> optimizer.update(new float[4], new float[4], lr));
     }
 
+    /**
+     * A bias that stands for PyTorch's {@code b_ih + b_hh} moves as the sum of the two copies would, each updated
+     * with the same gradient: checked against two explicit copies over several steps, for every optimizer.
+     */
+    @ParameterizedTest
+    @EnumSource(Optimizer.Kind.class)
+    void aTwinRangeStepsAsTwoCopiesOfItself(Optimizer.Kind kind) {
+        Optimizer.Settings s = Optimizer.Settings.defaults();
+        float[] merged = {0.5f, -0.25f, 0.75f, 1f, -1f};
+        // The same model as PyTorch keeps it: parameters 1 and 2 as two copies each (b_ih = 0.6·b, b_hh = 0.4·b).
+        float[] copies = {0.5f, 0.6f * -0.25f, 0.6f * 0.75f, 0.4f * -0.25f, 0.4f * 0.75f, 1f, -1f};
+        Optimizer twin = new Optimizer(kind, s, KERNELS, 5);
+        Optimizer plain = new Optimizer(kind, s, KERNELS, 7);
+        for (int step = 0; step < 4; step++) {
+            float[] g = {0.3f - step, -0.2f * step, 0.9f, 0.1f + step, -0.4f};
+            twin.update(merged, g, 0.01f, new int[] {1, 3});
+            plain.update(copies, new float[] {g[0], g[1], g[2], g[1], g[2], g[3], g[4]}, 0.01f);
+        }
+        float[] summed = {copies[0], copies[1] + copies[3], copies[2] + copies[4], copies[5], copies[6]};
+        for (int i = 0; i < merged.length; i++) {
+            assertEquals(summed[i], merged[i], 1e-6, kind + " parameter " + i);
+        }
+        assertThrows(IllegalArgumentException.class, () -> twin.update(merged, new float[5], 0.01f, new int[] {3, 2}));
+        assertThrows(IllegalArgumentException.class, () -> twin.update(merged, new float[5], 0.01f, new int[] {4, 6}));
+    }
+
+    @Test
+    void twinBiasesAreTheMergedBlocksOfEveryLayer() {
+        ParameterLayout lstm = new ParameterLayout(LstmShape.characterModel(5, 3, 2));
+        assertArrayEquals(new int[] {lstm.gateBias(0), lstm.gateBias(0) + 12, lstm.gateBias(1), lstm.gateBias(1) + 12},
+                lstm.twinBiases());
+        ParameterLayout gru = new ParameterLayout(LstmShape.characterModel(5, 3, 2).withCell(Cell.GRU));
+        assertArrayEquals(new int[] {gru.gateBias(0), gru.gateBias(0) + 6, gru.gateBias(1), gru.gateBias(1) + 6},
+                gru.twinBiases(), "r and z only: b_in and b_hn are single PyTorch biases");
+    }
+
     @Test
     void anOptimizerRestoresACopyAndRefusesAnotherOptimizersState() {
         Optimizer adam = new Optimizer(Optimizer.Kind.ADAM, Optimizer.Settings.defaults(), KERNELS, 2);
@@ -248,9 +284,11 @@ class ContractsTest {
         float[] gradients = new float[shape.parameterCount()];
         new Bptt(reference, KERNELS, 3, 4).lossAndGradients(inputs, targets, LstmState.zeros(shape, 4), null,
                 gradients, null);
+        // PyTorch's norm: over its parameters, in which every gate bias is two tensors, b_ih and b_hh.
         double norm = 0;
-        for (float gradient : gradients) {
-            norm += (double) gradient * gradient;
+        for (int i = 0; i < gradients.length; i++) {
+            boolean gateBias = i >= reference.layout().gateBias(0) && i < reference.layout().gateBias(0) + 4 * 6;
+            norm += (gateBias ? 2.0 : 1.0) * gradients[i] * gradients[i];
         }
         assertEquals(Math.sqrt(norm), trainer.lastGradientNorm(), 1e-4 * Math.sqrt(norm));
 
