@@ -12,6 +12,11 @@ import org.gatelane.kernels.LstmKernels;
  * {@code steps x streams} symbols, checks the loss and gradients, clips, and updates the parameters. The state
  * after a chunk is the initial state of the next. After construction a step allocates nothing.
  *
+ * <p>The update is PyTorch's for the same model: each gate bias that stands for PyTorch's {@code b_ih + b_hh}
+ * ({@link ParameterLayout#twinBiases()}) steps as those two tensors together would, at twice the rate, and counts
+ * twice in the clipping norm. With one bias per gate at the plain rate, training from the same weights diverged
+ * from PyTorch's into models that fail on rare inputs (see {@code bench/results/quality-spikes.md}).
+ *
  * <p>The streams are cut into a fixed number of contiguous {@linkplain Batching#streamGroups() groups}, each with
  * its own workspace and gradient buffer, whose gradients are summed in group order. Threads only decide who
  * computes which group, so results are bit-identical for any thread count with the same groups; more threads
