@@ -104,7 +104,10 @@ public class ElementwiseBenchmark {
         return dz[0] + h[0];
     }
 
-    /** The GRU's cell step forward and back; gates and u refreshed from fixed pre-activations, dc standing in for b_hn. */
+    /**
+     * The GRU's cell step forward and back; the gates and u are refreshed from fixed pre-activations, and dc stands
+     * in for b_hn.
+     */
     @Benchmark
     public float gruCellForwardBackward() {
         System.arraycopy(preactivations, 0, gates, 0, 3 * hidden);
