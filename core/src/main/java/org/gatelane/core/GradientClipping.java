@@ -32,7 +32,7 @@ public record GradientClipping(Mode mode, float limit) {
      * @throws NonFiniteException if any gradient is NaN or infinite, before anything is changed
      */
     public float apply(LstmKernels kernels, float[] gradients) {
-        return apply(kernels, gradients, new int[0]);
+        return apply(kernels, gradients, Optimizer.NO_TWINS);
     }
 
     /**

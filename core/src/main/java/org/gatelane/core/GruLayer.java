@@ -53,7 +53,7 @@ final class GruLayer extends RecurrentLayer {
             recurrentGradientProduct(parameters, recurrentGradients, t * streams * gateWidth, true);
         }
         if (initialGradients != null) {
-            System.arraycopy(carriedOutputGradient, 0, initialGradients.h(layer), 0, carriedOutputGradient.length);
+            saveInitialOutputGradient(initialGradients);
             Arrays.fill(initialGradients.c(layer), 0f);
         }
         recurrentWeightGradients(recurrentGradients, gradients);

@@ -51,7 +51,7 @@ final class LstmLayer extends RecurrentLayer {
             recurrentGradientProduct(parameters, gateGradients, t * streams * gateWidth, false);
         }
         if (initialGradients != null) {
-            System.arraycopy(carriedOutputGradient, 0, initialGradients.h(layer), 0, carriedOutputGradient.length);
+            saveInitialOutputGradient(initialGradients);
             System.arraycopy(carriedCellGradient, 0, initialGradients.c(layer), 0, carriedCellGradient.length);
         }
         recurrentWeightGradients(gateGradients, gradients);

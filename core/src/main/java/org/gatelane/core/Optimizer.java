@@ -46,6 +46,9 @@ public final class Optimizer {
         }
     }
 
+    /** No twin ranges: every parameter steps at the rate given. Shared, so the plain calls allocate nothing. */
+    static final int[] NO_TWINS = {};
+
     private final Kind kind;
     private final Settings settings;
     private final LstmKernels kernels;
@@ -100,7 +103,7 @@ public final class Optimizer {
 
     /** One update of {@code parameters} with {@code gradients} at {@code learningRate}. */
     public void update(float[] parameters, float[] gradients, float learningRate) {
-        update(parameters, gradients, learningRate, new int[0]);
+        update(parameters, gradients, learningRate, NO_TWINS);
     }
 
     /**

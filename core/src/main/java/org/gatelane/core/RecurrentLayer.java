@@ -132,6 +132,11 @@ abstract sealed class RecurrentLayer permits LstmLayer, GruLayer {
         Arrays.fill(carriedOutputGradient, 0f);
     }
 
+    /** Copies dL/dh of the initial state, the carry the sweep ends with, into {@code initialGradients}. */
+    final void saveInitialOutputGradient(LstmState initialGradients) {
+        System.arraycopy(carriedOutputGradient, 0, initialGradients.h(layer), 0, carriedOutputGradient.length);
+    }
+
     /** {@code carried [streams x H] (+)= d [streams x G] · W_hᵀ}, d read at {@code dAt}. */
     final void recurrentGradientProduct(float[] parameters, float[] d, int dAt, boolean accumulate) {
         if (packedRecurrentTransposed == null) {

@@ -82,7 +82,8 @@ public final class TorchModels {
             throw new SafetensorsException("the vocabulary has " + symbolsOf.size() + " symbols but "
                     + names.head() + "weight has " + symbols + " rows");
         }
-        Cell cell = cellOf(tensors, names, hidden);
+        String firstRecurrent = names.rnn() + "weight_hh_l0";
+        Cell cell = cellOf(present(tensors, unused, firstRecurrent), firstRecurrent, hidden);
         LstmShape shape = LstmShape.characterModel(symbols, hidden, layers).withCell(cell);
         float[] parameters = new float[shape.parameterCount()];
         ParameterLayout layout = new ParameterLayout(shape);
@@ -193,12 +194,7 @@ public final class TorchModels {
     }
 
     /** The cell whose gate count the rows of the first recurrent weights show: 4H for nn.LSTM, 3H for nn.GRU. */
-    private static Cell cellOf(Map<String, Tensor> tensors, Names names, int hidden) {
-        String name = names.rnn() + "weight_hh_l0";
-        Tensor recurrent = tensors.get(name);
-        if (recurrent == null) {
-            throw new SafetensorsException("tensor " + name + " is missing");
-        }
+    private static Cell cellOf(Tensor recurrent, String name, int hidden) {
         int rows = recurrent.shape().length == 2 ? recurrent.shape()[0] : -1;
         for (Cell cell : Cell.values()) {
             if (rows == (long) cell.gateBlocks() * hidden) {

@@ -42,6 +42,13 @@ class VectorMatchesScalarTest {
         float[] actual(int output) {
             return actual[output];
         }
+
+        /** Asserts every output close, output i named {@code names[i]} followed by {@code context}. */
+        void assertAllClose(String[] names, String context, double absolute, double relative) {
+            for (int i = 0; i < names.length; i++) {
+                assertClose(names[i] + context, expected[i], actual[i], absolute, relative);
+            }
+        }
     }
 
     /**
@@ -258,10 +265,7 @@ class VectorMatchesScalarTest {
                     off, out[2], off, out[3], off), z, new float[off + hidden], new float[off + hidden],
                     new float[off + hidden]);
             String[] names = {"gates", "c", "tanh(c)", "h"};
-            for (int i = 0; i < names.length; i++) {
-                assertClose(names[i] + " H=" + hidden, forward.expected(i), forward.actual(i),
-                        4 * LstmKernels.ACTIVATION_ABSOLUTE_ERROR, 1e-6);
-            }
+            forward.assertAllClose(names, " H=" + hidden, 4 * LstmKernels.ACTIVATION_ABSOLUTE_ERROR, 1e-6);
 
             float[] gates = forward.expected(0);
             float[] squashed = forward.expected(2);
@@ -270,8 +274,7 @@ class VectorMatchesScalarTest {
             // In place: dcPrev overwrites dcNext.
             Both backward = onBoth((kernels, out) -> kernels.lstmCellBackward(hidden, gates, off, cPrev, off,
                     squashed, off, dh, off, out[1], off, out[0], off, out[1], off), new float[off + 4 * hidden], dcNext);
-            assertClose("dz H=" + hidden, backward.expected(0), backward.actual(0), 1e-6, 1e-5);
-            assertClose("dcPrev H=" + hidden, backward.expected(1), backward.actual(1), 1e-6, 1e-5);
+            backward.assertAllClose(new String[] {"dz", "dcPrev"}, " H=" + hidden, 1e-6, 1e-5);
         });
     }
 
@@ -286,10 +289,7 @@ class VectorMatchesScalarTest {
                     hPrev, off, out[2], off), array(random, off + 3 * hidden, 6f), array(random, off + 3 * hidden, 6f),
                     new float[off + hidden]);
             String[] names = {"gates", "recurrent", "h"};
-            for (int i = 0; i < names.length; i++) {
-                assertClose(names[i] + " H=" + hidden, forward.expected(i), forward.actual(i),
-                        4 * LstmKernels.ACTIVATION_ABSOLUTE_ERROR, 1e-6);
-            }
+            forward.assertAllClose(names, " H=" + hidden, 4 * LstmKernels.ACTIVATION_ABSOLUTE_ERROR, 1e-6);
 
             float[] gates = forward.expected(0);
             float[] recurrent = forward.expected(1);
@@ -298,9 +298,7 @@ class VectorMatchesScalarTest {
                     off, out[2], off, out[0], off, out[1], off, out[2], off), new float[off + 3 * hidden],
                     new float[off + 3 * hidden], array(random, off + hidden, 1f));
             String[] gradients = {"dGates", "dRecurrent", "dhPrev"};
-            for (int i = 0; i < gradients.length; i++) {
-                assertClose(gradients[i] + " H=" + hidden, backward.expected(i), backward.actual(i), 1e-6, 1e-5);
-            }
+            backward.assertAllClose(gradients, " H=" + hidden, 1e-6, 1e-5);
         });
     }
 
