@@ -36,27 +36,40 @@ public class BandwidthBenchmark {
     @Param({"16", "256", "4096", "262144"})
     int kib;
 
-    private VectorSpecies<Float> species;
+    /**
+     * The kernels' species, a constant as in {@link PeakBenchmark}: in an instance field it keeps C2 from
+     * intrinsifying the loads.
+     */
+    private static final VectorSpecies<Float> SPECIES =
+            FloatVector.SPECIES_PREFERRED.withShape(VectorShape.forBitSize(Kernels.vectorBits()));
+
     private float[] buffer;
 
     @Setup
     public void setUp() {
-        species = FloatVector.SPECIES_PREFERRED.withShape(VectorShape.forBitSize(Kernels.vectorBits()));
         buffer = BenchmarkDefaults.random(kib * 256, 4);
     }
 
-    /** Reads the whole buffer once with four vector accumulators; the sum keeps the loads alive. */
+    /**
+     * Reads the whole buffer once. Eight accumulators: an add has a latency of three or four cycles on two
+     * pipes, and fewer chains would make L1 look slower than the two loads per cycle it serves.
+     */
     @Benchmark
     public float streamRead() {
-        int lanes = species.length();
-        FloatVector s0 = FloatVector.zero(species), s1 = s0, s2 = s0, s3 = s0;
-        int bound = buffer.length - buffer.length % (4 * lanes);
-        for (int i = 0; i < bound; i += 4 * lanes) {
-            s0 = s0.add(FloatVector.fromArray(species, buffer, i));
-            s1 = s1.add(FloatVector.fromArray(species, buffer, i + lanes));
-            s2 = s2.add(FloatVector.fromArray(species, buffer, i + 2 * lanes));
-            s3 = s3.add(FloatVector.fromArray(species, buffer, i + 3 * lanes));
+        int lanes = SPECIES.length();
+        FloatVector s0 = FloatVector.zero(SPECIES), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0;
+        int bound = buffer.length - buffer.length % (8 * lanes);
+        for (int i = 0; i < bound; i += 8 * lanes) {
+            s0 = s0.add(FloatVector.fromArray(SPECIES, buffer, i));
+            s1 = s1.add(FloatVector.fromArray(SPECIES, buffer, i + lanes));
+            s2 = s2.add(FloatVector.fromArray(SPECIES, buffer, i + 2 * lanes));
+            s3 = s3.add(FloatVector.fromArray(SPECIES, buffer, i + 3 * lanes));
+            s4 = s4.add(FloatVector.fromArray(SPECIES, buffer, i + 4 * lanes));
+            s5 = s5.add(FloatVector.fromArray(SPECIES, buffer, i + 5 * lanes));
+            s6 = s6.add(FloatVector.fromArray(SPECIES, buffer, i + 6 * lanes));
+            s7 = s7.add(FloatVector.fromArray(SPECIES, buffer, i + 7 * lanes));
         }
-        return s0.add(s1).add(s2).add(s3).reduceLanes(jdk.incubator.vector.VectorOperators.ADD);
+        return s0.add(s1).add(s2).add(s3).add(s4).add(s5).add(s6).add(s7)
+                .reduceLanes(jdk.incubator.vector.VectorOperators.ADD);
     }
 }
