@@ -43,6 +43,7 @@ public class MatrixBenchmark {
     private float[] weights;
     private float[] inputs;
     private float[] gates;
+    private float[] packedWeights;
 
     @Setup
     public void setUp() {
@@ -52,12 +53,24 @@ public class MatrixBenchmark {
         weights = BenchmarkDefaults.random(depth * n, 1);
         inputs = BenchmarkDefaults.random(batch * depth, 2);
         gates = BenchmarkDefaults.random(batch * n, 3);
+        packedWeights = new float[kernels.packedSize(depth, n)];
+        kernels.packB(depth, n, weights, 0, n, packedWeights, 0);
     }
 
     /** Gates of a batch: Z[B x 4H] = X[B x K]·W[K x 4H]. */
     @Benchmark
     public float gemm() {
         kernels.gemm(batch, n, depth, inputs, 0, depth, weights, 0, n, gates, 0, n, false);
+        return gates[0];
+    }
+
+    /**
+     * The recurrence's product, as training runs it: Z[B x 4H] = H[B x K]·W with W packed once per pass (see
+     * {@code RecurrentLayer}), so that the T steps of a pass share one copy.
+     */
+    @Benchmark
+    public float gemmPacked() {
+        kernels.gemmPacked(batch, n, depth, inputs, 0, depth, packedWeights, 0, gates, 0, n, false);
         return gates[0];
     }
 

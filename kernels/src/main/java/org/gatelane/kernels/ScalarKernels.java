@@ -50,11 +50,8 @@ final class ScalarKernels implements LstmKernels {
         stridedGemm(m, n, k, a, aOff, 1, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
     }
 
-    /**
-     * C (+)= A·B where A's element (i, p) is at {@code aOff + i·aRowStride + p·aDepthStride}; also the vector
-     * twin's column remainder.
-     */
-    static void stridedGemm(int m, int n, int k, float[] a, int aOff, int aRowStride, int aDepthStride,
+    /** C (+)= A·B where A's element (i, p) is at {@code aOff + i·aRowStride + p·aDepthStride}. */
+    private static void stridedGemm(int m, int n, int k, float[] a, int aOff, int aRowStride, int aDepthStride,
                                     float[] b, int bOff, int ldb, float[] c, int cOff, int ldc,
                                     boolean accumulate) {
         for (int i = 0; i < m; i++) {

@@ -7,8 +7,9 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Kernels on the JDK Vector API. Every elementwise loop runs a vector body up to {@code SPECIES.loopBound} and
- * hands the remainder to the scalar twin; no masks in hot loops. The matrix products are an engine of their own,
- * {@link VectorGemm}; this class adapts the {@link LstmKernels} interface to it.
+ * hands the remainder to the scalar twin; no masks in hot loops. The matrix products live in their own classes,
+ * the GEMM engine {@link VectorGemm} and the matrix-vector products {@link VectorGemv}; this class adapts the
+ * {@link LstmKernels} interface to them.
  *
  * <p>The species is fixed at class initialisation: the platform's preferred float species, or the width named
  * by {@code -Dgatelane.vectorBits=128|256|512}. Do not load this class without {@code jdk.incubator.vector}
@@ -60,7 +61,7 @@ final class VectorKernels implements LstmKernels {
         return name();
     }
 
-    // ---- Matrix products: the engine in VectorGemm ---------------------------------------------------------
+    // ---- Matrix products: VectorGemm and VectorGemv -----------------------------------------------------
 
     @Override
     public void gemm(int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
@@ -99,13 +100,13 @@ final class VectorKernels implements LstmKernels {
     @Override
     public void gemv(int k, int n, float[] x, int xOff, float[] w, int wOff, int ldw, float[] y, int yOff,
                      boolean accumulate) {
-        VectorGemm.gemv(k, n, x, xOff, w, wOff, ldw, y, yOff, accumulate);
+        VectorGemv.gemv(k, n, x, xOff, w, wOff, ldw, y, yOff, accumulate);
     }
 
     @Override
     public void gemvTransposed(int k, int n, float[] w, int wOff, int ldw, float[] v, int vOff, float[] y,
                                int yOff, boolean accumulate) {
-        VectorGemm.gemvTransposed(k, n, w, wOff, ldw, v, vOff, y, yOff, accumulate);
+        VectorGemv.gemvTransposed(k, n, w, wOff, ldw, v, vOff, y, yOff, accumulate);
     }
 
     @Override

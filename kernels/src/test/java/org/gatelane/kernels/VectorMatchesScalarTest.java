@@ -100,6 +100,48 @@ class VectorMatchesScalarTest {
         });
     }
 
+    /**
+     * Shapes that cross the GEMM engine's blocks: rows around one and two row blocks (120, 240), columns around
+     * the column block (1024), depths around one and two depth blocks; the other tests stay inside one block.
+     */
+    @Test
+    void gemmFormsMatchAcrossBlocks() {
+        int depthBlock = VectorGemm.KC;
+        PropertyCases.check("gemm-blocks", 24, random -> {
+            int form = random.nextInt(3);
+            int m = random.nextBoolean() ? 110 + random.nextInt(20) : 230 + random.nextInt(20);
+            int n = random.nextBoolean() ? 1 + random.nextInt(40) : 1015 + random.nextInt(30);
+            int k = random.nextBoolean() ? 1 + random.nextInt(8) : depthBlock - 2 + random.nextInt(depthBlock + 5);
+            boolean accumulate = random.nextBoolean();
+            int aRows = form == 1 ? k : m, aCols = form == 1 ? m : k;
+            int bRows = form == 2 ? n : k, bCols = form == 2 ? k : n;
+            int lda = aCols + random.nextInt(3), ldb = bCols + random.nextInt(3), ldc = n + random.nextInt(3);
+            float[] a = array(random, aRows * lda, 2f);
+            float[] b = array(random, bRows * ldb, 2f);
+            float[] c = array(random, m * ldc, 2f);
+            Both both = onBoth((kernels, out) -> multiply(kernels, form, m, n, k, a, 0, lda, b, 0, ldb, out[0], 0, ldc,
+                    accumulate), c);
+            assertClose("form " + form + " " + m + "x" + n + "x" + k, both.expected(0), both.actual(0),
+                    8 * (k + 1) * FLOAT_EPS, 0);
+        });
+    }
+
+    /** Every row count from 12 on is cut into whole five- and four-row tiles, at most four of them four-row. */
+    @Test
+    void rowTilesCoverEveryRowCountFromTwelveOnWithoutPadding() {
+        for (int rows = 1; rows <= 250; rows++) {
+            int fives = VectorGemm.fiveRowSpan(rows);
+            String context = rows + " rows, " + fives + " of them in five-row tiles";
+            assertTrue(fives <= rows && fives >= rows - 16, context);
+            if (rows >= 12) {
+                assertEquals(0, fives % 5, context);
+                assertEquals(0, (rows - fives) % 4, context);
+            }
+        }
+        assertEquals(20, VectorGemm.fiveRowSpan(32), "batch 32: four tiles of five, three of four");
+        assertEquals(60, VectorGemm.fiveRowSpan(64), "batch 64: twelve tiles of five, one of four");
+    }
+
     /** B packed once, then used by a product: as {@code gemm} on the unpacked B, on both implementations. */
     @Test
     void packedGemmMatchesThePlainOne() {

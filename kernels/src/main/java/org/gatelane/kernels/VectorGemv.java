@@ -1,0 +1,134 @@
+package org.gatelane.kernels;
+
+import java.util.Arrays;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The matrix-vector products of {@link VectorKernels}, one stream's step of the recurrence and its gradient:
+ * {@code y (+)= x·W}, four rows of W per pass, and {@code y (+)= W·v} as tiles of four dot products. Both are bound
+ * by reading W, so they stream it once, row by row, and do nothing else. Stateless.
+ */
+final class VectorGemv {
+
+    private static final VectorSpecies<Float> SPECIES = VectorKernels.SPECIES;
+    private static final int LANES = SPECIES.length();
+    private static final ScalarKernels SCALAR = new ScalarKernels();
+
+    private VectorGemv() {
+    }
+
+    static void gemvTransposed(int k, int n, float[] w, int wOff, int ldw, float[] v, int vOff, float[] y,
+                               int yOff, boolean accumulate) {
+        rowDots(k, n, v, vOff, w, wOff, ldw, y, yOff, accumulate);
+    }
+
+    /** {@code y[j] (+)= x · B's row j} for {@code rows} rows of B, four rows per pass over x. */
+    private static void rowDots(int rows, int k, float[] x, int xOff, float[] b, int bOff, int ldb, float[] y,
+                                int yOff, boolean accumulate) {
+        int j = 0;
+        for (; j + 4 <= rows; j += 4) {
+            dots1x4(k, x, xOff, b, bOff + j * ldb, ldb, y, yOff + j, accumulate);
+        }
+        for (; j < rows; j++) {
+            storeDot(y, yOff + j, dot(k, x, xOff, b, bOff + j * ldb), accumulate);
+        }
+    }
+
+    private static void storeDot(float[] c, int at, float dot, boolean accumulate) {
+        c[at] = accumulate ? c[at] + dot : dot;
+    }
+
+    /**
+     * Four dot products of one x against four rows of B. Two accumulators per row (eight FMA chains) hide the
+     * FMA latency; x is loaded once for all four rows.
+     */
+    private static void dots1x4(int k, float[] x, int x0, float[] b, int b0, int ldb, float[] y, int y0,
+                                boolean accumulate) {
+        FloatVector s0 = FloatVector.zero(SPECIES), s1 = s0, s2 = s0, s3 = s0;
+        FloatVector t0 = s0, t1 = s0, t2 = s0, t3 = s0;
+        int b1 = b0 + ldb, b2 = b0 + 2 * ldb, b3 = b0 + 3 * ldb;
+        int pairBound = k - k % (2 * LANES);
+        int p = 0;
+        for (; p < pairBound; p += 2 * LANES) {
+            FloatVector xv = FloatVector.fromArray(SPECIES, x, x0 + p);
+            FloatVector xw = FloatVector.fromArray(SPECIES, x, x0 + p + LANES);
+            s0 = xv.fma(FloatVector.fromArray(SPECIES, b, b0 + p), s0);
+            t0 = xw.fma(FloatVector.fromArray(SPECIES, b, b0 + p + LANES), t0);
+            s1 = xv.fma(FloatVector.fromArray(SPECIES, b, b1 + p), s1);
+            t1 = xw.fma(FloatVector.fromArray(SPECIES, b, b1 + p + LANES), t1);
+            s2 = xv.fma(FloatVector.fromArray(SPECIES, b, b2 + p), s2);
+            t2 = xw.fma(FloatVector.fromArray(SPECIES, b, b2 + p + LANES), t2);
+            s3 = xv.fma(FloatVector.fromArray(SPECIES, b, b3 + p), s3);
+            t3 = xw.fma(FloatVector.fromArray(SPECIES, b, b3 + p + LANES), t3);
+        }
+        for (; p < SPECIES.loopBound(k); p += LANES) {
+            FloatVector xv = FloatVector.fromArray(SPECIES, x, x0 + p);
+            s0 = xv.fma(FloatVector.fromArray(SPECIES, b, b0 + p), s0);
+            s1 = xv.fma(FloatVector.fromArray(SPECIES, b, b1 + p), s1);
+            s2 = xv.fma(FloatVector.fromArray(SPECIES, b, b2 + p), s2);
+            s3 = xv.fma(FloatVector.fromArray(SPECIES, b, b3 + p), s3);
+        }
+        int rest = k - p;
+        storeDot(y, y0, VectorMath.sum(s0.add(t0)) + ScalarKernels.dot(rest, x, x0 + p, b, b0 + p), accumulate);
+        storeDot(y, y0 + 1, VectorMath.sum(s1.add(t1)) + ScalarKernels.dot(rest, x, x0 + p, b, b1 + p), accumulate);
+        storeDot(y, y0 + 2, VectorMath.sum(s2.add(t2)) + ScalarKernels.dot(rest, x, x0 + p, b, b2 + p), accumulate);
+        storeDot(y, y0 + 3, VectorMath.sum(s3.add(t3)) + ScalarKernels.dot(rest, x, x0 + p, b, b3 + p), accumulate);
+    }
+
+    /** One dot product with two accumulators; the remainder of the tiled dot kernels. */
+    private static float dot(int k, float[] x, int x0, float[] y, int y0) {
+        FloatVector s = FloatVector.zero(SPECIES);
+        FloatVector t = s;
+        int pairBound = k - k % (2 * LANES);
+        int p = 0;
+        for (; p < pairBound; p += 2 * LANES) {
+            s = FloatVector.fromArray(SPECIES, x, x0 + p).fma(FloatVector.fromArray(SPECIES, y, y0 + p), s);
+            t = FloatVector.fromArray(SPECIES, x, x0 + p + LANES).fma(FloatVector.fromArray(SPECIES, y, y0 + p + LANES), t);
+        }
+        for (; p < SPECIES.loopBound(k); p += LANES) {
+            s = FloatVector.fromArray(SPECIES, x, x0 + p).fma(FloatVector.fromArray(SPECIES, y, y0 + p), s);
+        }
+        return VectorMath.sum(s.add(t)) + ScalarKernels.dot(k - p, x, x0 + p, y, y0 + p);
+    }
+
+    /**
+     * {@code y += x·W} four rows of W per pass: each pass loads and stores y once for four FMAs, reading W
+     * contiguously row by row.
+     */
+    static void gemv(int k, int n, float[] x, int xOff, float[] w, int wOff, int ldw, float[] y, int yOff,
+                     boolean accumulate) {
+        if (!accumulate) {
+            Arrays.fill(y, yOff, yOff + n, 0f);
+        }
+        int bound = SPECIES.loopBound(n);
+        int p = 0;
+        for (; p + 4 <= k; p += 4) {
+            FloatVector x0 = FloatVector.broadcast(SPECIES, x[xOff + p]);
+            FloatVector x1 = FloatVector.broadcast(SPECIES, x[xOff + p + 1]);
+            FloatVector x2 = FloatVector.broadcast(SPECIES, x[xOff + p + 2]);
+            FloatVector x3 = FloatVector.broadcast(SPECIES, x[xOff + p + 3]);
+            int w0 = wOff + p * ldw, w1 = w0 + ldw, w2 = w1 + ldw, w3 = w2 + ldw;
+            int j = 0;
+            for (; j < bound; j += LANES) {
+                FloatVector acc = FloatVector.fromArray(SPECIES, y, yOff + j);
+                acc = x0.fma(FloatVector.fromArray(SPECIES, w, w0 + j), acc);
+                acc = x1.fma(FloatVector.fromArray(SPECIES, w, w1 + j), acc);
+                acc = x2.fma(FloatVector.fromArray(SPECIES, w, w2 + j), acc);
+                acc = x3.fma(FloatVector.fromArray(SPECIES, w, w3 + j), acc);
+                acc.intoArray(y, yOff + j);
+            }
+        }
+        for (; p < k; p++) {
+            FloatVector xp = FloatVector.broadcast(SPECIES, x[xOff + p]);
+            int wp = wOff + p * ldw;
+            for (int j = 0; j < bound; j += LANES) {
+                xp.fma(FloatVector.fromArray(SPECIES, w, wp + j), FloatVector.fromArray(SPECIES, y, yOff + j))
+                        .intoArray(y, yOff + j);
+            }
+        }
+        // The columns past the last full vector: the scalar twin's own loop, as in every kernel here.
+        SCALAR.gemv(k, n - bound, x, xOff, w, wOff + bound, ldw, y, yOff + bound, true);
+    }
+}
