@@ -15,6 +15,12 @@ import org.gatelane.kernels.Kernels;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.CategoryChartBuilder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.XYSeries;
+import org.knowm.xchart.style.Styler;
+import org.knowm.xchart.style.lines.SeriesLines;
+import org.knowm.xchart.style.markers.SeriesMarkers;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
@@ -22,11 +28,12 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 
 /**
- * Renders JMH JSON results (and optionally the PyTorch anchor's JSON lines) into a Markdown table and a PNG
- * chart of vector-over-scalar speed-ups, labelled with the CPU, the JDK and the vector width.
+ * Renders JMH JSON results (and optionally the PyTorch anchor's JSON lines) into a Markdown table, a roofline
+ * of the kernels under the same run's ceilings, and grouped bars of Gatelane's and PyTorch's chars/s, each
+ * labelled with the CPU, the JDK and the vector width.
  *
- * <p>Usage: {@code ResultsReport OUT_PREFIX JMH_JSON... [--pytorch FILE]}; writes {@code OUT_PREFIX.md} and
- * {@code OUT_PREFIX.png}.
+ * <p>Usage: {@code ResultsReport OUT_PREFIX JMH_JSON... [--pytorch FILE]}; writes {@code OUT_PREFIX.md},
+ * {@code OUT_PREFIX-roofline.png} and {@code OUT_PREFIX-vs-pytorch.png}.
  */
 public final class ResultsReport {
 
@@ -119,7 +126,11 @@ public final class ResultsReport {
                         .map(b -> String.format(Locale.ROOT, "%.0f", b)).toList());
         Files.writeString(Path.of(prefix + ".md"), markdown(rows.values(), torch, label, ceilings),
                 StandardCharsets.UTF_8);
-        chart(rows.values(), label, Path.of(prefix + ".png"));
+        // The charts' titles name the machine and the width; the Markdown holds the full label.
+        String title = String.format(Locale.ROOT, "%s, JDK %s, %d-bit vectors%s", cpuModel(),
+                jdk.replaceAll(" \\(.*", ""), bits, avx2Forced ? " (-XX:UseAVX=2)" : "");
+        roofline(rows.values(), title, ceilings, Path.of(prefix + "-roofline.png"));
+        versusPytorch(rows.values(), torch, title, Path.of(prefix + "-vs-pytorch.png"));
     }
 
     private static String markdown(Iterable<Row> rows, Map<String, Double> torch, String label, Ceilings ceilings) {
@@ -146,27 +157,30 @@ public final class ResultsReport {
         return md.toString();
     }
 
-    /** What one operation of a benchmark is worth, for its throughput column. */
-    private record Throughput(double unitsPerOp, String unit, double flopsPerOp, double bytesPerOp, int threads,
-                              String pytorchKey) {
+    /**
+     * What one operation of a benchmark is worth: its units (for the throughput column), its FLOPs and the least
+     * bytes it must move (for the roofline), and whether those bytes or the FLOPs bound it.
+     */
+    private record Throughput(double unitsPerOp, String unit, double flopsPerOp, double bytesPerOp,
+                              boolean bandwidthBound, int threads, String pytorchKey) {
 
         static Throughput of(String benchmark, String params) {
             Map<String, String> p = parse(params);
             String method = benchmark.substring(benchmark.lastIndexOf('.') + 1);
             if (benchmark.startsWith("MatrixBenchmark")) {
-                double flops = 2.0 * Integer.parseInt(p.get("batch")) * Shapes.depth(p.get("shape"))
-                        * 4 * Shapes.hidden(p.get("shape"));
-                return new Throughput(1, "ops/s", flops, 0, 1, null);
+                int m = Integer.parseInt(p.get("batch")), k = Shapes.depth(p.get("shape"));
+                int n = 4 * Shapes.hidden(p.get("shape"));
+                return compute(2.0 * m * k * n, 4.0 * ((double) m * k + (double) k * n + 2.0 * m * n));
             }
             if (benchmark.startsWith("WeightGradientBenchmark")) {
-                double flops = 2.0 * WeightGradientBenchmark.ROWS * Shapes.depth(p.get("shape")) * 4
-                        * Shapes.hidden(p.get("shape"));
-                return new Throughput(1, "ops/s", flops, 0, 1, null);
+                int rows = WeightGradientBenchmark.ROWS, k = Shapes.depth(p.get("shape"));
+                int n = 4 * Shapes.hidden(p.get("shape"));
+                return compute(2.0 * rows * k * n, 4.0 * ((double) rows * k + (double) rows * n + 2.0 * k * n));
             }
             if (benchmark.startsWith("GemvBenchmark")) {
-                // Bound by reading W_h, 4·H·4H bytes per call.
+                // Bound by reading W_h, 4·H·4H bytes per call, for 2·H·4H FLOPs.
                 int h = Integer.parseInt(p.get("hidden"));
-                return new Throughput(1, "ops/s", 0, 16.0 * h * h, 1, null);
+                return new Throughput(1, "ops/s", 8.0 * h * h, 16.0 * h * h, true, 1, null);
             }
             if (benchmark.startsWith("TrainingBenchmark")) {
                 String[] c = p.get("config").split("/"); // H / T / B / stream groups / threads
@@ -176,13 +190,13 @@ public final class ResultsReport {
                 double gates = "gru".equals(p.get("cell")) ? 3 : 4;
                 String cell = "gru".equals(p.get("cell")) ? "gru-" : "";
                 return new Throughput(t * b, "chars/s", (double) t * b * (6 * gates * h * h + 6.0 * VOCABULARY * h),
-                        0, threads, cell + "train/" + h + "/" + t + "/" + b + "/" + threads);
+                        0, false, threads, cell + "train/" + h + "/" + t + "/" + b + "/" + threads);
             }
             if (benchmark.startsWith("SamplingBenchmark")) {
                 int h = Integer.parseInt(p.get("hidden"));
                 // Bound by reading the weights: W_h, W_x's one row, Wy.
-                return new Throughput(1, "chars/s", 0, 4.0 * (4.0 * h * h + h * VOCABULARY), 1,
-                        "sample/" + h + "/1/1/1");
+                return new Throughput(1, "chars/s", 2.0 * (4.0 * h * h + h * VOCABULARY),
+                        4.0 * (4.0 * h * h + h * VOCABULARY), true, 1, "sample/" + h + "/1/1/1");
             }
             int h = Integer.parseInt(p.getOrDefault("hidden", "1"));
             double elements = switch (method) {
@@ -191,7 +205,16 @@ public final class ResultsReport {
                 case "softmaxCrossEntropy" -> VOCABULARY;
                 default -> (VOCABULARY + h) * 4.0 * h + 4.0 * h + h * VOCABULARY + VOCABULARY;
             };
-            return new Throughput(elements, "elements/s", 0, 0, 1, null);
+            return new Throughput(elements, "elements/s", 0, 0, false, 1, null);
+        }
+
+        private static Throughput compute(double flops, double bytes) {
+            return new Throughput(1, "ops/s", flops, bytes, false, 1, null);
+        }
+
+        /** FLOPs per byte moved: the kernel's x on the roofline, or NaN where it has no place there. */
+        double intensity() {
+            return flopsPerOp > 0 && bytesPerOp > 0 ? flopsPerOp / bytesPerOp : Double.NaN;
         }
 
         double perSecond(double opsPerSecond) {
@@ -207,15 +230,15 @@ public final class ResultsReport {
             if (opsPerSecond == null) {
                 return "";
             }
+            if (bandwidthBound && !ceilings.bandwidthGbPerKib().isEmpty()) {
+                double gbs = opsPerSecond * bytesPerOp / 1e9;
+                return String.format(Locale.ROOT, "%.1f GB/s (%.0f%% of the bandwidth roofline)", gbs,
+                        100 * gbs / ceilings.bandwidthFor(bytesPerOp));
+            }
             if (flopsPerOp > 0) {
                 double gflops = opsPerSecond * flopsPerOp / 1e9;
                 return String.format(Locale.ROOT, "%.1f GFLOP/s (%.0f%% of peak)", gflops,
                         100 * gflops / (ceilings.peakGflops() * threads));
-            }
-            if (bytesPerOp > 0 && !ceilings.bandwidthGbPerKib().isEmpty()) {
-                double gbs = opsPerSecond * bytesPerOp / 1e9;
-                return String.format(Locale.ROOT, "%.1f GB/s (%.0f%% of the bandwidth roofline)", gbs,
-                        100 * gbs / ceilings.bandwidthFor(bytesPerOp));
             }
             return String.format(Locale.ROOT, "%.2f ns/element", 1e9 / perSecond(opsPerSecond));
         }
@@ -252,38 +275,111 @@ public final class ResultsReport {
         return medians;
     }
 
-    private static void chart(Iterable<Row> rows, String label, Path png) throws IOException {
-        List<String> names = new ArrayList<>();
-        List<Double> speedups = new ArrayList<>();
+    /**
+     * The roofline of this run: GFLOP/s against FLOPs per byte, on log axes, under the same-run peak and one
+     * bandwidth ceiling per cache level; one point per vector kernel and shape.
+     */
+    private static void roofline(Iterable<Row> rows, String label, Ceilings ceilings, Path png) throws IOException {
+        XYChart chart = new XYChartBuilder().width(1100).height(700).title("Roofline: " + label)
+                .xAxisTitle("arithmetic intensity (FLOP/byte)").yAxisTitle("GFLOP/s").build();
+        chart.getStyler().setXAxisLogarithmic(true);
+        chart.getStyler().setYAxisLogarithmic(true);
+        chart.getStyler().setYAxisMin(1.0);
+        chart.getStyler().setYAxisDecimalPattern("#,##0");
+        chart.getStyler().setXAxisDecimalPattern("#,##0.##");
+        chart.getStyler().setChartTitleFont(chart.getStyler().getChartTitleFont().deriveFont(12f));
+        chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideSE);
+        Map<String, List<double[]>> kernels = new TreeMap<>();
         for (Row row : rows) {
-            Double scalar = row.score().get("scalar");
             Double vector = row.score().get("vector");
-            if (scalar != null && vector != null) {
-                String method = row.benchmark().substring(row.benchmark().indexOf('.') + 1);
-                names.add(method + " " + row.params().replaceAll("[{}]", "").replaceAll("\\w+=", ""));
-                speedups.add(vector / scalar);
+            Throughput unit = Throughput.of(row.benchmark(), row.params());
+            if (vector != null && !Double.isNaN(unit.intensity())) {
+                String kernel = row.benchmark().substring(row.benchmark().indexOf('.') + 1);
+                kernels.computeIfAbsent(kernel, k -> new ArrayList<>())
+                        .add(new double[] {unit.intensity(), vector * unit.flopsPerOp() / 1e9});
             }
         }
-        CategoryChart chart = new CategoryChartBuilder().width(Math.max(900, 28 * names.size())).height(600)
-                .title("Gatelane: vector / scalar speed-up (" + label + ")").xAxisTitle("benchmark")
-                .yAxisTitle("speed-up (x)").build();
-        chart.getStyler().setXAxisLabelRotation(75);
-        chart.getStyler().setLegendVisible(false);
-        chart.getStyler().setChartTitleFont(chart.getStyler().getChartTitleFont().deriveFont(12f));
-        if (!names.isEmpty()) {
-            chart.addSeries("vector / scalar", names, speedups);
+        double lowest = 0.1, highest = 100;
+        for (List<double[]> points : kernels.values()) {
+            for (double[] point : points) {
+                lowest = Math.min(lowest, point[0] / 2);
+                highest = Math.max(highest, point[0] * 2);
+            }
         }
-        String name = png.toString().replaceFirst("\\.png$", "");
-        BitmapEncoder.saveBitmap(chart, name, BitmapEncoder.BitmapFormat.PNG);
+        if (!Double.isNaN(ceilings.peakGflops())) {
+            String[] levels = {"L1", "L2", "L3", "memory"};
+            int level = 0;
+            for (Map.Entry<Integer, Double> bandwidth : ceilings.bandwidthGbPerKib().entrySet()) {
+                String name = String.format(Locale.ROOT, "%s %.0f GB/s (%d KiB)",
+                        level < levels.length ? levels[level] : "", bandwidth.getValue(), bandwidth.getKey());
+                double ridge = ceilings.peakGflops() / bandwidth.getValue();
+                double[] x = {lowest, Math.max(lowest, Math.min(ridge, highest)), highest};
+                double[] y = {bandwidth.getValue() * lowest, bandwidth.getValue() * x[1], ceilings.peakGflops()};
+                chart.addSeries(name, x, y).setMarker(SeriesMarkers.NONE).setLineStyle(SeriesLines.DASH_DASH);
+                level++;
+            }
+            chart.addSeries(String.format(Locale.ROOT, "peak %.0f GFLOP/s", ceilings.peakGflops()),
+                    new double[] {lowest, highest}, new double[] {ceilings.peakGflops(), ceilings.peakGflops()})
+                    .setMarker(SeriesMarkers.NONE);
+        }
+        for (Map.Entry<String, List<double[]>> kernel : kernels.entrySet()) {
+            double[] x = kernel.getValue().stream().mapToDouble(p -> p[0]).toArray();
+            double[] y = kernel.getValue().stream().mapToDouble(p -> p[1]).toArray();
+            chart.addSeries(kernel.getKey(), x, y).setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
+        }
+        save(chart, png);
     }
 
+    /** Grouped bars: chars/s of Gatelane's vector kernels and of PyTorch, per training and sampling configuration. */
+    private static void versusPytorch(Iterable<Row> rows, Map<String, Double> torch, String label, Path png)
+            throws IOException {
+        List<String> configurations = new ArrayList<>();
+        List<Double> gatelane = new ArrayList<>();
+        List<Double> pytorch = new ArrayList<>();
+        for (Row row : rows) {
+            Double vector = row.score().get("vector");
+            Throughput unit = Throughput.of(row.benchmark(), row.params());
+            Double torchScore = unit.pytorchKey() == null ? null : torch.get(unit.pytorchKey());
+            if (vector != null && torchScore != null) {
+                configurations.add(unit.pytorchKey().replace("train/", "train H/T/B/threads ")
+                        .replace("sample/", "sample H ").replaceAll("/1/1/1$", ""));
+                gatelane.add(unit.perSecond(vector) / 1000);
+                pytorch.add(torchScore / 1000);
+            }
+        }
+        if (configurations.isEmpty()) {
+            return; // no job measured on both sides: no chart rather than an empty one
+        }
+        CategoryChart chart = new CategoryChartBuilder().width(Math.max(900, 90 * configurations.size())).height(600)
+                .title("Gatelane and PyTorch, one thread unless stated: " + label)
+                .xAxisTitle("job").yAxisTitle("k chars/s (log)").build();
+        chart.getStyler().setYAxisLogarithmic(true);
+        chart.getStyler().setYAxisMin(0.1);
+        chart.getStyler().setYAxisDecimalPattern("#,##0.#");
+        chart.getStyler().setXAxisLabelRotation(30);
+        chart.getStyler().setChartTitleFont(chart.getStyler().getChartTitleFont().deriveFont(12f));
+        chart.addSeries("Gatelane", configurations, gatelane);
+        chart.addSeries("PyTorch", configurations, pytorch);
+        save(chart, png);
+    }
+
+    private static void save(org.knowm.xchart.internal.chartpart.Chart<?, ?> chart, Path png) throws IOException {
+        BitmapEncoder.saveBitmap(chart, png.toString().replaceFirst("\\.png$", ""), BitmapEncoder.BitmapFormat.PNG);
+    }
+
+    /** The CPU as {@code /proc/cpuinfo} names it (model name, family, model) and the cores this JVM sees. */
     static String cpuModel() {
         try {
-            return Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name"))
-                    .findFirst().map(l -> l.substring(l.indexOf(':') + 1).trim()).orElse("unknown CPU")
-                    + ", " + Runtime.getRuntime().availableProcessors() + " cores";
+            List<String> cpuinfo = Files.readAllLines(Path.of("/proc/cpuinfo"));
+            return field(cpuinfo, "model name") + " (family " + field(cpuinfo, "cpu family") + ", model "
+                    + field(cpuinfo, "model") + "), " + Runtime.getRuntime().availableProcessors() + " cores";
         } catch (IOException e) {
             return "unknown CPU";
         }
+    }
+
+    private static String field(List<String> cpuinfo, String name) {
+        return cpuinfo.stream().filter(l -> l.startsWith(name + "\t") || l.startsWith(name + " ")).findFirst()
+                .map(l -> l.substring(l.indexOf(':') + 1).trim()).orElse("?");
     }
 }
