@@ -44,13 +44,44 @@ public final class ResultsReport {
      * {@link BandwidthBenchmark} (GB/s of one core per buffer size in KiB). Kernels are stated as shares of these,
      * never of a constant; without them in the results, the share columns stay empty.
      */
-    record Ceilings(double peakGflops, TreeMap<Integer, Double> bandwidthGbPerKib) {
+    record Ceilings(double peakGflops, TreeMap<Integer, Double> bandwidthGbPerKib, long[] cacheBytes) {
 
-        /** The bandwidth of the smallest measured level that holds {@code bytes}, or of the largest. */
+        /**
+         * The read bandwidth of the level that holds {@code bytes}: the measured buffers stand for L1, L2, L3 and
+         * memory in order of size, and this machine's data cache sizes (from sysfs) say which level that is. A
+         * 4.3 MB model fits this Zen 3's 32 MB L3, though not the 4 MiB buffer that measured it. Without sysfs,
+         * the smallest buffer that holds the bytes.
+         */
         double bandwidthFor(double bytes) {
+            List<Double> levels = new ArrayList<>(bandwidthGbPerKib.values());
+            if (cacheBytes.length > 0) {
+                int level = 0;
+                while (level < cacheBytes.length && cacheBytes[level] < bytes) {
+                    level++;
+                }
+                return levels.get(Math.min(level, levels.size() - 1));
+            }
             Map.Entry<Integer, Double> level = bandwidthGbPerKib.ceilingEntry((int) Math.ceil(bytes / 1024));
             return (level != null ? level : bandwidthGbPerKib.lastEntry()).getValue();
         }
+    }
+
+    /** This machine's data cache sizes in bytes, L1 first, from sysfs; empty where it has none. */
+    static long[] dataCacheBytes() {
+        TreeMap<Integer, Long> byLevel = new TreeMap<>();
+        try (var entries = Files.newDirectoryStream(Path.of("/sys/devices/system/cpu/cpu0/cache"), "index*")) {
+            for (Path index : entries) {
+                if (Files.readString(index.resolve("type")).trim().equals("Instruction")) {
+                    continue;
+                }
+                String size = Files.readString(index.resolve("size")).trim();
+                long bytes = Long.parseLong(size.replaceAll("\\D", "")) * (size.endsWith("M") ? 1 << 20 : 1 << 10);
+                byLevel.put(Integer.parseInt(Files.readString(index.resolve("level")).trim()), bytes);
+            }
+        } catch (IOException | RuntimeException e) {
+            return new long[0];
+        }
+        return byLevel.values().stream().mapToLong(Long::longValue).toArray();
     }
 
     /** One benchmark configuration: its scalar and vector scores and allocation. */
@@ -119,7 +150,7 @@ public final class ResultsReport {
             }
         }
         Map<String, Double> torch = pytorch == null ? Map.of() : readPytorch(pytorch);
-        Ceilings ceilings = new Ceilings(peak * 2 * (bits / 32.0) / 1e9, bandwidth);
+        Ceilings ceilings = new Ceilings(peak * 2 * (bits / 32.0) / 1e9, bandwidth, dataCacheBytes());
         String label = String.format(Locale.ROOT, "%s, JDK %s, vector width %d bits%s; same-run peak %.1f GFLOP/s, "
                         + "read bandwidth %s GB/s (L1, L2, L3, memory)", cpuModel(), jdk, bits,
                 avx2Forced ? " (-XX:UseAVX=2)" : "", ceilings.peakGflops(), bandwidth.values().stream()

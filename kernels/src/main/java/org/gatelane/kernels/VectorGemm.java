@@ -239,17 +239,24 @@ final class VectorGemm {
         for (int j0 = 0; j0 < columns; j0 += NR) {
             int valid = Math.min(NR, columns - j0);
             int panel = packedOff + j0 * depth;
-            for (int p = 0; p < depth; p++) {
-                int source = bOff + p * bDepthStride + j0 * bColumnStride;
-                int target = panel + p * NR;
-                if (valid == NR && bColumnStride == 1) {
-                    FloatVector.fromArray(SPECIES, b, source).intoArray(packed, target);
-                    FloatVector.fromArray(SPECIES, b, source + LANES).intoArray(packed, target + LANES);
-                } else {
-                    for (int j = 0; j < valid; j++) {
-                        packed[target + j] = b[source + j * bColumnStride];
-                    }
-                    Arrays.fill(packed, target + valid, target + NR, 0f);
+            int source = bOff + j0 * bColumnStride;
+            if (valid == NR && bColumnStride == 1) {
+                for (int p = 0; p < depth; p++) {
+                    int from = source + p * bDepthStride;
+                    FloatVector.fromArray(SPECIES, b, from).intoArray(packed, panel + p * NR);
+                    FloatVector.fromArray(SPECIES, b, from + LANES).intoArray(packed, panel + p * NR + LANES);
+                }
+                continue;
+            }
+            if (valid < NR) {
+                Arrays.fill(packed, panel, panel + depth * NR, 0f);
+            }
+            // Column by column: for a transposed B each column is a contiguous row of the source, and the panel
+            // it is spread over (16 KB) stays in L1; depth first read every column's row in strides.
+            for (int j = 0; j < valid; j++) {
+                int from = source + j * bColumnStride;
+                for (int p = 0; p < depth; p++) {
+                    packed[panel + p * NR + j] = b[from + p * bDepthStride];
                 }
             }
         }
