@@ -371,9 +371,13 @@ public final class ResultsReport {
             Double vector = row.score().get("vector");
             Throughput unit = Throughput.of(row.benchmark(), row.params());
             Double torchScore = unit.pytorchKey() == null ? null : torch.get(unit.pytorchKey());
-            if (vector != null && torchScore != null) {
-                configurations.add(unit.pytorchKey().replace("train/", "train H/T/B/threads ")
-                        .replace("sample/", "sample H ").replaceAll("/1/1/1$", ""));
+            // One bar pair per job PyTorch ran: a second Gatelane configuration of the same job (two stream
+            // groups on one thread) is in the table, not here.
+            String job = unit.pytorchKey() == null ? null
+                    : unit.pytorchKey().replace("train/", "train H/T/B/threads ").replace("sample/", "sample H ")
+                            .replaceAll("/1/1/1$", "");
+            if (vector != null && torchScore != null && !configurations.contains(job)) {
+                configurations.add(job);
                 gatelane.add(unit.perSecond(vector) / 1000);
                 pytorch.add(torchScore / 1000);
             }
