@@ -40,7 +40,7 @@ final class VectorGemm {
      */
     private static final int MR = 5;
 
-    /** Rows of the smaller tile that, mixed with five-row tiles, covers 32 or 64 rows exactly (5·4 + 4·3). */
+    /** Rows of the smaller tile that, mixed with five-row tiles, covers 32 = 5·4 + 4·3 and 64 = 5·12 + 4 rows. */
     private static final int MR_SMALL = 4;
 
     /** Depth of a block: one packed B panel, {@code KC × NR} floats, is 16 KB at any width, half of L1. */
