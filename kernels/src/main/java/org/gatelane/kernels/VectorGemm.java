@@ -171,12 +171,12 @@ final class VectorGemm {
             int fiveRowSpan = fiveRowSpan(rows);
             int source = aOff + i0 * aRowStride;
             if (aDepthStride == 1) {
-                macroKernel(rows, fiveRowSpan, n, depth, a, source, aRowStride, packedB, packedBOff, c,
+                macroKernel(rows, fiveRowSpan, n, depth, a, source, aRowStride, false, packedB, packedBOff, c,
                         cOff + i0 * ldc, ldc, workspace);
             } else {
                 copyRows(rows, paddedRows(rows, fiveRowSpan), depth, a, source, aRowStride, aDepthStride,
                         workspace.rowsOfA, 0);
-                macroKernel(rows, fiveRowSpan, n, depth, workspace.rowsOfA, 0, depth, packedB, packedBOff, c,
+                macroKernel(rows, fiveRowSpan, n, depth, workspace.rowsOfA, 0, depth, true, packedB, packedBOff, c,
                         cOff + i0 * ldc, ldc, workspace);
             }
         }
@@ -265,14 +265,16 @@ final class VectorGemm {
     /**
      * {@code C[rows x columns] += A·B} for a block of A (row i at {@code aOff + i·lda}) and a packed block of B:
      * B panels outer, so that one panel stays in L1 while every row tile of A streams past it from L2. A partial
-     * last tile reads its rows from a zero-padded copy, made once for the block.
+     * last tile reads its rows from a zero-padded copy, made once for the block, unless {@code aHoldsPadding}
+     * says that A (a copy already) has its zero rows.
      */
     private static void macroKernel(int rows, int fiveRowSpan, int columns, int depth, float[] a, int aOff, int lda,
-                                    float[] packedB, int packedBOff, float[] c, int cOff, int ldc,
-                                    Workspace workspace) {
+                                    boolean aHoldsPadding, float[] packedB, int packedBOff, float[] c, int cOff,
+                                    int ldc, Workspace workspace) {
         int lastTile = lastTileStart(rows, fiveRowSpan);
         int paddedRows = lastTile + tileHeight(lastTile, fiveRowSpan);
-        if (paddedRows > rows) {
+        boolean lastFromCopy = paddedRows > rows && !aHoldsPadding;
+        if (lastFromCopy) {
             copyRows(rows - lastTile, paddedRows - lastTile, depth, a, aOff + lastTile * lda, lda, 1,
                     workspace.lastRowsOfA, 0);
         }
@@ -281,12 +283,13 @@ final class VectorGemm {
             int panelOfB = packedBOff + j0 * depth;
             for (int row = 0; row < rows; ) {
                 int height = tileHeight(row, fiveRowSpan);
-                boolean padded = row + height > rows;
-                float[] tileA = padded ? workspace.lastRowsOfA : a;
-                int tileAOff = padded ? 0 : aOff + row * lda;
-                int tileLda = padded ? depth : lda;
+                boolean whole = row + height <= rows;
+                boolean fromCopy = lastFromCopy && row == lastTile;
+                float[] tileA = fromCopy ? workspace.lastRowsOfA : a;
+                int tileAOff = fromCopy ? 0 : aOff + row * lda;
+                int tileLda = fromCopy ? depth : lda;
                 int cAt = cOff + row * ldc + j0;
-                if (!padded && validColumns == NR) {
+                if (whole && validColumns == NR) {
                     tile(height, depth, tileA, tileAOff, tileLda, packedB, panelOfB, c, cAt, ldc);
                 } else {
                     partialTile(height, Math.min(height, rows - row), validColumns, depth, tileA, tileAOff, tileLda,
