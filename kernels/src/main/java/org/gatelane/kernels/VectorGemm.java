@@ -236,18 +236,21 @@ final class VectorGemm {
      */
     private static void packBlockOfB(int depth, int columns, float[] b, int bOff, int bDepthStride,
                                      int bColumnStride, float[] packed, int packedOff) {
-        for (int j0 = 0; j0 < columns; j0 += NR) {
+        int wholePanels = bColumnStride == 1 ? columns / NR * NR : 0;
+        // Row by row: each row of B is read once, front to back, which the prefetchers follow; panel by panel,
+        // every load of a panel's column strip touched a new line of a row 4 KB or more from the last.
+        for (int p = 0; p < depth; p++) {
+            int from = bOff + p * bDepthStride;
+            for (int j0 = 0; j0 < wholePanels; j0 += NR) {
+                int to = packedOff + j0 * depth + p * NR;
+                FloatVector.fromArray(SPECIES, b, from + j0).intoArray(packed, to);
+                FloatVector.fromArray(SPECIES, b, from + j0 + LANES).intoArray(packed, to + LANES);
+            }
+        }
+        for (int j0 = wholePanels; j0 < columns; j0 += NR) {
             int valid = Math.min(NR, columns - j0);
             int panel = packedOff + j0 * depth;
             int source = bOff + j0 * bColumnStride;
-            if (valid == NR && bColumnStride == 1) {
-                for (int p = 0; p < depth; p++) {
-                    int from = source + p * bDepthStride;
-                    FloatVector.fromArray(SPECIES, b, from).intoArray(packed, panel + p * NR);
-                    FloatVector.fromArray(SPECIES, b, from + LANES).intoArray(packed, panel + p * NR + LANES);
-                }
-                continue;
-            }
             if (valid < NR) {
                 Arrays.fill(packed, panel, panel + depth * NR, 0f);
             }
