@@ -9,7 +9,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The sizes the heap check relies on are upper bounds of what is really allocated, and close ones: a check that
- * refuses too little lets an OutOfMemoryError through, one that refuses too much turns users away.
+ * refuses too little lets an OutOfMemoryError through, one that refuses too much turns users away. And once
+ * built, a trainer's steps allocate nothing at all.
  */
 class WorkspaceEstimateTest {
 
@@ -18,6 +19,12 @@ class WorkspaceEstimateTest {
 
     @Test
     void estimatesBoundWhatBpttAndTrainerAllocate() {
+        // The first of each kind in a JVM also initialises classes (tens of KB), which no estimate should count.
+        LstmModel first = LstmModel.initialized(LstmShape.characterModel(3, 4, 1), 1);
+        new Bptt(first, RandomModels.VECTOR, 2, 2, 0.5f);
+        new Trainer(first, RandomModels.VECTOR, new Optimizer(Optimizer.Kind.ADAM, Optimizer.Settings.defaults(),
+                RandomModels.VECTOR, first.layout().size()), GradientClipping.none(),
+                LearningRateSchedule.constant(0.01f), new Trainer.Batching(2, 2, 2, 1, 0f), new Rng(1)).close();
         PropertyCases.check("workspace-estimates", 30, random -> {
             LstmShape shape = LstmShape.characterModel(2 + random.nextInt(80), 8 + random.nextInt(120),
                     1 + random.nextInt(3));
@@ -47,6 +54,45 @@ class WorkspaceEstimateTest {
                 assertTrue(trainerBytes <= trainerEstimate + 65_536 && trainerEstimate <= 2 * trainerBytes + 65_536,
                         "trainer with model allocated " + trainerBytes + " bytes, estimated " + trainerEstimate
                                 + " for " + shape + ", " + batching + ", " + kind + " " + trainer.batching());
+            }
+        });
+    }
+
+    /**
+     * On the scalar kernels, which allocate nothing even before the JIT compiles them (the vector ones box their
+     * vectors until C2 has run, so their steady state is JMH's {@code -prof gc} to show): nothing is allocated
+     * per step or per kernel call. The 8 KB allowance over 100 steps is for the JIT: a step now and then, when
+     * compiled code is installed, allocates a KB or so once (steps 11, 63 and 155 of one run, 0 B all others);
+     * 16 bytes per kernel call would be over 30 KB, and one name built per argument check was 48 KB a step.
+     */
+    @Test
+    void trainingStepsAllocateNothingPerKernelCall() {
+        PropertyCases.check("steady-state-allocation", 12, random -> {
+            LstmShape shape = LstmShape.characterModel(3 + random.nextInt(40), 4 + random.nextInt(40),
+                    1 + random.nextInt(2));
+            int steps = 1 + random.nextInt(12);
+            int streams = 1 + random.nextInt(6);
+            float dropout = random.nextBoolean() ? 0f : 0.25f;
+            Optimizer.Kind kind = Optimizer.Kind.values()[random.nextInt(4)];
+            Trainer.Batching batching = new Trainer.Batching(steps, streams, 1 + random.nextInt(streams), 1, dropout);
+            LstmModel model = LstmModel.initialized(shape, random.nextLong());
+            Optimizer optimizer = new Optimizer(kind, Optimizer.Settings.defaults(), RandomModels.SCALAR,
+                    model.layout().size());
+            int[] inputs = random.ints(steps * streams, 0, shape.inputSize()).toArray();
+            int[] targets = random.ints(steps * streams, 0, shape.outputSize()).toArray();
+            int measured = 100;
+            try (Trainer trainer = new Trainer(model, RandomModels.SCALAR, optimizer, GradientClipping.globalNorm(5f),
+                    LearningRateSchedule.constant(0.01f), batching, new Rng(2))) {
+                for (int i = 0; i < 20; i++) {
+                    trainer.step(inputs, targets);
+                }
+                long before = THREADS.getCurrentThreadAllocatedBytes();
+                for (int i = 0; i < measured; i++) {
+                    trainer.step(inputs, targets);
+                }
+                long allocated = THREADS.getCurrentThreadAllocatedBytes() - before;
+                assertTrue(allocated <= 8192, allocated + " bytes allocated by " + measured + " steps of "
+                        + shape + ", " + batching + ", " + kind);
             }
         });
     }

@@ -305,7 +305,9 @@ final class CheckedKernels implements LstmKernels {
     /** {@code length} elements of {@code array} from {@code offset}. */
     private static void vector(String name, float[] array, int offset, int length) {
         Objects.requireNonNull(array, name);
-        nonNegative(name + " length", length);
+        if (length < 0) {
+            nonNegative(name + " length", length); // named only here: a name built on every call is garbage
+        }
         if (offset < 0 || (long) offset + length > array.length) {
             throw new IllegalArgumentException(name + ": needs " + length + " elements from offset " + offset
                     + " but the array holds " + array.length);
