@@ -3,6 +3,7 @@ package org.gatelane.core;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.management.ManagementFactory;
+import java.util.SplittableRandom;
 
 import org.gatelane.testing.PropertyCases;
 import org.junit.jupiter.api.Test;
@@ -13,6 +14,18 @@ import org.junit.jupiter.api.Test;
  * built, a trainer's steps allocate nothing at all.
  */
 class WorkspaceEstimateTest {
+
+    /** A random one-thread batching (steps, streams, dropout 0 or {@code rate}, stream groups) and optimizer. */
+    private record Training(Trainer.Batching batching, Optimizer.Kind kind) {
+
+        static Training draw(SplittableRandom random, int maxSteps, int maxStreams, float rate) {
+            int steps = 1 + random.nextInt(maxSteps);
+            int streams = 1 + random.nextInt(maxStreams);
+            float dropout = random.nextBoolean() ? 0f : rate;
+            Optimizer.Kind kind = Optimizer.Kind.values()[random.nextInt(4)];
+            return new Training(new Trainer.Batching(steps, streams, 1 + random.nextInt(streams), 1, dropout), kind);
+        }
+    }
 
     private static final com.sun.management.ThreadMXBean THREADS =
             (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
@@ -28,12 +41,13 @@ class WorkspaceEstimateTest {
         PropertyCases.check("workspace-estimates", 30, random -> {
             LstmShape shape = LstmShape.characterModel(2 + random.nextInt(80), 8 + random.nextInt(120),
                     1 + random.nextInt(3));
-            int steps = 1 + random.nextInt(60);
-            int streams = 1 + random.nextInt(12);
-            float dropout = random.nextBoolean() ? 0f : 0.3f;
+            Training training = Training.draw(random, 60, 12, 0.3f);
+            Trainer.Batching batching = training.batching();
+            Optimizer.Kind kind = training.kind();
+            int steps = batching.steps();
+            int streams = batching.streams();
+            float dropout = batching.dropout();
             LstmModel model = LstmModel.initialized(shape, 1);
-            Optimizer.Kind kind = Optimizer.Kind.values()[random.nextInt(4)];
-            Trainer.Batching batching = new Trainer.Batching(steps, streams, 1 + random.nextInt(streams), 1, dropout);
 
             long before = THREADS.getCurrentThreadAllocatedBytes();
             Bptt bptt = new Bptt(model, RandomModels.VECTOR, steps, streams, dropout);
@@ -70,11 +84,11 @@ class WorkspaceEstimateTest {
         PropertyCases.check("steady-state-allocation", 12, random -> {
             LstmShape shape = LstmShape.characterModel(3 + random.nextInt(40), 4 + random.nextInt(40),
                     1 + random.nextInt(2));
-            int steps = 1 + random.nextInt(12);
-            int streams = 1 + random.nextInt(6);
-            float dropout = random.nextBoolean() ? 0f : 0.25f;
-            Optimizer.Kind kind = Optimizer.Kind.values()[random.nextInt(4)];
-            Trainer.Batching batching = new Trainer.Batching(steps, streams, 1 + random.nextInt(streams), 1, dropout);
+            Training training = Training.draw(random, 12, 6, 0.25f);
+            Trainer.Batching batching = training.batching();
+            Optimizer.Kind kind = training.kind();
+            int steps = batching.steps();
+            int streams = batching.streams();
             LstmModel model = LstmModel.initialized(shape, random.nextLong());
             Optimizer optimizer = new Optimizer(kind, Optimizer.Settings.defaults(), RandomModels.SCALAR,
                     model.layout().size());
