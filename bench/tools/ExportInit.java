@@ -1,9 +1,9 @@
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-import org.gatelane.core.LstmModel;
-import org.gatelane.core.LstmShape;
-import org.gatelane.core.Vocabulary;
+import org.gatelane.core.model.ModelShape;
+import org.gatelane.core.model.RecurrentModel;
+import org.gatelane.core.text.Vocabulary;
 import org.gatelane.interop.TorchModels;
 
 /**
@@ -16,8 +16,8 @@ import org.gatelane.interop.TorchModels;
 public class ExportInit {
     public static void main(String[] args) throws Exception {
         Vocabulary vocabulary = Vocabulary.of(Files.readString(Path.of(args[0])));
-        LstmShape shape = LstmShape.characterModel(vocabulary.size(), Integer.parseInt(args[2]), 1);
-        LstmModel model = LstmModel.initialized(shape, Long.parseLong(args[1]));
+        ModelShape shape = ModelShape.characterModel(vocabulary.size(), Integer.parseInt(args[2]), 1);
+        RecurrentModel model = RecurrentModel.initialized(shape, Long.parseLong(args[1]));
         TorchModels.export(model, vocabulary, TorchModels.Names.DEFAULT).write(Path.of(args[3]));
     }
 }

@@ -2,7 +2,8 @@ package org.gatelane.bench;
 
 import java.util.concurrent.TimeUnit;
 
-import org.gatelane.kernels.LstmKernels;
+import org.gatelane.kernels.RecurrentKernels;
+
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -36,7 +37,7 @@ public class ElementwiseBenchmark {
     @Param({"64", "128", "256", "512", "1024"})
     int hidden;
 
-    private LstmKernels kernels;
+    private RecurrentKernels kernels;
     private float[] preactivations;
     private float[] activations;
     private float[] gates;

@@ -2,7 +2,8 @@ package org.gatelane.bench;
 
 import java.util.concurrent.TimeUnit;
 
-import org.gatelane.kernels.LstmKernels;
+import org.gatelane.kernels.RecurrentKernels;
+
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -30,7 +31,7 @@ public class GemvBenchmark {
     @Param({"64", "128", "256", "512", "1024"})
     int hidden;
 
-    private LstmKernels kernels;
+    private RecurrentKernels kernels;
     private float[] weights;
     private float[] h;
     private float[] z;

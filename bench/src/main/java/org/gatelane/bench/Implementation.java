@@ -1,7 +1,7 @@
 package org.gatelane.bench;
 
 import org.gatelane.kernels.Kernels;
-import org.gatelane.kernels.LstmKernels;
+import org.gatelane.kernels.RecurrentKernels;
 
 /**
  * The two kernel implementations a benchmark compares, as a JMH {@code @Param} value. Both come through the
@@ -10,7 +10,7 @@ import org.gatelane.kernels.LstmKernels;
 public enum Implementation {
     scalar, vector;
 
-    public LstmKernels kernels() {
+    public RecurrentKernels kernels() {
         return this == scalar ? Kernels.scalar() : Kernels.vector();
     }
 }

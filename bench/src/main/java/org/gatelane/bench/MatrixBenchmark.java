@@ -2,7 +2,8 @@ package org.gatelane.bench;
 
 import java.util.concurrent.TimeUnit;
 
-import org.gatelane.kernels.LstmKernels;
+import org.gatelane.kernels.RecurrentKernels;
+
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -37,7 +38,7 @@ public class MatrixBenchmark {
     @Param({"32", "64"})
     int batch;
 
-    private LstmKernels kernels;
+    private RecurrentKernels kernels;
     private int depth;
     private int n;
     private float[] weights;

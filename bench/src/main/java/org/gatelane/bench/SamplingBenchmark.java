@@ -2,10 +2,11 @@ package org.gatelane.bench;
 
 import java.util.concurrent.TimeUnit;
 
-import org.gatelane.core.LstmModel;
-import org.gatelane.core.LstmShape;
-import org.gatelane.core.Rng;
-import org.gatelane.core.Sampler;
+import org.gatelane.core.infer.Sampler;
+import org.gatelane.core.model.ModelShape;
+import org.gatelane.core.model.RecurrentModel;
+import org.gatelane.core.model.Rng;
+
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -39,7 +40,7 @@ public class SamplingBenchmark {
 
     @Setup
     public void setUp() {
-        sampler = new Sampler(LstmModel.initialized(LstmShape.characterModel(65, hidden, 1), 1),
+        sampler = new Sampler(RecurrentModel.initialized(ModelShape.characterModel(65, hidden, 1), 1),
                 implementation.kernels());
         rng = new Rng(3);
     }

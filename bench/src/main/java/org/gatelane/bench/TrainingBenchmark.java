@@ -3,14 +3,15 @@ package org.gatelane.bench;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 
-import org.gatelane.core.Cell;
-import org.gatelane.core.GradientClipping;
-import org.gatelane.core.LearningRateSchedule;
-import org.gatelane.core.LstmModel;
-import org.gatelane.core.LstmShape;
-import org.gatelane.core.Optimizer;
-import org.gatelane.core.Rng;
-import org.gatelane.core.Trainer;
+import org.gatelane.core.model.Cell;
+import org.gatelane.core.model.ModelShape;
+import org.gatelane.core.model.RecurrentModel;
+import org.gatelane.core.model.Rng;
+import org.gatelane.core.train.GradientClipping;
+import org.gatelane.core.train.LearningRateSchedule;
+import org.gatelane.core.train.Optimizer;
+import org.gatelane.core.train.Trainer;
+
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -65,7 +66,7 @@ public class TrainingBenchmark {
         int streams = Integer.parseInt(parts[2]);
         int groups = Integer.parseInt(parts[3]);
         int threads = Integer.parseInt(parts[4]);
-        LstmModel model = LstmModel.initialized(LstmShape.characterModel(VOCABULARY, hidden, 1)
+        RecurrentModel model = RecurrentModel.initialized(ModelShape.characterModel(VOCABULARY, hidden, 1)
                 .withCell(Cell.of(cell)), 1);
         var kernels = implementation.kernels();
         Optimizer adam = new Optimizer(Optimizer.Kind.ADAM, Optimizer.Settings.defaults(), kernels,

@@ -2,7 +2,8 @@ package org.gatelane.bench;
 
 import java.util.concurrent.TimeUnit;
 
-import org.gatelane.kernels.LstmKernels;
+import org.gatelane.kernels.RecurrentKernels;
+
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -33,7 +34,7 @@ public class WeightGradientBenchmark {
     @Param({"64x64", "193x128", "256x256", "512x512", "1024x1024"})
     String shape;
 
-    private LstmKernels kernels;
+    private RecurrentKernels kernels;
     private int depth;
     private int n;
     private float[] inputs;

@@ -4,10 +4,10 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
-import org.gatelane.core.Checkpoint;
-import org.gatelane.core.Corpus;
-import org.gatelane.core.Evaluation;
-import org.gatelane.core.LstmModel;
+import org.gatelane.core.infer.Evaluation;
+import org.gatelane.core.io.Checkpoint;
+import org.gatelane.core.model.RecurrentModel;
+import org.gatelane.core.text.Corpus;
 import org.gatelane.kernels.Kernels;
 
 import picocli.CommandLine.Command;
@@ -37,7 +37,7 @@ final class EvalCommand implements Callable<Integer> {
         Options.atLeast(spec, "--seq-length", seqLength, 1);
         Checkpoint saved = Checkpoint.read(model);
         Corpus corpus = Corpus.read(text, saved.vocabulary());
-        Evaluation score = Evaluation.of(new LstmModel(saved.shape(), saved.parameters()), Kernels.preferred(), corpus,
+        Evaluation score = Evaluation.of(new RecurrentModel(saved.shape(), saved.parameters()), Kernels.preferred(), corpus,
                 0, corpus.length(), seqLength);
         spec.commandLine().getOut().printf("%s on %s: %.4f bits/char, perplexity %.3f, %d characters scored%n", model,
                 text, score.bitsPerSymbol(), score.perplexity(), score.symbols());

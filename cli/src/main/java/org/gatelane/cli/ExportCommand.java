@@ -4,7 +4,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
-import org.gatelane.core.Checkpoint;
+import org.gatelane.core.io.Checkpoint;
 import org.gatelane.interop.TorchModels;
 
 import picocli.CommandLine.Command;

@@ -5,11 +5,11 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
-import org.gatelane.core.Checkpoint;
-import org.gatelane.core.Corpus;
-import org.gatelane.core.LstmModel;
-import org.gatelane.core.LstmState;
-import org.gatelane.core.Vocabulary;
+import org.gatelane.core.io.Checkpoint;
+import org.gatelane.core.model.RecurrentModel;
+import org.gatelane.core.model.RecurrentState;
+import org.gatelane.core.text.Corpus;
+import org.gatelane.core.text.Vocabulary;
 import org.gatelane.interop.Safetensors;
 import org.gatelane.interop.TorchModels;
 
@@ -56,9 +56,9 @@ final class ImportCommand implements Callable<Integer> {
         Vocabulary vocabulary = vocab == null ? null : readVocabulary(vocab);
         TorchModels.Imported imported = TorchModels.importModel(Safetensors.read(from),
                 new TorchModels.Names(prefixes.rnn, prefixes.head, embeddingPrefix), vocabulary);
-        LstmModel model = imported.model();
+        RecurrentModel model = imported.model();
         new Checkpoint(model.shape(), imported.vocabulary(), Map.of("importedFrom", from.toString()),
-                model.parameters(), new float[0][], 0, 0, 0, 0, 0, LstmState.zeros(model.shape(), 1)).write(out);
+                model.parameters(), new float[0][], 0, 0, 0, 0, 0, RecurrentState.zeros(model.shape(), 1)).write(out);
         spec.commandLine().getOut().printf("imported %d-layer %s, H=%d, %d symbols from %s -> %s%n",
                 model.shape().layers(), model.shape().cell().name(), model.shape().hiddenSize(), imported.vocabulary().size(), from, out);
         return 0;

@@ -6,10 +6,10 @@ import java.io.UncheckedIOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.NoSuchFileException;
 
-import org.gatelane.core.NonFiniteException;
+import org.gatelane.core.train.NonFiniteException;
 
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine;
 
 /** The {@code gatelane} command: train, sample, eval. */
 @Command(name = "gatelane", mixinStandardHelpOptions = true, version = "gatelane 0.1.0",

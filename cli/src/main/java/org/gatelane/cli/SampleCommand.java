@@ -5,12 +5,12 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
-import org.gatelane.core.Checkpoint;
-import org.gatelane.core.Corpus;
-import org.gatelane.core.LstmModel;
-import org.gatelane.core.Rng;
-import org.gatelane.core.Sampler;
-import org.gatelane.core.Vocabulary;
+import org.gatelane.core.infer.Sampler;
+import org.gatelane.core.io.Checkpoint;
+import org.gatelane.core.model.RecurrentModel;
+import org.gatelane.core.model.Rng;
+import org.gatelane.core.text.Corpus;
+import org.gatelane.core.text.Vocabulary;
 import org.gatelane.kernels.Kernels;
 
 import picocli.CommandLine.ArgGroup;
@@ -86,7 +86,7 @@ final class SampleCommand implements Callable<Integer> {
             throw new IllegalArgumentException("the prime has characters the model never saw: "
                     + vocabulary.describeUnknown(primeText) + " (use --unknown skip to drop them)");
         }
-        Sampler sampler = new Sampler(new LstmModel(saved.shape(), saved.parameters()), Kernels.preferred());
+        Sampler sampler = new Sampler(new RecurrentModel(saved.shape(), saved.parameters()), Kernels.preferred());
         Rng rng = new Rng(seed);
         PrintWriter out = spec.commandLine().getOut();
         float[] logits = null;

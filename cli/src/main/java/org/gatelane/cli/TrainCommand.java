@@ -11,15 +11,15 @@ import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.Callable;
 
-import org.gatelane.core.Cell;
-import org.gatelane.core.Checkpoint;
-import org.gatelane.core.Corpus;
-import org.gatelane.core.CorpusException;
-import org.gatelane.core.LstmModel;
-import org.gatelane.core.Optimizer;
-import org.gatelane.core.TextBatches;
-import org.gatelane.core.TrainingSchedule;
-import org.gatelane.core.Vocabulary;
+import org.gatelane.core.io.Checkpoint;
+import org.gatelane.core.model.Cell;
+import org.gatelane.core.model.RecurrentModel;
+import org.gatelane.core.text.Corpus;
+import org.gatelane.core.text.CorpusException;
+import org.gatelane.core.text.TextBatches;
+import org.gatelane.core.text.Vocabulary;
+import org.gatelane.core.train.Optimizer;
+import org.gatelane.core.train.TrainingSchedule;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -210,7 +210,7 @@ final class TrainCommand implements Callable<Integer> {
                 unknownPolicy);
         TrainingSettings settings = settings(base, texts);
         TrainingRun.requireHeap(settings, training.vocabulary().size(), threads);
-        LstmModel model = base == null ? TrainingRun.initialModel(settings, training.vocabulary().size())
+        RecurrentModel model = base == null ? TrainingRun.initialModel(settings, training.vocabulary().size())
                 : base.model();
         return TrainingRun.start(settings, texts, model, spec.commandLine().getOut(), threads);
     }

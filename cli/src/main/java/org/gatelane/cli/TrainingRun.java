@@ -7,24 +7,24 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 
-import org.gatelane.core.Checkpoint;
-import org.gatelane.core.CheckpointException;
-import org.gatelane.core.Corpus;
-import org.gatelane.core.CorpusException;
-import org.gatelane.core.Evaluation;
-import org.gatelane.core.GradientClipping;
-import org.gatelane.core.LstmModel;
-import org.gatelane.core.LstmShape;
-import org.gatelane.core.LstmState;
-import org.gatelane.core.NonFiniteException;
-import org.gatelane.core.Optimizer;
-import org.gatelane.core.Rng;
-import org.gatelane.core.Sampler;
-import org.gatelane.core.TextBatches;
-import org.gatelane.core.Trainer;
-import org.gatelane.core.TrainingSchedule;
+import org.gatelane.core.infer.Evaluation;
+import org.gatelane.core.infer.Sampler;
+import org.gatelane.core.io.Checkpoint;
+import org.gatelane.core.io.CheckpointException;
+import org.gatelane.core.model.ModelShape;
+import org.gatelane.core.model.RecurrentModel;
+import org.gatelane.core.model.RecurrentState;
+import org.gatelane.core.model.Rng;
+import org.gatelane.core.text.Corpus;
+import org.gatelane.core.text.CorpusException;
+import org.gatelane.core.text.TextBatches;
+import org.gatelane.core.train.GradientClipping;
+import org.gatelane.core.train.NonFiniteException;
+import org.gatelane.core.train.Optimizer;
+import org.gatelane.core.train.Trainer;
+import org.gatelane.core.train.TrainingSchedule;
 import org.gatelane.kernels.Kernels;
-import org.gatelane.kernels.LstmKernels;
+import org.gatelane.kernels.RecurrentKernels;
 
 /**
  * One training run: the model, its trainer, the data position and everything else a checkpoint holds, so that
@@ -69,8 +69,8 @@ final class TrainingRun implements AutoCloseable {
     private final TrainingSettings settings;
     private final Texts texts;
     private final PrintWriter out;
-    private final LstmKernels kernels = Kernels.preferred();
-    private final LstmModel model;
+    private final RecurrentKernels kernels = Kernels.preferred();
+    private final RecurrentModel model;
     private final Trainer trainer;
     private final TrainingSchedule schedule;
     private final TextBatches batches;
@@ -83,7 +83,7 @@ final class TrainingRun implements AutoCloseable {
     private double trainedSeconds;
     private int rollbacks;
 
-    private TrainingRun(TrainingSettings settings, Texts texts, PrintWriter out, LstmModel model, long rngState,
+    private TrainingRun(TrainingSettings settings, Texts texts, PrintWriter out, RecurrentModel model, long rngState,
                         long dropoutRngState, int threads) {
         this.settings = settings;
         this.texts = texts;
@@ -107,7 +107,7 @@ final class TrainingRun implements AutoCloseable {
     }
 
     /** A fresh run from {@code model} (newly initialised, or the weights of another model to fine-tune). */
-    static TrainingRun start(TrainingSettings settings, Texts texts, LstmModel model, PrintWriter out, int threads) {
+    static TrainingRun start(TrainingSettings settings, Texts texts, RecurrentModel model, PrintWriter out, int threads) {
         TrainingRun run = new TrainingRun(settings, texts, out, model, settings.seed(), ~settings.seed(), threads);
         if (run.lastValidated != null) {
             run.lastValidated.take();
@@ -125,21 +125,21 @@ final class TrainingRun implements AutoCloseable {
      * heap; the message says how many bytes it would take.
      */
     static void requireHeap(TrainingSettings settings, int vocabularySize, int threads) {
-        LstmShape shape = shape(settings, vocabularySize);
+        ModelShape shape = shape(settings, vocabularySize);
         int rollbackCopies = settings.onNonFinite() == TrainingSettings.NonFinitePolicy.ROLLBACK
                 ? 1 + settings.optimizer().stateArrays() : 0;
         Trainer.requireHeap(shape, settings.optimizer(), batching(settings, threads), rollbackCopies);
     }
 
-    private static LstmShape shape(TrainingSettings settings, int vocabularySize) {
-        return LstmShape.characterModel(vocabularySize, settings.hidden(), settings.layers()).withCell(settings.cell());
+    private static ModelShape shape(TrainingSettings settings, int vocabularySize) {
+        return ModelShape.characterModel(vocabularySize, settings.hidden(), settings.layers()).withCell(settings.cell());
     }
 
     /** A model of the run's shape, initialised as the settings say. */
-    static LstmModel initialModel(TrainingSettings settings, int vocabularySize) {
-        LstmShape shape = shape(settings, vocabularySize);
-        return Float.isNaN(settings.forgetBias()) ? LstmModel.initialized(shape, settings.seed())
-                : LstmModel.initialized(shape, settings.seed(), settings.forgetBias());
+    static RecurrentModel initialModel(TrainingSettings settings, int vocabularySize) {
+        ModelShape shape = shape(settings, vocabularySize);
+        return Float.isNaN(settings.forgetBias()) ? RecurrentModel.initialized(shape, settings.seed())
+                : RecurrentModel.initialized(shape, settings.seed(), settings.forgetBias());
     }
 
     /** The run saved in {@code saved}, continued on {@code texts} (which the caller read over its vocabulary). */
@@ -193,7 +193,7 @@ final class TrainingRun implements AutoCloseable {
     }
 
     /** The live model (tests plant faults in it). */
-    LstmModel model() {
+    RecurrentModel model() {
         return model;
     }
 
@@ -296,7 +296,7 @@ final class TrainingRun implements AutoCloseable {
     /** A sample from the current model, continuing stream 0 from the state after its last input. */
     private String sample() {
         Sampler sampler = new Sampler(model, kernels);
-        LstmState.copyStreams(trainer.state(), 0, sampler.state(), 0, 1);
+        RecurrentState.copyStreams(trainer.state(), 0, sampler.state(), 0, 1);
         StringBuilder text = new StringBuilder();
         // The state has seen the chunk's inputs; what comes next in the text is the last target.
         int symbol = targets[targets.length - settings.batchSize()];
@@ -360,13 +360,13 @@ final class TrainingRun implements AutoCloseable {
 
     /** The parameters and optimizer state at the last validation, kept in memory for a rollback. */
     private static final class Snapshot {
-        private final LstmModel model;
+        private final RecurrentModel model;
         private final Optimizer optimizer;
         private final float[] parameters;
         private final float[][] optimizerState;
         private long optimizerStep;
 
-        Snapshot(LstmModel model, Optimizer optimizer) {
+        Snapshot(RecurrentModel model, Optimizer optimizer) {
             this.model = model;
             this.optimizer = optimizer;
             this.parameters = new float[model.parameters().length];

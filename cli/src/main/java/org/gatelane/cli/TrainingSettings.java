@@ -9,9 +9,10 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.function.Function;
 
-import org.gatelane.core.Cell;
-import org.gatelane.core.Optimizer;
-import org.gatelane.core.TrainingSchedule;
+import org.gatelane.core.model.Cell;
+import org.gatelane.core.train.Optimizer;
+import org.gatelane.core.train.TrainingSchedule;
+
 
 /**
  * The options a training run is defined by; saved in every checkpoint so a resume continues identically. What

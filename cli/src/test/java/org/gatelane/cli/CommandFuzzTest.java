@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 
 import org.gatelane.testing.PropertyCases;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -16,8 +16,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import org.gatelane.core.Checkpoint;
+import org.gatelane.core.io.Checkpoint;
 import org.gatelane.testing.PropertyCases;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

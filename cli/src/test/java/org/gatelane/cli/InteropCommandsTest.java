@@ -8,10 +8,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-import org.gatelane.core.Checkpoint;
+import org.gatelane.core.io.Checkpoint;
+
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.io.TempDir;
 
 /** {@code gatelane export} then {@code import}: the same model back, which sample and eval then use. */
 class InteropCommandsTest {

@@ -13,10 +13,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-import org.gatelane.core.Checkpoint;
-import org.gatelane.core.Corpus;
-import org.gatelane.core.LstmModel;
-import org.gatelane.core.NonFiniteException;
+import org.gatelane.core.io.Checkpoint;
+import org.gatelane.core.model.RecurrentModel;
+import org.gatelane.core.text.Corpus;
+import org.gatelane.core.train.NonFiniteException;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -141,13 +142,13 @@ class TrainOptionsTest {
         Cli trained = train(text, model, "--cell", "gru", "--layers", "2", "--iterations", "10");
         assertEquals(0, trained.exitCode(), trained.err());
         assertTrue(trained.out().contains("2-layer GRU"), trained.out());
-        assertEquals(org.gatelane.core.Cell.GRU, Checkpoint.read(model).shape().cell());
+        assertEquals(org.gatelane.core.model.Cell.GRU, Checkpoint.read(model).shape().cell());
         assertEquals(0, train(text, model, "--resume", "--iterations", "20").exitCode());
         assertEquals(20, Checkpoint.read(model).iteration());
 
         Path tuned = folder.resolve("tuned.gatelane");
         assertEquals(0, train(text, tuned, "--init-from", model.toString(), "--iterations", "10").exitCode());
-        assertEquals(org.gatelane.core.Cell.GRU, Checkpoint.read(tuned).shape().cell());
+        assertEquals(org.gatelane.core.model.Cell.GRU, Checkpoint.read(tuned).shape().cell());
         Cli mismatch = train(text, folder.resolve("other.gatelane"), "--init-from", model.toString(), "--cell", "lstm");
         assertEquals(2, mismatch.exitCode());
         assertTrue(mismatch.err().contains("is a 2-layer gru with H=10"), mismatch.err());
@@ -186,7 +187,7 @@ class TrainOptionsTest {
         StringWriter log = new StringWriter();
         Path checkpoint = folder.resolve("r.gatelane");
         TrainingRun.Cadence cadence = new TrainingRun.Cadence(1000, 1000, 10);
-        LstmModel model = TrainingRun.initialModel(settings, corpus.vocabulary().size());
+        RecurrentModel model = TrainingRun.initialModel(settings, corpus.vocabulary().size());
         try (TrainingRun run = TrainingRun.start(settings, TrainingRun.Texts.heldOut(corpus, 0.1), model,
                 new PrintWriter(log, true), 1)) {
             assertTrue(run.trainUntil(20, cadence, checkpoint));
@@ -203,7 +204,7 @@ class TrainOptionsTest {
         }
 
         // A fault that the last validation already holds: three rollbacks, then the run ends with the error.
-        LstmModel broken = TrainingRun.initialModel(settings, corpus.vocabulary().size());
+        RecurrentModel broken = TrainingRun.initialModel(settings, corpus.vocabulary().size());
         broken.parameters()[broken.layout().outputBias()] = Float.NaN;
         StringWriter brokenLog = new StringWriter();
         try (TrainingRun run = TrainingRun.start(settings, TrainingRun.Texts.heldOut(corpus, 0.1), broken,

@@ -8,11 +8,11 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 
-import org.gatelane.core.Cell;
-import org.gatelane.core.LstmModel;
-import org.gatelane.core.LstmShape;
-import org.gatelane.core.ParameterLayout;
-import org.gatelane.core.Vocabulary;
+import org.gatelane.core.model.Cell;
+import org.gatelane.core.model.ModelShape;
+import org.gatelane.core.model.ParameterLayout;
+import org.gatelane.core.model.RecurrentModel;
+import org.gatelane.core.text.Vocabulary;
 import org.gatelane.interop.Safetensors.Tensor;
 
 /**
@@ -46,7 +46,7 @@ public final class TorchModels {
     }
 
     /** An imported model and its vocabulary. */
-    public record Imported(LstmModel model, Vocabulary vocabulary) {
+    public record Imported(RecurrentModel model, Vocabulary vocabulary) {
     }
 
     private TorchModels() {
@@ -84,7 +84,7 @@ public final class TorchModels {
         }
         String firstRecurrent = names.rnn() + "weight_hh_l0";
         Cell cell = cellOf(present(tensors, unused, firstRecurrent), firstRecurrent, hidden);
-        LstmShape shape = LstmShape.characterModel(symbols, hidden, layers).withCell(cell);
+        ModelShape shape = ModelShape.characterModel(symbols, hidden, layers).withCell(cell);
         float[] parameters = new float[shape.parameterCount()];
         ParameterLayout layout = new ParameterLayout(shape);
         int gates = shape.gateWidth();
@@ -117,7 +117,7 @@ public final class TorchModels {
                     + cell.name() + " character model: "
                     + String.join(", ", unused));
         }
-        return new Imported(new LstmModel(shape, parameters), symbolsOf);
+        return new Imported(new RecurrentModel(shape, parameters), symbolsOf);
     }
 
     /**
@@ -126,8 +126,8 @@ public final class TorchModels {
      *
      * @throws IllegalArgumentException if the model takes dense input vectors (no vocabulary to write)
      */
-    public static Safetensors export(LstmModel model, Vocabulary vocabulary, Names names) {
-        LstmShape shape = model.shape();
+    public static Safetensors export(RecurrentModel model, Vocabulary vocabulary, Names names) {
+        ModelShape shape = model.shape();
         if (!shape.oneHotInput()) {
             throw new IllegalArgumentException("only character models (one-hot input) are exported");
         }

@@ -15,19 +15,19 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-import org.gatelane.core.Bptt;
-import org.gatelane.core.LstmModel;
-import org.gatelane.core.LstmState;
-import org.gatelane.core.Vocabulary;
+import org.gatelane.core.model.RecurrentModel;
+import org.gatelane.core.model.RecurrentState;
+import org.gatelane.core.model.SequencePass;
+import org.gatelane.core.text.Vocabulary;
 import org.gatelane.kernels.Kernels;
-import org.gatelane.kernels.LstmKernels;
+import org.gatelane.kernels.RecurrentKernels;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 
 /**
  * PyTorch's own models, made by {@code src/test/python/make_fixtures.py}: imported, they score PyTorch's loss on
@@ -58,12 +58,12 @@ class TorchModelsTest {
     }
 
     /** The mean cross-entropy of the fixtures' text, from a zero state, in one stream, as PyTorch computed it. */
-    private static double loss(LstmModel model, Vocabulary vocabulary, LstmKernels kernels) {
+    private static double loss(RecurrentModel model, Vocabulary vocabulary, RecurrentKernels kernels) {
         int[] symbols = vocabulary.encode(FIXTURES.get("_text").getAsString());
         int n = symbols.length - 1;
         int[] inputs = java.util.Arrays.copyOf(symbols, n);
         int[] targets = java.util.Arrays.copyOfRange(symbols, 1, n + 1);
-        return new Bptt(model, kernels, n, 1).loss(inputs, targets, LstmState.zeros(model.shape(), 1), null);
+        return new SequencePass(model, kernels, n, 1).loss(inputs, targets, RecurrentState.zeros(model.shape(), 1), null);
     }
 
     @ParameterizedTest
@@ -73,7 +73,7 @@ class TorchModelsTest {
         TorchModels.Imported imported = TorchModels.importModel(Safetensors.read(fixture(name)),
                 TorchModels.Names.DEFAULT, null);
         double expected = FIXTURES.getAsJsonObject(name).get("loss").getAsDouble();
-        for (LstmKernels kernels : new LstmKernels[] {Kernels.scalar(), Kernels.vector()}) {
+        for (RecurrentKernels kernels : new RecurrentKernels[] {Kernels.scalar(), Kernels.vector()}) {
             double actual = loss(imported.model(), imported.vocabulary(), kernels);
             assertEquals(expected, actual, 1e-5 * expected, name + " on " + kernels);
         }

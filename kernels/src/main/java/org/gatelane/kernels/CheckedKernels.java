@@ -7,11 +7,11 @@ import java.util.Objects;
  * implementations' inner loops carry none. Every failure is an {@link IllegalArgumentException} that names the
  * argument, what was needed and what was given.
  */
-final class CheckedKernels implements LstmKernels {
+final class CheckedKernels implements RecurrentKernels {
 
-    private final LstmKernels delegate;
+    private final RecurrentKernels delegate;
 
-    CheckedKernels(LstmKernels delegate) {
+    CheckedKernels(RecurrentKernels delegate) {
         this.delegate = delegate;
     }
 
@@ -110,6 +110,24 @@ final class CheckedKernels implements LstmKernels {
         vector("x", x, xOff, n);
         vector("y", y, yOff, n);
         delegate.axpy(n, alpha, x, xOff, y, yOff);
+    }
+
+    @Override
+    public void sumRows(int count, int width, float[] rows, int from, int stride, float[] target, int targetOff) {
+        nonNegative("count", count);
+        nonNegative("width", width);
+        matrix("rows", rows, from, count, width, stride);
+        vector("target", target, targetOff, width);
+        delegate.sumRows(count, width, rows, from, stride, target, targetOff);
+    }
+
+    @Override
+    public void transpose(int rows, int cols, float[] source, int from, float[] target, int targetOff) {
+        nonNegative("rows", rows);
+        nonNegative("cols", cols);
+        matrix("source", source, from, rows, cols, cols);
+        matrix("target", target, targetOff, cols, rows, rows);
+        delegate.transpose(rows, cols, source, from, target, targetOff);
     }
 
     @Override

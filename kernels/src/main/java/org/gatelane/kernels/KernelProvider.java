@@ -21,7 +21,7 @@ final class KernelProvider {
     private KernelProvider() {
     }
 
-    static LstmKernels choose() {
+    static RecurrentKernels choose() {
         String forced = System.getProperty(PROPERTY, "").trim().toLowerCase(Locale.ROOT);
         switch (forced) {
             case "scalar":
@@ -44,18 +44,18 @@ final class KernelProvider {
                     + "off (-Xint or -XX:TieredStopAtLevel below 4); remove that option for the vector kernels");
             return new ScalarKernels();
         }
-        LstmKernels vector = loadVector();
+        RecurrentKernels vector = loadVector();
         LOG.log(System.Logger.Level.DEBUG, "Gatelane kernels: {0}", vector.name());
         return vector;
     }
 
     /** Loads {@link VectorKernels} reflectively so this class never links against the incubator module. */
-    static LstmKernels loadVector() {
+    static RecurrentKernels loadVector() {
         if (!vectorModulePresent()) {
             throw new IllegalStateException("The vector kernels need the jdk.incubator.vector module; " + FIX);
         }
         try {
-            return (LstmKernels) Class.forName("org.gatelane.kernels.VectorKernels")
+            return (RecurrentKernels) Class.forName("org.gatelane.kernels.VectorKernels")
                     .getDeclaredConstructor().newInstance();
         } catch (ExceptionInInitializerError e) {
             // The species is chosen when the class initialises; a bad -Dgatelane.vectorBits surfaces here.

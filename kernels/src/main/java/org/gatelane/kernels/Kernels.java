@@ -11,11 +11,11 @@ public final class Kernels {
 
     /** Chosen once; a bad system property is kept as the reason, so every call reports it, not only the first. */
     private static final class Preferred {
-        static final LstmKernels INSTANCE;
+        static final RecurrentKernels INSTANCE;
         static final IllegalArgumentException REFUSAL;
 
         static {
-            LstmKernels chosen = null;
+            RecurrentKernels chosen = null;
             IllegalArgumentException refusal = null;
             try {
                 chosen = new CheckedKernels(KernelProvider.choose());
@@ -36,7 +36,7 @@ public final class Kernels {
      * @throws IllegalArgumentException if {@code -Dgatelane.kernels} or {@code -Dgatelane.vectorBits} asks for
      *                                  something that does not exist or this CPU lacks; the message says which
      */
-    public static LstmKernels preferred() {
+    public static RecurrentKernels preferred() {
         if (Preferred.REFUSAL != null) {
             throw new IllegalArgumentException(Preferred.REFUSAL.getMessage(), Preferred.REFUSAL);
         }
@@ -44,7 +44,7 @@ public final class Kernels {
     }
 
     /** The scalar reference implementation, behind argument checks. */
-    public static LstmKernels scalar() {
+    public static RecurrentKernels scalar() {
         return new CheckedKernels(new ScalarKernels());
     }
 
@@ -53,7 +53,7 @@ public final class Kernels {
      *
      * @throws IllegalStateException if {@code jdk.incubator.vector} is not in the boot layer
      */
-    public static LstmKernels vector() {
+    public static RecurrentKernels vector() {
         return new CheckedKernels(KernelProvider.loadVector());
     }
 

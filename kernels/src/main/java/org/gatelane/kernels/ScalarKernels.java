@@ -7,7 +7,7 @@ import java.util.Arrays;
  * API is unavailable. Written for clarity first; loops are ordered so reads are contiguous where that costs
  * no readability.
  */
-final class ScalarKernels implements LstmKernels {
+final class ScalarKernels implements RecurrentKernels {
 
     @Override
     public String name() {
@@ -108,6 +108,24 @@ final class ScalarKernels implements LstmKernels {
     public void axpy(int n, float alpha, float[] x, int xOff, float[] y, int yOff) {
         for (int i = 0; i < n; i++) {
             y[yOff + i] += alpha * x[xOff + i];
+        }
+    }
+
+    @Override
+    public void sumRows(int count, int width, float[] rows, int from, int stride, float[] target, int targetOff) {
+        Arrays.fill(target, targetOff, targetOff + width, 0f);
+        for (int r = 0; r < count; r++) {
+            axpy(width, 1f, rows, from + r * stride, target, targetOff);
+        }
+    }
+
+    @Override
+    public void transpose(int rows, int cols, float[] source, int from, float[] target, int targetOff) {
+        for (int r = 0; r < rows; r++) {
+            int row = from + r * cols;
+            for (int c = 0; c < cols; c++) {
+                target[targetOff + c * rows + r] = source[row + c];
+            }
         }
     }
 

@@ -1,5 +1,7 @@
 package org.gatelane.kernels;
 
+import java.util.Arrays;
+
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
@@ -9,18 +11,20 @@ import jdk.incubator.vector.VectorSpecies;
  * Kernels on the JDK Vector API. Every elementwise loop runs a vector body up to {@code SPECIES.loopBound} and
  * hands the remainder to the scalar twin; no masks in hot loops. The matrix products live in their own classes,
  * the GEMM engine {@link VectorGemm} and the matrix-vector products {@link VectorGemv}; this class adapts the
- * {@link LstmKernels} interface to them.
+ * {@link RecurrentKernels} interface to them.
  *
  * <p>The species is fixed at class initialisation: the platform's preferred float species, or the width named
  * by {@code -Dgatelane.vectorBits=128|256|512}. Do not load this class without {@code jdk.incubator.vector}
  * in the boot layer; {@link Kernels} checks that first.
  */
-final class VectorKernels implements LstmKernels {
+final class VectorKernels implements RecurrentKernels {
 
     static final VectorSpecies<Float> SPECIES = chooseSpecies();
     private static final int LANES = SPECIES.length();
 
     private static final ScalarKernels SCALAR = new ScalarKernels();
+    /** Side of a transpose's tiles: 32 x 32 floats read and 32 x 32 written, 8 KB together, well inside L1. */
+    private static final int TRANSPOSE_TILE = 32;
 
     /**
      * The preferred species, or the width {@code -Dgatelane.vectorBits} asks for. A width the CPU lacks is
@@ -118,6 +122,42 @@ final class VectorKernels implements LstmKernels {
                     .intoArray(y, yOff + i);
         }
         SCALAR.axpy(n - i, alpha, x, xOff + i, y, yOff + i);
+    }
+
+    /** Row by row as the scalar twin, so the sums agree exactly: each add rounds once either way. */
+    @Override
+    public void sumRows(int count, int width, float[] rows, int from, int stride, float[] target, int targetOff) {
+        Arrays.fill(target, targetOff, targetOff + width, 0f);
+        for (int r = 0; r < count; r++) {
+            int row = from + r * stride;
+            int i = 0;
+            for (; i < SPECIES.loopBound(width); i += LANES) {
+                FloatVector.fromArray(SPECIES, rows, row + i).add(FloatVector.fromArray(SPECIES, target, targetOff + i))
+                        .intoArray(target, targetOff + i);
+            }
+            SCALAR.axpy(width - i, 1f, rows, row + i, target, targetOff + i);
+        }
+    }
+
+    /**
+     * Square tiles of {@link #TRANSPOSE_TILE}, so that the rows read and the columns written both stay in L1; the
+     * moves themselves are scalar because the Vector API's only general transposing move, a scatter, is slower
+     * than plain stores on the CPUs measured.
+     */
+    @Override
+    public void transpose(int rows, int cols, float[] source, int from, float[] target, int targetOff) {
+        for (int r0 = 0; r0 < rows; r0 += TRANSPOSE_TILE) {
+            int r1 = Math.min(rows, r0 + TRANSPOSE_TILE);
+            for (int c0 = 0; c0 < cols; c0 += TRANSPOSE_TILE) {
+                int c1 = Math.min(cols, c0 + TRANSPOSE_TILE);
+                for (int r = r0; r < r1; r++) {
+                    int row = from + r * cols;
+                    for (int c = c0; c < c1; c++) {
+                        target[targetOff + c * rows + r] = source[row + c];
+                    }
+                }
+            }
+        }
     }
 
     @Override

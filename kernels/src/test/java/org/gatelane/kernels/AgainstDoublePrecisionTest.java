@@ -17,7 +17,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 /** Both implementations against independent double-precision references written from the textbook formulas. */
 class AgainstDoublePrecisionTest {
 
-    static List<LstmKernels> implementations() {
+    static List<RecurrentKernels> implementations() {
         return List.of(new ScalarKernels(), new VectorKernels());
     }
 
@@ -25,7 +25,7 @@ class AgainstDoublePrecisionTest {
 
     @ParameterizedTest
     @MethodSource("implementations")
-    void activationsStayWithinTheStatedBoundOverTheWholeFloatRange(LstmKernels kernels) {
+    void activationsStayWithinTheStatedBoundOverTheWholeFloatRange(RecurrentKernels kernels) {
         int n = 1 << 16;
         float[] x = new float[n];
         float[] sigmoid = new float[n];
@@ -45,16 +45,16 @@ class AgainstDoublePrecisionTest {
                 double exactSigmoid = 1.0 / (1.0 + Math.exp(-(double) x[i]));
                 double exactTanh = Math.tanh(x[i]);
                 assertClose(kernels.name() + " sigmoid(" + x[i] + ")", exactSigmoid, sigmoid[i],
-                        LstmKernels.ACTIVATION_ABSOLUTE_ERROR, 0);
+                        RecurrentKernels.ACTIVATION_ABSOLUTE_ERROR, 0);
                 assertClose(kernels.name() + " tanh(" + x[i] + ")", exactTanh, tanh[i],
-                        LstmKernels.ACTIVATION_ABSOLUTE_ERROR, 0);
+                        RecurrentKernels.ACTIVATION_ABSOLUTE_ERROR, 0);
             }
         }
     }
 
     @ParameterizedTest
     @MethodSource("implementations")
-    void activationsSaturateExactly(LstmKernels kernels) {
+    void activationsSaturateExactly(RecurrentKernels kernels) {
         float[] x = {20.5f, 100f, Float.MAX_VALUE, Float.POSITIVE_INFINITY, -120f, -Float.MAX_VALUE,
                 Float.NEGATIVE_INFINITY, 0f, 0f, 0f, 0f, 0f, 0f, 0f, 0f, 0f, 0f};
         float[] y = new float[x.length];
@@ -73,7 +73,7 @@ class AgainstDoublePrecisionTest {
 
     @ParameterizedTest
     @MethodSource("implementations")
-    void matrixProductsMatchANaiveDoubleLoop(LstmKernels kernels) {
+    void matrixProductsMatchANaiveDoubleLoop(RecurrentKernels kernels) {
         PropertyCases.check("gemm-vs-double-" + kernels.name(), 120, random -> {
             int form = random.nextInt(3);
             int m = random.nextInt(20), n = size(random, LANES) % 200, k = size(random, LANES) % 300;
@@ -97,7 +97,7 @@ class AgainstDoublePrecisionTest {
 
     @ParameterizedTest
     @MethodSource("implementations")
-    void gateGemvAndItsTransposeMatchANaiveDoubleLoop(LstmKernels kernels) {
+    void gateGemvAndItsTransposeMatchANaiveDoubleLoop(RecurrentKernels kernels) {
         PropertyCases.check("gemv-vs-double-" + kernels.name(), 120, random -> {
             int k = size(random, LANES) % 400, n = size(random, LANES) % 400;
             float[] w = array(random, k * n, 1f), x = array(random, Math.max(k, n), 1f);
@@ -127,7 +127,7 @@ class AgainstDoublePrecisionTest {
      */
     @ParameterizedTest
     @MethodSource("implementations")
-    void gruCellMatchesPyTorchsEquationsAndItsGradientsTheirDifferences(LstmKernels kernels) {
+    void gruCellMatchesPyTorchsEquationsAndItsGradientsTheirDifferences(RecurrentKernels kernels) {
         PropertyCases.check("gru-vs-double-" + kernels.name(), 60, random -> {
             int hidden = positiveSize(random, LANES) % 70 + 1;
             float[] a = array(random, 3 * hidden, 3f), u = array(random, 3 * hidden, 3f);
@@ -136,7 +136,7 @@ class AgainstDoublePrecisionTest {
             kernels.gruCellForward(hidden, gates, 0, recurrent, 0, bias, 0, hPrev, 0, h, 0);
             double[] exact = gru(hidden, toDouble(a), toDouble(u), bias, toDouble(hPrev));
             for (int j = 0; j < hidden; j++) {
-                assertClose("h[" + j + "]", exact[j], h[j], 4 * LstmKernels.ACTIVATION_ABSOLUTE_ERROR, 1e-6);
+                assertClose("h[" + j + "]", exact[j], h[j], 4 * RecurrentKernels.ACTIVATION_ABSOLUTE_ERROR, 1e-6);
             }
             float[] dGates = new float[3 * hidden], dRecurrent = new float[3 * hidden], dhPrev = new float[hidden];
             kernels.gruCellBackward(hidden, gates, 0, recurrent, 0, hPrev, 0, dh, 0, dGates, 0, dRecurrent, 0, dhPrev,
@@ -190,7 +190,7 @@ class AgainstDoublePrecisionTest {
 
     @ParameterizedTest
     @MethodSource("implementations")
-    void softmaxCrossEntropyIsStableForHugeLogits(LstmKernels kernels) {
+    void softmaxCrossEntropyIsStableForHugeLogits(RecurrentKernels kernels) {
         PropertyCases.check("softmax-huge-" + kernels.name(), 100, random -> {
             int n = positiveSize(random, LANES);
             float[] logits = array(random, n, 1e4f);
@@ -220,7 +220,7 @@ class AgainstDoublePrecisionTest {
 
     @ParameterizedTest
     @MethodSource("implementations")
-    void optimizersFollowTheTextbookOverSeveralSteps(LstmKernels kernels) {
+    void optimizersFollowTheTextbookOverSeveralSteps(RecurrentKernels kernels) {
         PropertyCases.check("optimizers-textbook-" + kernels.name(), 40, random -> {
             int n = size(random, LANES);
             float[] params = array(random, n, 1f);

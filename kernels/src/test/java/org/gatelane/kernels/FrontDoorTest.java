@@ -9,7 +9,7 @@ import org.junit.jupiter.api.Test;
 /** The front door picks the vector kernels when it can and rejects bad shapes with a message that says why. */
 class FrontDoorTest {
 
-    private final LstmKernels kernels = Kernels.preferred();
+    private final RecurrentKernels kernels = Kernels.preferred();
 
     @Test
     void choosesTheVectorKernelsWhenTheModuleIsPresent() {

@@ -20,8 +20,8 @@ import org.junit.jupiter.api.Test;
  */
 class VectorMatchesScalarTest {
 
-    private static final LstmKernels SCALAR = new ScalarKernels();
-    private static final LstmKernels VECTOR = new VectorKernels();
+    private static final RecurrentKernels SCALAR = new ScalarKernels();
+    private static final RecurrentKernels VECTOR = new VectorKernels();
     private static final int LANES = VectorKernels.SPECIES.length();
     /** Float rounding of one product-sum term; a sum of k terms may differ by k of these between orders. */
     private static final double FLOAT_EPS = Math.ulp(1f);
@@ -29,7 +29,7 @@ class VectorMatchesScalarTest {
     /** One kernel call, given an implementation and its own copies of the arrays the call writes. */
     @FunctionalInterface
     interface Call {
-        void run(LstmKernels kernels, float[][] outputs);
+        void run(RecurrentKernels kernels, float[][] outputs);
     }
 
     /** What the scalar twin and the vector kernels wrote, output by output. */
@@ -172,7 +172,7 @@ class VectorMatchesScalarTest {
         });
     }
 
-    static void multiply(LstmKernels kernels, int form, int m, int n, int k, float[] a, int aOff, int lda,
+    static void multiply(RecurrentKernels kernels, int form, int m, int n, int k, float[] a, int aOff, int lda,
                          float[] b, int bOff, int ldb, float[] c, int cOff, int ldc, boolean accumulate) {
         switch (form) {
             case 0 -> kernels.gemm(m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
@@ -217,6 +217,59 @@ class VectorMatchesScalarTest {
             Both both = onBoth((kernels, out) -> kernels.axpy(n, alpha, x, xOff, out[0], yOff), y);
             // FMA rounds once where the scalar loop rounds twice.
             assertClose("axpy n=" + n, both.expected(0), both.actual(0), 2e-6, 2e-7);
+        });
+    }
+
+    /** Row by row, each add rounding once on both paths: the sums agree exactly and equal a double sum closely. */
+    @Test
+    void sumRowsMatchesExactly() {
+        PropertyCases.check("sum-rows", 200, random -> {
+            int count = random.nextInt(3) == 0 ? 0 : 1 + random.nextInt(40);
+            int width = size(random, LANES) % 300;
+            int stride = width + random.nextInt(4), from = random.nextInt(4), targetOff = random.nextInt(4);
+            float[] rows = array(random, from + count * stride, 3f);
+            Both both = onBoth((kernels, out) -> kernels.sumRows(count, width, rows, from, stride, out[0], targetOff),
+                    array(random, targetOff + width + 2, 9f));
+            assertArrayEquals(both.expected(0), both.actual(0), "sumRows " + count + "x" + width);
+            for (int j = 0; j < width; j++) {
+                double sum = 0;
+                for (int r = 0; r < count; r++) {
+                    sum += rows[from + r * stride + j];
+                }
+                assertEquals(sum, both.expected(0)[targetOff + j], 1e-5 * (count + 1) * 3, "column " + j);
+            }
+        });
+    }
+
+    /** A transpose only moves values: both paths write exactly {@code source[r][c]} at {@code [c][r]}. */
+    @Test
+    void transposeMovesEveryValue() {
+        PropertyCases.check("transpose", 200, random -> {
+            int rows = size(random, LANES) % 150, cols = size(random, LANES) % 150;
+            int from = random.nextInt(4), targetOff = random.nextInt(4);
+            float[] source = array(random, from + rows * cols, 5f);
+            Both both = onBoth((kernels, out) -> kernels.transpose(rows, cols, source, from, out[0], targetOff),
+                    new float[targetOff + rows * cols + 1]);
+            for (float[] transposed : new float[][] {both.expected(0), both.actual(0)}) {
+                for (int r = 0; r < rows; r++) {
+                    for (int c = 0; c < cols; c++) {
+                        assertEquals(source[from + r * cols + c], transposed[targetOff + c * rows + r],
+                                rows + "x" + cols + " at " + r + "," + c);
+                    }
+                }
+                assertEquals(0f, transposed[targetOff + rows * cols], "nothing written past the transpose");
+            }
+        });
+    }
+
+    /** Core sizes memory before it builds kernels from this bound; every width's packing must keep it. */
+    @Test
+    void packingStaysWithinTheDeclaredPanelWidth() {
+        PropertyCases.check("packed-size", 200, random -> {
+            int k = 1 + random.nextInt(300), n = 1 + random.nextInt(1100);
+            long bound = (long) k * (n + RecurrentKernels.MAX_PANEL_WIDTH);
+            assertTrue(Kernels.vector().packedSize(k, n) <= bound, "packedSize(" + k + ", " + n + ") > " + bound);
+            assertTrue(Kernels.scalar().packedSize(k, n) <= bound, "scalar packedSize(" + k + ", " + n + ")");
         });
     }
 
@@ -274,7 +327,7 @@ class VectorMatchesScalarTest {
             }, inPlace ? x : new float[x.length]);
             for (int i = 0; i < n; i++) {
                 assertClose((sigmoid ? "sigmoid(" : "tanh(") + x[xOff + i] + ")", both.expected(0)[yOff + i],
-                        both.actual(0)[yOff + i], 2 * LstmKernels.ACTIVATION_ABSOLUTE_ERROR, 0);
+                        both.actual(0)[yOff + i], 2 * RecurrentKernels.ACTIVATION_ABSOLUTE_ERROR, 0);
             }
         });
     }
@@ -307,7 +360,7 @@ class VectorMatchesScalarTest {
                     off, out[2], off, out[3], off), z, new float[off + hidden], new float[off + hidden],
                     new float[off + hidden]);
             String[] names = {"gates", "c", "tanh(c)", "h"};
-            forward.assertAllClose(names, " H=" + hidden, 4 * LstmKernels.ACTIVATION_ABSOLUTE_ERROR, 1e-6);
+            forward.assertAllClose(names, " H=" + hidden, 4 * RecurrentKernels.ACTIVATION_ABSOLUTE_ERROR, 1e-6);
 
             float[] gates = forward.expected(0);
             float[] squashed = forward.expected(2);
@@ -331,7 +384,7 @@ class VectorMatchesScalarTest {
                     hPrev, off, out[2], off), array(random, off + 3 * hidden, 6f), array(random, off + 3 * hidden, 6f),
                     new float[off + hidden]);
             String[] names = {"gates", "recurrent", "h"};
-            forward.assertAllClose(names, " H=" + hidden, 4 * LstmKernels.ACTIVATION_ABSOLUTE_ERROR, 1e-6);
+            forward.assertAllClose(names, " H=" + hidden, 4 * RecurrentKernels.ACTIVATION_ABSOLUTE_ERROR, 1e-6);
 
             float[] gates = forward.expected(0);
             float[] recurrent = forward.expected(1);
@@ -383,7 +436,7 @@ class VectorMatchesScalarTest {
         });
     }
 
-    static void update(LstmKernels kernels, int kind, int n, float[] params, float[] grads, float[][] state, int step) {
+    static void update(RecurrentKernels kernels, int kind, int n, float[] params, float[] grads, float[][] state, int step) {
         switch (kind) {
             case 0 -> kernels.sgd(n, params, 0, grads, 0, state[0], 0, 0.1f, 0.9f);
             case 1 -> kernels.rmsprop(n, params, 0, grads, 0, state[0], 0, 0.01f, 0.95f, 1e-8f);

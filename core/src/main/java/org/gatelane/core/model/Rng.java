@@ -1,0 +1,39 @@
+package org.gatelane.core.model;
+
+/**
+ * SplitMix64: a small, fast, seedable generator whose whole state is one {@code long}, so a checkpoint can save
+ * it and a resumed run continues the exact same sequence.
+ */
+public final class Rng {
+
+    private long state;
+
+    public Rng(long seed) {
+        this.state = seed;
+    }
+
+    /** The complete state; {@code new Rng(r.state())} continues exactly where {@code r} is. */
+    public long state() {
+        return state;
+    }
+
+    public long nextLong() {
+        long z = (state += 0x9E3779B97F4A7C15L);
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
+    }
+
+    /** Uniform in {@code [0, 1)} with 53 random bits. */
+    public double nextDouble() {
+        return (nextLong() >>> 11) * 0x1.0p-53;
+    }
+
+    /** Uniform in {@code [0, bound)}. */
+    public int nextInt(int bound) {
+        if (bound < 1) {
+            throw new IllegalArgumentException("bound must be at least 1 but was " + bound);
+        }
+        return (int) ((nextLong() >>> 33) * bound >>> 31);
+    }
+}

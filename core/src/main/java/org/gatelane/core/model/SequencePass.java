@@ -1,0 +1,429 @@
+package org.gatelane.core.model;
+
+import java.util.Arrays;
+import java.util.Objects;
+
+import org.gatelane.kernels.RecurrentKernels;
+
+/**
+ * Forward and backward passes of an {@link RecurrentModel} (LSTM or GRU) over {@code steps} time steps of
+ * {@code streams} parallel streams, with a workspace allocated once: after construction, no call allocates.
+ *
+ * <p>Inputs and targets are time-major: position {@code t·streams + b} holds step {@code t} of stream {@code b}.
+ * The schedule follows the fast libraries: each layer's input projections for all steps at once (a row gather
+ * for one-hot input, one GEMM for dense input), then the recurrence step by step (GEMV at one stream, GEMM at
+ * several) with the fused cell, the output layer as one GEMM over every position with fused
+ * softmax-cross-entropy; backward in reverse time with the fused cell backward, and weight gradients as GEMMs
+ * over all steps after the sweep. The recurrence itself, the only part that depends on the cell, is each layer's
+ * {@link RecurrentLayer}.
+ *
+ * <p>Dropout, when the rate is above zero, follows PyTorch's {@code nn.LSTM(dropout=p)} followed by a dropout
+ * before the head: the output of every layer is multiplied by an inverted mask (0 or {@code 1/(1-p)}) on its way
+ * up, never on its way along the recurrence. Masks are drawn by {@link #drawDropoutMasks(Rng)} and then apply to
+ * every pass until the next draw, so a gradient check sees one fixed function; before the first draw no
+ * dropout applies.
+ *
+ * <p>Not thread-safe: one instance per thread.
+ */
+public final class SequencePass {
+
+    private final RecurrentModel model;
+    private final ModelShape shape;
+    private final ParameterLayout layout;
+    private final RecurrentKernels kernels;
+    private final int steps;
+    private final int streams;
+    private final int positions;
+    private final RecurrentLayer[] layers;
+    /** Logits of every position, overwritten by their gradients. */
+    private final float[] logits;
+    private final float[] gateGradients;
+    private final float[] hiddenGradients;
+    private final float[] hiddenGradientsBelow;
+    /**
+     * Transposed copies of the weights, refreshed once per backward pass, so that {@code dX = dZ·Wᵀ} runs as a
+     * plain GEMM on the register-tiled kernel: as dot products it spends more on lane reductions and short
+     * tails than on multiplying, when the depth is the vocabulary or the batch has many rows. For the head, and
+     * for the input rows of every layer above the first (the first layer's input needs no gradient); only with
+     * several positions (one uses the transposed GEMV instead, which needs no copy).
+     */
+    private final float[] transposedOutputWeights;
+    private final float[][] transposedInputWeights;
+    /** The dropout rate p, and per layer the inverted mask of its output and that output after the mask. */
+    private final float dropout;
+    private final float[][] masks;
+    private final float[][] droppedOutputs;
+    private boolean masksDrawn;
+
+    /**
+     * @param kernels the kernels every pass runs on (see {@code org.gatelane.kernels.Kernels})
+     * @param steps   T, time steps per pass
+     * @param streams B, parallel streams per pass
+     */
+    public SequencePass(RecurrentModel model, RecurrentKernels kernels, int steps, int streams) {
+        this(model, kernels, steps, streams, 0f);
+    }
+
+    /**
+     * @param dropout the dropout rate p in {@code [0, 1)}; 0 for none
+     */
+    public SequencePass(RecurrentModel model, RecurrentKernels kernels, int steps, int streams, float dropout) {
+        if (steps < 1 || streams < 1) {
+            throw new IllegalArgumentException("steps and streams must be at least 1 but were " + steps + " and "
+                    + streams);
+        }
+        if (!(dropout >= 0 && dropout < 1)) {
+            throw new IllegalArgumentException("the dropout rate must be in [0, 1) but was " + dropout);
+        }
+        long floats = workspaceFloats(model.shape(), steps, streams, dropout);
+        if (floats > Integer.MAX_VALUE - 8L) {
+            throw new IllegalArgumentException(steps + " steps x " + streams + " streams of " + model.shape()
+                    + " need arrays larger than Java allows; use fewer steps or streams");
+        }
+        this.model = model;
+        this.shape = model.shape();
+        this.layout = model.layout();
+        this.kernels = Objects.requireNonNull(kernels, "kernels");
+        this.steps = steps;
+        this.streams = streams;
+        this.positions = Math.multiplyExact(steps, streams);
+        int h = shape.hiddenSize();
+        layers = new RecurrentLayer[shape.layers()];
+        for (int l = 0; l < layers.length; l++) {
+            layers[l] = RecurrentLayer.of(model, kernels, l, steps, streams);
+        }
+        logits = new float[Math.multiplyExact(positions, shape.outputSize())];
+        gateGradients = new float[positions * shape.gateWidth()];
+        hiddenGradients = new float[positions * h];
+        hiddenGradientsBelow = new float[positions * h];
+        boolean transposes = positions > 1;
+        transposedOutputWeights = transposes ? new float[h * shape.outputSize()] : null;
+        transposedInputWeights = new float[layers.length][];
+        for (int l = 1; l < layers.length && transposes; l++) {
+            transposedInputWeights[l] = new float[shape.gateWidth() * h];
+        }
+        this.dropout = dropout;
+        this.masks = new float[dropout > 0 ? layers.length : 0][positions * h];
+        this.droppedOutputs = new float[masks.length][positions * h];
+    }
+
+    /**
+     * Floats the workspace of a pass over {@code steps x streams} holds, without overflow: what the constructor
+     * allocates, for checking a size against the heap before asking for it.
+     */
+    public static long workspaceFloats(ModelShape shape, int steps, int streams, float dropout) {
+        long positions = (long) steps * streams;
+        long h = shape.hiddenSize();
+        long perLayer = RecurrentLayer.workspaceFloats(shape, steps, streams)
+                + (positions > 1 ? shape.gateWidth() * h : 0) + (dropout > 0 ? 2 * positions * h : 0);
+        return shape.layers() * perLayer + positions * shape.outputSize() + positions * shape.gateWidth()
+                + 2 * positions * h + h * shape.outputSize();
+    }
+
+    /** The dropout rate this instance was made with. */
+    public float dropout() {
+        return dropout;
+    }
+
+    /**
+     * Draws a fresh inverted-dropout mask for every layer's output at every position (time-major, then unit)
+     * from {@code rng}: 0 with probability p, {@code 1/(1-p)} otherwise. Later passes apply these masks until
+     * the next draw. Does nothing, and draws nothing, when the rate is 0.
+     */
+    public void drawDropoutMasks(Rng rng) {
+        if (dropout == 0) {
+            return;
+        }
+        float kept = 1f / (1f - dropout);
+        for (float[] mask : masks) {
+            for (int i = 0; i < mask.length; i++) {
+                mask[i] = rng.nextDouble() < dropout ? 0f : kept;
+            }
+        }
+        masksDrawn = true;
+    }
+
+    public RecurrentModel model() {
+        return model;
+    }
+
+    public int steps() {
+        return steps;
+    }
+
+    public int streams() {
+        return streams;
+    }
+
+    /**
+     * The mean cross-entropy in nats over all {@code steps·streams} positions, with gradients.
+     *
+     * @param symbols        one-hot inputs {@code [steps x streams]}, time-major, each in {@code [0, inputSize)}
+     * @param targets        target classes {@code [steps x streams]}, time-major, each in {@code [0, outputSize)}
+     * @param initial        the state before the first step; read only
+     * @param last           receives the state after the last step (may be {@code initial} itself), or null
+     * @param gradients      overwritten with the gradient of the mean loss for every parameter, in the layout
+     * @param initialGradients receives the gradient with respect to {@code initial}, or null
+     */
+    public float lossAndGradients(int[] symbols, int[] targets, RecurrentState initial, RecurrentState last,
+                                  float[] gradients, RecurrentState initialGradients) {
+        return run(symbols, null, targets, initial, last, gradients, initialGradients);
+    }
+
+    /** As {@link #lossAndGradients(int[], int[], RecurrentState, RecurrentState, float[], RecurrentState)} for dense inputs
+     *  {@code vectors [steps x streams x inputSize]}. */
+    public float lossAndGradients(float[] vectors, int[] targets, RecurrentState initial, RecurrentState last,
+                                  float[] gradients, RecurrentState initialGradients) {
+        return run(null, vectors, targets, initial, last, gradients, initialGradients);
+    }
+
+    /** The mean cross-entropy in nats, forward only; {@code last} receives the final state if not null. */
+    public float loss(int[] symbols, int[] targets, RecurrentState initial, RecurrentState last) {
+        return run(symbols, null, targets, initial, last, null, null);
+    }
+
+    /** As {@link #loss(int[], int[], RecurrentState, RecurrentState)} for dense inputs. */
+    public float loss(float[] vectors, int[] targets, RecurrentState initial, RecurrentState last) {
+        return run(null, vectors, targets, initial, last, null, null);
+    }
+
+    /**
+     * Forward only, without a loss: advances {@code state} in place by the inputs (symbols, or vectors for a dense
+     * model; the other null) and returns the logits of every position, {@code [positions x outputSize]}, in an
+     * array the next call reuses. The sampler's step.
+     */
+    public float[] logits(int[] symbols, float[] vectors, RecurrentState state) {
+        forwardLayers(symbols, vectors, state);
+        headLogits();
+        saveLastState(state);
+        return logits;
+    }
+
+    private float run(int[] symbols, float[] vectors, int[] targets, RecurrentState initial, RecurrentState last,
+                      float[] gradients, RecurrentState initialGradients) {
+        checkInputs(symbols, vectors, targets, initial, last, gradients, initialGradients);
+        forwardLayers(symbols, vectors, initial);
+        headLogits();
+        float loss = softmaxLoss(targets);
+        if (gradients != null) {
+            backward(symbols, vectors, gradients, initialGradients);
+        }
+        if (last != null) {
+            saveLastState(last);
+        }
+        return loss;
+    }
+
+    // ---- Forward ---------------------------------------------------------------------------------------
+
+    private void forwardLayers(int[] symbols, float[] vectors, RecurrentState initial) {
+        float[] p = model.parameters();
+        for (int l = 0; l < layers.length; l++) {
+            projectInputs(l, symbols, vectors, layers[l].gates);
+            layers[l].forward(p, initial);
+            if (masksDrawn) {
+                kernels.multiply(positions * shape.hiddenSize(), layers[l].outputs, streams * shape.hiddenSize(),
+                        masks[l], 0, droppedOutputs[l], 0);
+            }
+        }
+    }
+
+    /** z[every position] = bias + input contribution: a row gather for symbols, one GEMM for vectors. */
+    private void projectInputs(int layer, int[] symbols, float[] vectors, float[] z) {
+        float[] p = model.parameters();
+        int g = shape.gateWidth();
+        repeatRow(p, layout.gateBias(layer), g, z);
+        int inputRows = layout.gateWeights(layer);
+        if (layer == 0 && shape.oneHotInput()) {
+            for (int pos = 0; pos < positions; pos++) {
+                kernels.axpy(g, 1f, p, inputRows + symbols[pos] * g, z, pos * g);
+            }
+        } else {
+            int width = shape.layerInputSize(layer);
+            rowsTimesWeights(positions, width, g, layerInput(layer, vectors), layerInputAt(layer), p, inputRows, z);
+        }
+    }
+
+    /** {@code out[rows x n] += in[rows x k] · W[k x n]}: a GEMV for one row, a GEMM for several. */
+    private void rowsTimesWeights(int rows, int k, int n, float[] in, int inAt, float[] w, int wAt, float[] out) {
+        if (rows == 1) {
+            kernels.gemv(k, n, in, inAt, w, wAt, n, out, 0, true);
+        } else {
+            kernels.gemm(rows, n, k, in, inAt, k, w, wAt, n, out, 0, n, true);
+        }
+    }
+
+    /**
+     * What layer {@code l} reads, {@code [positions x inputSize]} from {@link #layerInputAt}: the dense input
+     * vectors for the first layer, otherwise the output of the layer below (after its dropout mask, if any);
+     * {@code l = layers} gives what the head reads.
+     */
+    private float[] layerInput(int layer, float[] vectors) {
+        if (layer == 0) {
+            return vectors;
+        }
+        return masksDrawn ? droppedOutputs[layer - 1] : layers[layer - 1].outputs;
+    }
+
+    private int layerInputAt(int layer) {
+        return layer == 0 || masksDrawn ? 0 : streams * shape.hiddenSize();
+    }
+
+    /** Logits for every position: one GEMM (a GEMV at one position). */
+    private void headLogits() {
+        float[] p = model.parameters();
+        int v = shape.outputSize();
+        repeatRow(p, layout.outputBias(), v, logits);
+        int head = layers.length;
+        rowsTimesWeights(positions, shape.hiddenSize(), v, layerInput(head, null), layerInputAt(head), p,
+                layout.outputWeights(), logits);
+    }
+
+    /** Softmax-cross-entropy of every position; leaves dLoss/dLogits in place of the logits. */
+    private float softmaxLoss(int[] targets) {
+        int v = shape.outputSize();
+        float gradScale = 1f / positions;
+        double total = 0;
+        for (int pos = 0; pos < positions; pos++) {
+            total += kernels.softmaxCrossEntropy(v, logits, pos * v, targets[pos], gradScale, logits, pos * v);
+        }
+        return (float) (total / positions);
+    }
+
+    // ---- Backward --------------------------------------------------------------------------------------
+
+    /** Every gradient region is written exactly once: products overwrite, sums start from zero. */
+    private void backward(int[] symbols, float[] vectors, float[] gradients, RecurrentState initialGradients) {
+        float[] p = model.parameters();
+        int h = shape.hiddenSize();
+        int v = shape.outputSize();
+        int top = layers.length - 1;
+        // Output layer: dWy = H_topᵀ·dLogits, dby = Σ dLogits, dH_top = (dLogits·Wyᵀ) ∘ mask.
+        int head = layers.length;
+        kernels.gemmTransA(h, v, positions, layerInput(head, null), layerInputAt(head), h, logits, 0, v, gradients,
+                layout.outputWeights(), v, false);
+        kernels.sumRows(positions, v, logits, 0, v, gradients, layout.outputBias());
+        timesWeightsT(logits, v, h, layout.outputWeights(), transposedOutputWeights, hiddenGradients);
+        throughDropout(top, hiddenGradients, hiddenGradients);
+
+        for (int l = top; l >= 0; l--) {
+            layers[l].backward(p, hiddenGradients, gateGradients, gradients, initialGradients);
+            inputWeightGradients(l, symbols, vectors, gradients);
+            if (l > 0) {
+                // dH of the layer below = (dZ · W_xᵀ) ∘ its mask, then it becomes this loop's incoming gradient.
+                timesWeightsT(gateGradients, shape.gateWidth(), h, layout.gateWeights(l), transposedInputWeights[l],
+                        hiddenGradientsBelow);
+                throughDropout(l - 1, hiddenGradientsBelow, hiddenGradients);
+            }
+        }
+    }
+
+    /**
+     * {@code target[positions x k] = d[positions x n] · W[k x n]ᵀ} for the weights at {@code p[wAt]}: a transposed
+     * GEMV at one position, else a GEMM on {@code transposed}, refreshed here.
+     */
+    private void timesWeightsT(float[] d, int n, int k, int wAt, float[] transposed, float[] target) {
+        float[] p = model.parameters();
+        if (positions == 1) {
+            kernels.gemvTransposed(k, n, p, wAt, n, d, 0, target, 0, false);
+        } else {
+            kernels.transpose(k, n, p, wAt, transposed, 0);
+            kernels.gemm(positions, k, n, d, 0, n, transposed, 0, k, target, 0, k, false);
+        }
+    }
+
+    /**
+     * The gradient of layer {@code l}'s output from the gradient of its masked output: {@code target = gradient ∘
+     * mask} when masks apply, otherwise {@code gradient} itself (copied unless it already is {@code target}).
+     */
+    private void throughDropout(int l, float[] gradient, float[] target) {
+        int n = positions * shape.hiddenSize();
+        if (masksDrawn) {
+            kernels.multiply(n, gradient, 0, masks[l], 0, target, 0);
+        } else if (gradient != target) {
+            System.arraycopy(gradient, 0, target, 0, n);
+        }
+    }
+
+    /** dW_x of one layer: a scatter of rows for one-hot input, one GEMM over all positions otherwise. */
+    private void inputWeightGradients(int l, int[] symbols, float[] vectors, float[] gradients) {
+        int g = shape.gateWidth();
+        int inputRows = layout.gateWeights(l);
+        if (l == 0 && shape.oneHotInput()) {
+            Arrays.fill(gradients, inputRows, layout.recurrentWeights(l), 0f);
+            for (int pos = 0; pos < positions; pos++) {
+                kernels.axpy(g, 1f, gateGradients, pos * g, gradients, inputRows + symbols[pos] * g);
+            }
+        } else {
+            int width = shape.layerInputSize(l);
+            kernels.gemmTransA(width, g, positions, layerInput(l, vectors), layerInputAt(l), width, gateGradients, 0,
+                    g, gradients, inputRows, g, false);
+        }
+    }
+
+    /** Copies {@code source[from, from + width)} into every position's row of {@code target}: the biases. */
+    private void repeatRow(float[] source, int from, int width, float[] target) {
+        for (int pos = 0; pos < positions; pos++) {
+            System.arraycopy(source, from, target, pos * width, width);
+        }
+    }
+
+    private void saveLastState(RecurrentState last) {
+        for (RecurrentLayer layer : layers) {
+            layer.saveLast(last);
+        }
+    }
+
+    // ---- Checks ----------------------------------------------------------------------------------------
+
+    private void checkInputs(int[] symbols, float[] vectors, int[] targets, RecurrentState initial, RecurrentState last,
+                             float[] gradients, RecurrentState initialGradients) {
+        if (shape.oneHotInput() != (symbols != null)) {
+            throw new IllegalArgumentException(shape.oneHotInput()
+                    ? "this model takes symbol indices (one-hot input), not vectors"
+                    : "this model takes dense input vectors, not symbol indices");
+        }
+        if (symbols != null) {
+            requireLength("symbols", symbols.length, positions);
+            requireClasses("symbols", symbols, shape.inputSize());
+        } else {
+            requireLength("vectors", Objects.requireNonNull(vectors, "vectors").length,
+                    (long) positions * shape.inputSize());
+        }
+        requireLength("targets", Objects.requireNonNull(targets, "targets").length, positions);
+        requireClasses("targets", targets, shape.outputSize());
+        requireState("initial", Objects.requireNonNull(initial, "initial"));
+        if (last != null) {
+            requireState("last", last);
+        }
+        if (initialGradients != null) {
+            requireState("initialGradients", initialGradients);
+        }
+        if (gradients != null) {
+            requireLength("gradients", gradients.length, layout.size());
+        }
+    }
+
+    private void requireLength(String name, long actual, long expected) {
+        if (actual != expected) {
+            throw new IllegalArgumentException(name + " must hold " + expected + " values (" + steps + " steps x "
+                    + streams + " streams" + (name.equals("vectors") ? " x inputSize" : "") + ") but holds " + actual);
+        }
+    }
+
+    private void requireState(String name, RecurrentState state) {
+        if (state.layers() != shape.layers() || state.streams() != streams || state.hiddenSize() != shape.hiddenSize()) {
+            throw new IllegalArgumentException(name + " must be " + shape.layers() + " layers x " + streams
+                    + " streams x H=" + shape.hiddenSize() + " but is " + state.describe());
+        }
+    }
+
+    private static void requireClasses(String name, int[] values, int classes) {
+        for (int i = 0; i < values.length; i++) {
+            if (values[i] < 0 || values[i] >= classes) {
+                throw new IllegalArgumentException(name + "[" + i + "] is " + values[i] + ", outside [0, " + classes
+                        + ")");
+            }
+        }
+    }
+}

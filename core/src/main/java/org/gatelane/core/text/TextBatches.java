@@ -1,0 +1,90 @@
+package org.gatelane.core.text;
+
+/**
+ * char-rnn's batching: a range of the corpus is cut into {@code streams} contiguous streams, and each chunk
+ * takes the next {@code steps} symbols of every stream as inputs and the symbols one further as targets. State
+ * carries from chunk to chunk; when a stream has fewer than {@code steps + 1} symbols left, an epoch ends and
+ * every stream starts again from its beginning.
+ */
+public final class TextBatches {
+
+    private final Corpus corpus;
+    private final int from;
+    private final int streamLength;
+    private final int steps;
+    private final int streams;
+    private int cursor;
+    private long epoch;
+
+    /**
+     * @param from first symbol of the range
+     * @param to   end of the range (exclusive)
+     * @throws CorpusException if the range is too short for one chunk of every stream
+     */
+    public TextBatches(Corpus corpus, int from, int to, int steps, int streams) {
+        this.corpus = corpus;
+        this.from = from;
+        this.steps = steps;
+        this.streams = streams;
+        this.streamLength = (to - from) / streams;
+        if (streamLength < steps + 1) {
+            throw new CorpusException("the text has " + (to - from) + " characters for training but needs at least "
+                    + minimumLength(steps, streams) + " (" + streams + " streams x (" + steps + " steps + 1))");
+        }
+    }
+
+    /** The fewest symbols that give every stream one chunk. */
+    public static long minimumLength(int steps, int streams) {
+        return (long) streams * (steps + 1);
+    }
+
+    /**
+     * Fills the next chunk, time-major ({@code t·streams + b}), and advances.
+     *
+     * @return true if this chunk starts a new epoch (the caller should reset the carried state)
+     */
+    public boolean next(int[] inputs, int[] targets) {
+        if (cursor + steps + 1 > streamLength) {
+            cursor = 0;
+            epoch++;
+        }
+        boolean startsEpoch = cursor == 0;
+        for (int b = 0; b < streams; b++) {
+            int start = from + b * streamLength + cursor;
+            for (int t = 0; t < steps; t++) {
+                inputs[t * streams + b] = corpus.symbol(start + t);
+                targets[t * streams + b] = corpus.symbol(start + t + 1);
+            }
+        }
+        cursor += steps;
+        return startsEpoch;
+    }
+
+    /** Chunks per epoch. */
+    public int chunksPerEpoch() {
+        return (streamLength - 1) / steps;
+    }
+
+    /** Chunks per epoch of a range of {@code length} symbols, before making the batches. */
+    public static int chunksPerEpoch(int length, int steps, int streams) {
+        return Math.max(0, (length / streams - 1) / steps);
+    }
+
+    /** Position within each stream, for checkpoints. */
+    public int cursor() {
+        return cursor;
+    }
+
+    public long epoch() {
+        return epoch;
+    }
+
+    /** Restores a position saved from {@link #cursor()} and {@link #epoch()}. */
+    public void restore(int cursor, long epoch) {
+        if (cursor < 0 || cursor > streamLength) {
+            throw new IllegalArgumentException("data cursor " + cursor + " is outside the stream length " + streamLength);
+        }
+        this.cursor = cursor;
+        this.epoch = epoch;
+    }
+}

@@ -1,0 +1,128 @@
+package org.gatelane.core.io;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+import org.gatelane.core.model.ModelShape;
+import org.gatelane.core.model.ParameterLayout;
+import org.gatelane.core.model.RecurrentModel;
+import org.gatelane.core.model.RecurrentState;
+import org.gatelane.core.text.Corpus;
+import org.gatelane.core.text.CorpusException;
+import org.gatelane.core.text.Vocabulary;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Corpus decoding, vocabulary and the checkpoint format. */
+class TextAndCheckpointTest {
+
+    @TempDir
+    Path folder;
+
+    @Test
+    void corpusReadsCodePointsAcrossChunkBoundaries() throws IOException {
+        // A four-byte emoji straddling the decoder's 64 KiB chunk boundary must stay one symbol.
+        String text = "x".repeat(65_534) + "😀" + "yz" + "é";
+        Path file = folder.resolve("text.txt");
+        Files.writeString(file, text, StandardCharsets.UTF_8);
+        Corpus corpus = Corpus.read(file);
+        assertEquals(text.codePointCount(0, text.length()), corpus.length());
+        assertEquals(text, corpus.vocabulary().decode(corpus.symbols(0, corpus.length()), 0, corpus.length()));
+        assertArrayEquals(new int[] {'x', 'y', 'z', 'é', 0x1F600}, corpus.vocabulary().codePoints());
+    }
+
+    @Test
+    void largeVocabulariesKeepEverySymbol() throws IOException {
+        StringBuilder text = new StringBuilder();
+        for (int cp = 0x4E00; cp < 0x4E00 + 300; cp++) {
+            text.appendCodePoint(cp);
+        }
+        Path file = folder.resolve("cjk.txt");
+        Files.writeString(file, text, StandardCharsets.UTF_8);
+        Corpus corpus = Corpus.read(file);
+        assertEquals(300, corpus.vocabulary().size());
+        assertEquals(299, corpus.symbol(299));
+    }
+
+    @Test
+    void malformedUtf8NamesTheByteOffsetEvenPastTheFirstChunk() throws IOException {
+        byte[] bytes = new byte[70_000];
+        java.util.Arrays.fill(bytes, (byte) 'a');
+        bytes[69_001] = (byte) 0xFF;
+        Path file = folder.resolve("bad.txt");
+        Files.write(file, bytes);
+        CorpusException e = assertThrows(CorpusException.class, () -> Corpus.read(file));
+        assertTrue(e.getMessage().endsWith("at byte offset 69001"), e.getMessage());
+    }
+
+    @Test
+    void aTruncatedFinalSequenceIsMalformed() throws IOException {
+        Path file = folder.resolve("cut.txt");
+        Files.write(file, new byte[] {'o', 'k', (byte) 0xE2, (byte) 0x82});
+        assertTrue(assertThrows(CorpusException.class, () -> Corpus.read(file)).getMessage().contains("byte offset 2"));
+    }
+
+    @Test
+    void checkpointRoundTripsEveryField() throws IOException {
+        ModelShape shape = ModelShape.characterModel(5, 6, 2);
+        RecurrentModel model = RecurrentModel.initialized(shape, 9);
+        RecurrentState carried = RecurrentState.zeros(shape, 3);
+        carried.h(1)[4] = 0.25f;
+        carried.c(0)[17] = -3f;
+        float[][] optimizerState = {model.parameters().clone(), new float[model.layout().size()]};
+        optimizerState[1][3] = 7f;
+        Checkpoint written = new Checkpoint(shape, new Vocabulary(new int[] {'a', 'b', 'c', 'é', 0x1F600}),
+                Map.of("optimizer", "ADAM"), model.parameters(), optimizerState, 41, 42, 43L, 44, 45, carried);
+        Path file = folder.resolve("model.gatelane");
+        written.write(file);
+        Checkpoint read = Checkpoint.read(file);
+        assertEquals(shape, read.shape());
+        assertEquals(written.vocabulary(), read.vocabulary());
+        assertEquals(written.options(), read.options());
+        assertArrayEquals(model.parameters(), read.parameters());
+        assertArrayEquals(optimizerState[1], read.optimizerState()[1]);
+        assertEquals(41, read.optimizerStep());
+        assertEquals(42, read.iteration());
+        assertEquals(43L, read.rngState());
+        assertEquals(44, read.dataCursor());
+        assertEquals(45, read.epoch());
+        assertArrayEquals(carried.h(1), read.carriedState().h(1));
+        assertArrayEquals(carried.c(0), read.carriedState().c(0));
+        try (var files = Files.list(folder)) {
+            assertEquals(1, files.count(), "no temporary file is left behind");
+        }
+    }
+
+    @Test
+    void everyTruncationOfACheckpointIsRejected() throws IOException {
+        ModelShape shape = ModelShape.characterModel(3, 2, 1);
+        Path file = folder.resolve("small.gatelane");
+        new Checkpoint(shape, new Vocabulary(new int[] {'a', 'b', 'c'}), Map.of(), new float[new ParameterLayout(shape).size()],
+                new float[0][], 0, 0, 0, 0, 0, RecurrentState.zeros(shape, 1)).write(file);
+        byte[] bytes = Files.readAllBytes(file);
+        for (int length = 0; length < bytes.length; length++) {
+            Path cut = folder.resolve("cut.gatelane");
+            Files.write(cut, java.util.Arrays.copyOf(bytes, length));
+            CheckpointException e = assertThrows(CheckpointException.class, () -> Checkpoint.read(cut),
+                    "truncated to " + length + " bytes");
+            assertTrue(e.getMessage().contains("truncated") || e.getMessage().contains("not a Gatelane checkpoint"),
+                    e.getMessage());
+        }
+    }
+
+    @Test
+    void vocabularyNamesUnknownCharacters() {
+        Vocabulary vocabulary = Vocabulary.of("abc");
+        assertEquals("'z' (U+007A), '€' (U+20AC)", vocabulary.describeUnknown("abzc€z"));
+        assertThrows(IllegalArgumentException.class, () -> new Vocabulary(new int[] {'b', 'a'}));
+    }
+}
