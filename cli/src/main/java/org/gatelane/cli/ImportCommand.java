@@ -7,7 +7,6 @@ import java.util.concurrent.Callable;
 
 import org.gatelane.core.io.Checkpoint;
 import org.gatelane.core.model.RecurrentModel;
-import org.gatelane.core.model.RecurrentState;
 import org.gatelane.core.text.Corpus;
 import org.gatelane.core.text.Vocabulary;
 import org.gatelane.interop.Safetensors;
@@ -57,8 +56,7 @@ final class ImportCommand implements Callable<Integer> {
         TorchModels.Imported imported = TorchModels.importModel(Safetensors.read(from),
                 new TorchModels.Names(prefixes.rnn, prefixes.head, embeddingPrefix), vocabulary);
         RecurrentModel model = imported.model();
-        new Checkpoint(model.shape(), imported.vocabulary(), Map.of("importedFrom", from.toString()),
-                model.parameters(), new float[0][], 0, 0, 0, 0, 0, RecurrentState.zeros(model.shape(), 1)).write(out);
+        Checkpoint.modelOnly(model, imported.vocabulary(), Map.of("importedFrom", from.toString())).write(out);
         spec.commandLine().getOut().printf("imported %d-layer %s, H=%d, %d symbols from %s -> %s%n",
                 model.shape().layers(), model.shape().cell().name(), model.shape().hiddenSize(), imported.vocabulary().size(), from, out);
         return 0;

@@ -2,6 +2,7 @@ package org.gatelane.cli;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,11 +16,14 @@ import org.gatelane.core.io.Checkpoint;
 import org.gatelane.core.model.Cell;
 import org.gatelane.core.model.RecurrentModel;
 import org.gatelane.core.text.Corpus;
-import org.gatelane.core.text.CorpusException;
 import org.gatelane.core.text.TextBatches;
 import org.gatelane.core.text.Vocabulary;
+import org.gatelane.core.train.LossHistory;
 import org.gatelane.core.train.Optimizer;
+import org.gatelane.core.train.TrainingLoop;
 import org.gatelane.core.train.TrainingSchedule;
+import org.gatelane.core.train.TrainingSettings;
+import org.gatelane.core.train.TrainingTexts;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -188,36 +192,43 @@ final class TrainCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         validate();
         Corpus.Unknown unknownPolicy = Corpus.Unknown.valueOf(unknown.toUpperCase(Locale.ROOT));
-        boolean finished;
-        try (TrainingRun run = resume ? resumeRun(unknownPolicy) : startRun(unknownPolicy)) {
-            long total = epochs == null ? iterations : Math.multiplyExact((long) epochs, run.chunksPerEpoch());
-            finished = run.trainUntil(total, new TrainingRun.Cadence(sampleEvery, logEvery, checkpointEvery),
-                    checkpoint);
+        PrintWriter out = spec.commandLine().getOut();
+        TrainingLoop.Outcome outcome;
+        try (TrainingLoop loop = resume ? resumeRun(unknownPolicy) : startRun(unknownPolicy)) {
+            if (resume) {
+                out.printf("resuming %s at iteration %d%n", checkpoint, loop.iteration());
+            }
+            long total = epochs == null ? iterations : Math.multiplyExact((long) epochs, loop.chunksPerEpoch());
+            Interrupt interrupt = Interrupt.install(loop::requestStop);
+            try {
+                outcome = loop.run(total, new TrainingLoop.Cadence(sampleEvery, logEvery, checkpointEvery), checkpoint,
+                        List.of(new ConsoleListener(out), new LossHistory(LossHistory.fileBeside(checkpoint))));
+            } finally {
+                interrupt.done();
+            }
         }
         if (plot != null) {
-            LossHistory.plot(LossHistory.fileBeside(checkpoint), plot,
-                    LossHistory.Axis.valueOf(plotX.toUpperCase(Locale.ROOT)));
+            LossPlot.draw(LossHistory.fileBeside(checkpoint), plot, LossPlot.Axis.valueOf(plotX.toUpperCase(Locale.ROOT)));
         }
-        return finished ? 0 : 130;
+        return outcome == TrainingLoop.Outcome.INTERRUPTED ? 130 : 0;
     }
 
-    private TrainingRun startRun(Corpus.Unknown unknownPolicy) throws IOException {
+    private TrainingLoop startRun(Corpus.Unknown unknownPolicy) throws IOException {
         Checkpoint base = initFrom == null ? null : Checkpoint.read(initFrom);
         Vocabulary vocabulary = base == null ? null : base.vocabulary();
         Corpus training = text == null ? bundledCorpus(vocabulary, unknownPolicy)
                 : Corpus.read(text, vocabulary, unknownPolicy);
-        TrainingRun.Texts texts = texts(training, valFraction, valText == null ? "" : valText.toString(),
-                unknownPolicy);
+        TrainingTexts texts = texts(training, valFraction, valText == null ? "" : valText.toString(), unknownPolicy);
         TrainingSettings settings = settings(base, texts);
-        TrainingRun.requireHeap(settings, training.vocabulary().size(), threads);
-        RecurrentModel model = base == null ? TrainingRun.initialModel(settings, training.vocabulary().size())
-                : base.model();
-        return TrainingRun.start(settings, texts, model, spec.commandLine().getOut(), threads);
+        TrainingLoop.requireHeap(settings, training.vocabulary().size(), threads);
+        RecurrentModel model = base == null ? settings.initialModel(training.vocabulary().size()) : base.model();
+        return TrainingLoop.start(settings, texts, model, threads);
     }
 
-    private TrainingRun resumeRun(Corpus.Unknown unknownPolicy) throws IOException {
+    private TrainingLoop resumeRun(Corpus.Unknown unknownPolicy) throws IOException {
         Checkpoint saved = Checkpoint.read(checkpoint);
-        TrainingSettings settings = TrainingSettings.fromOptions(saved.options());
+        TrainingLoop.requireRun(checkpoint, saved);
+        TrainingSettings settings = TrainingSettings.fromOptions(saved.settings());
         Set<String> given = new HashSet<>();
         for (OptionSpec option : spec.commandLine().getParseResult().matchedOptions()) {
             given.add(option.longestName());
@@ -225,35 +236,31 @@ final class TrainCommand implements Callable<Integer> {
         Corpus training = text == null ? bundledCorpus(saved.vocabulary(), unknownPolicy)
                 : Corpus.read(text, saved.vocabulary(), unknownPolicy);
         String validationFile = valText != null ? valText.toString() : settings.valText();
-        TrainingRun.Texts texts = texts(training, settings.valFraction(), validationFile, unknownPolicy);
-        List<String> conflicts = settings.conflicts(settings(saved, texts), given);
+        TrainingTexts texts = texts(training, settings.valFraction(), validationFile, unknownPolicy);
+        List<String> conflicts = ResumeConflicts.of(settings, settings(saved, texts), given);
         if (!conflicts.isEmpty()) {
             throw new ParameterException(spec.commandLine(), "--resume continues the saved run, which differs in "
                     + String.join(", ", conflicts) + "; drop them, or start a new run with --force");
         }
-        TrainingRun.requireHeap(settings, training.vocabulary().size(), threads);
-        return TrainingRun.resume(checkpoint, saved, settings, texts, spec.commandLine().getOut(), threads);
+        TrainingLoop.requireHeap(settings, training.vocabulary().size(), threads);
+        return TrainingLoop.resume(checkpoint, saved, settings, texts, threads);
     }
 
     /** The training text and the validation text: a file over the training vocabulary, or a held-out tail. */
-    private static TrainingRun.Texts texts(Corpus training, double fraction, String validationFile,
-                                           Corpus.Unknown unknownPolicy) throws IOException {
+    private static TrainingTexts texts(Corpus training, double fraction, String validationFile,
+                                       Corpus.Unknown unknownPolicy) throws IOException {
         if (validationFile.isEmpty()) {
-            return TrainingRun.Texts.heldOut(training, fraction);
+            return TrainingTexts.heldOut(training, fraction);
         }
-        Corpus validation = Corpus.read(Path.of(validationFile), training.vocabulary(), unknownPolicy);
-        if (validation.length() < 2) {
-            throw new CorpusException(validationFile + " holds " + validation.length() + " character; validation "
-                    + "needs at least 2");
-        }
-        return new TrainingRun.Texts(training, training.length(), validation, 0);
+        return TrainingTexts.separate(training, Corpus.read(Path.of(validationFile), training.vocabulary(),
+                unknownPolicy), validationFile);
     }
 
     /**
      * The settings the command line asks for. {@code base} is the model fine-tuned from, whose shape replaces
      * --cell, --hidden and --layers, or the checkpoint being resumed.
      */
-    private TrainingSettings settings(Checkpoint base, TrainingRun.Texts texts) {
+    private TrainingSettings settings(Checkpoint base, TrainingTexts texts) {
         // Resuming, the command line's own values go to the conflict check; fine-tuning, the base model's shape.
         boolean ownShape = base == null || resume;
         Cell cellType = ownShape ? Cell.of(cell) : base.shape().cell();

@@ -69,7 +69,7 @@ class CrashSafetyTest {
                         "a killed save leaves at most its own temporary file, removed by the next save");
             }
             Checkpoint loaded = Checkpoint.read(model);
-            long iteration = loaded.iteration();
+            long iteration = loaded.run().iteration();
             long lastReported = completed.isEmpty() ? lastLoaded : completed.getLast();
             // Output is flushed in lines; the saves after the last line that arrived may be on disk too.
             assertTrue(iteration >= lastReported, "round " + round + ": loaded iteration " + iteration
@@ -83,7 +83,7 @@ class CrashSafetyTest {
                 "--iterations", Long.toString(lastLoaded + 3), "--sample-every", "1000000");
         assertEquals(0, resumed.exitCode(), resumed.err());
         Checkpoint afterKills = Checkpoint.read(model);
-        assertEquals(lastLoaded + 3, afterKills.iteration());
+        assertEquals(lastLoaded + 3, afterKills.run().iteration());
 
         // Every save was whole and every resume exact: 22 kills later, the model is the uninterrupted run's.
         Path straight = folder.resolve("straight.gatelane");

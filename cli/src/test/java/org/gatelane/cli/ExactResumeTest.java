@@ -12,6 +12,7 @@ import java.util.Arrays;
 import java.util.List;
 
 import org.gatelane.core.io.Checkpoint;
+import org.gatelane.core.train.LossHistory;
 
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -63,12 +64,12 @@ class ExactResumeTest {
 
         Checkpoint a = Checkpoint.read(straight);
         Checkpoint b = Checkpoint.read(resumed);
-        assertEquals(60, b.iteration());
+        assertEquals(60, b.run().iteration());
         assertArrayEquals(a.parameters(), b.parameters());
-        for (int i = 0; i < a.optimizerState().length; i++) {
-            assertArrayEquals(a.optimizerState()[i], b.optimizerState()[i]);
+        for (int i = 0; i < a.run().optimizerState().length; i++) {
+            assertArrayEquals(a.run().optimizerState()[i], b.run().optimizerState()[i]);
         }
-        assertEquals(a.rngState(), b.rngState());
+        assertEquals(a.run().sampleRngState(), b.run().sampleRngState());
         List<String> straightLosses = withoutWallTime(LossHistory.fileBeside(straight));
         List<String> resumedLosses = withoutWallTime(LossHistory.fileBeside(resumed));
         assertEquals(straightLosses, resumedLosses);

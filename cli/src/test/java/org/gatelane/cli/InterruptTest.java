@@ -48,6 +48,6 @@ class InterruptTest {
         assertEquals(130, process.exitValue(), output.toString());
         assertTrue(output.toString().contains("interrupted at iteration"), output.toString());
         Checkpoint saved = Checkpoint.read(model);
-        assertTrue(saved.iteration() >= 100, "the checkpoint holds the progress: iteration " + saved.iteration());
+        assertTrue(saved.run().iteration() >= 100, "the checkpoint holds the progress: iteration " + saved.run().iteration());
     }
 }

@@ -10,6 +10,9 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 
+import org.gatelane.core.train.LossHistory;
+import org.gatelane.core.train.TrainingLoop;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -41,7 +44,7 @@ class PlotTest {
             assertTrue(seconds[i] >= seconds[i - 1] && seconds[i] > 0, "wall time grows: " + history);
         }
         assertEquals(2, history.stream().filter(line -> line.contains(",validation,")).count(), "one per checkpoint");
-        assertTrue(Files.exists(TrainingRun.bestBeside(model)), "the best-validation model is kept beside");
+        assertTrue(Files.exists(TrainingLoop.bestBeside(model)), "the best-validation model is kept beside");
 
         byte[] pngMagic = {(byte) 0x89, 'P', 'N', 'G'};
         assertArrayEquals(pngMagic, Arrays.copyOf(Files.readAllBytes(png), 4), "a PNG file");

@@ -17,6 +17,8 @@ import org.gatelane.core.io.Checkpoint;
 import org.gatelane.core.model.RecurrentModel;
 import org.gatelane.core.text.Corpus;
 import org.gatelane.core.train.NonFiniteException;
+import org.gatelane.core.train.TrainingLoop;
+import org.gatelane.core.train.TrainingSettings;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -69,8 +71,8 @@ class TrainOptionsTest {
         assertEquals(before.vocabulary(), after.vocabulary());
         assertEquals(before.shape(), after.shape());
         assertNotEquals(before.parameters()[0], after.parameters()[0], "the weights were trained further");
-        assertEquals(10, after.iteration(), "a new run, counted from zero");
-        assertEquals(10, after.optimizerStep(), "with a fresh optimizer");
+        assertEquals(10, after.run().iteration(), "a new run, counted from zero");
+        assertEquals(10, after.run().optimizerStep(), "with a fresh optimizer");
 
         Cli mismatch = train(second, folder.resolve("other.gatelane"), "--init-from", base.toString(),
                 "--unknown", "skip", "--hidden", "12");
@@ -106,9 +108,9 @@ class TrainOptionsTest {
                 "--val-text", validation.toString(), "--early-stop", "2");
         assertEquals(0, result.exitCode(), result.err());
         assertTrue(result.out().contains("early stop: no improvement in 2 validations"), result.out());
-        long iteration = Checkpoint.read(model).iteration();
+        long iteration = Checkpoint.read(model).run().iteration();
         assertTrue(iteration < 5000, "stopped at " + iteration);
-        assertTrue(Checkpoint.read(TrainingRun.bestBeside(model)).iteration() < iteration, "the best came earlier");
+        assertTrue(Checkpoint.read(TrainingLoop.bestBeside(model)).run().iteration() < iteration, "the best came earlier");
     }
 
     @Test
@@ -132,7 +134,7 @@ class TrainOptionsTest {
         Cli free = train(text, model, "--iterations", "20", "--resume", "--threads", "2", "--lr", "0.003",
                 "--sample-every", "7", "--log-every", "3");
         assertEquals(0, free.exitCode(), free.err());
-        assertEquals(20, Checkpoint.read(model).iteration());
+        assertEquals(20, Checkpoint.read(model).run().iteration());
     }
 
     @Test
@@ -144,7 +146,7 @@ class TrainOptionsTest {
         assertTrue(trained.out().contains("2-layer GRU"), trained.out());
         assertEquals(org.gatelane.core.model.Cell.GRU, Checkpoint.read(model).shape().cell());
         assertEquals(0, train(text, model, "--resume", "--iterations", "20").exitCode());
-        assertEquals(20, Checkpoint.read(model).iteration());
+        assertEquals(20, Checkpoint.read(model).run().iteration());
 
         Path tuned = folder.resolve("tuned.gatelane");
         assertEquals(0, train(text, tuned, "--init-from", model.toString(), "--iterations", "10").exitCode());
@@ -175,54 +177,12 @@ class TrainOptionsTest {
     }
 
     @Test
-    void rollbackReturnsToTheLastValidationWithHalfTheRate() throws Exception {
-        Corpus corpus = Corpus.of("the light keeps turning through the fog. ".repeat(10));
-        TrainingSettings settings = TrainingSettings.fromOptions(java.util.Map.ofEntries(
-                java.util.Map.entry("hidden", "10"), java.util.Map.entry("layers", "1"),
-                java.util.Map.entry("seqLength", "6"), java.util.Map.entry("batchSize", "2"),
-                java.util.Map.entry("optimizer", "ADAM"), java.util.Map.entry("learningRate", "0.01"),
-                java.util.Map.entry("learningRateDecay", "1"), java.util.Map.entry("clip", "5"),
-                java.util.Map.entry("valFraction", "0.1"), java.util.Map.entry("seed", "3"),
-                java.util.Map.entry("onNonFinite", "ROLLBACK")));
-        StringWriter log = new StringWriter();
-        Path checkpoint = folder.resolve("r.gatelane");
-        TrainingRun.Cadence cadence = new TrainingRun.Cadence(1000, 1000, 10);
-        RecurrentModel model = TrainingRun.initialModel(settings, corpus.vocabulary().size());
-        try (TrainingRun run = TrainingRun.start(settings, TrainingRun.Texts.heldOut(corpus, 0.1), model,
-                new PrintWriter(log, true), 1)) {
-            assertTrue(run.trainUntil(20, cadence, checkpoint));
-            float[] validated = run.model().parameters().clone();
-            run.model().parameters()[run.model().layout().outputBias()] = Float.NaN;
-            assertTrue(run.trainUntil(30, cadence, checkpoint));
-            assertTrue(log.toString().contains("rolled back to the last validation, learning rate now 0.00500 "
-                    + "(rollback 1 of 3)"), log.toString());
-            assertEquals(30, run.iteration());
-            for (float p : run.model().parameters()) {
-                assertTrue(Float.isFinite(p));
-            }
-            assertNotEquals(validated[0], run.model().parameters()[0], "training went on from the validated point");
-        }
-
-        // A fault that the last validation already holds: three rollbacks, then the run ends with the error.
-        RecurrentModel broken = TrainingRun.initialModel(settings, corpus.vocabulary().size());
-        broken.parameters()[broken.layout().outputBias()] = Float.NaN;
-        StringWriter brokenLog = new StringWriter();
-        try (TrainingRun run = TrainingRun.start(settings, TrainingRun.Texts.heldOut(corpus, 0.1), broken,
-                new PrintWriter(brokenLog, true), 1)) {
-            NonFiniteException e = assertThrows(NonFiniteException.class,
-                    () -> run.trainUntil(30, cadence, folder.resolve("b.gatelane")));
-            assertTrue(e.getMessage().endsWith("3 rollbacks did not help"), e.getMessage());
-            assertEquals(3, brokenLog.toString().lines().filter(line -> line.contains("rolled back")).count());
-        }
-    }
-
-    @Test
     void stopOnNonFiniteEndsAtOnceAndKeepsTheLastCheckpoint() throws Exception {
         Path text = write("t.txt", "the light keeps turning through the fog. ".repeat(10));
         Path model = folder.resolve("m.gatelane");
         assertEquals(0, train(text, model, "--iterations", "10", "--on-nonfinite", "stop").exitCode());
         Checkpoint saved = Checkpoint.read(model);
-        TrainingSettings settings = TrainingSettings.fromOptions(saved.options());
+        TrainingSettings settings = TrainingSettings.fromOptions(saved.settings());
         assertEquals(TrainingSettings.NonFinitePolicy.STOP, settings.onNonFinite());
     }
 

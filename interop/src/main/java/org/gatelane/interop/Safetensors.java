@@ -2,7 +2,6 @@ package org.gatelane.interop;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -15,6 +14,8 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+
+import org.gatelane.core.io.DurableFile;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
@@ -271,23 +272,14 @@ public record Safetensors(Map<String, Tensor> tensors, Map<String, String> metad
         int padded = (json.length + 7) / 8 * 8;
         byte[] headerBytes = Arrays.copyOf(json, padded);
         Arrays.fill(headerBytes, json.length, padded, (byte) ' ');
-        Path folder = file.toAbsolutePath().getParent();
-        Files.createDirectories(folder);
-        Path temporary = Files.createTempFile(folder, file.getFileName() + ".", ".partial");
-        try {
-            try (OutputStream out = Files.newOutputStream(temporary)) {
-                out.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded).array());
-                out.write(headerBytes);
-                for (Tensor tensor : tensors.values()) {
-                    ByteBuffer bytes = ByteBuffer.allocate(4 * tensor.values().length).order(ByteOrder.LITTLE_ENDIAN);
-                    bytes.asFloatBuffer().put(tensor.values());
-                    out.write(bytes.array());
-                }
+        DurableFile.replace(file, out -> {
+            out.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded).array());
+            out.write(headerBytes);
+            for (Tensor tensor : tensors.values()) {
+                ByteBuffer bytes = ByteBuffer.allocate(4 * tensor.values().length).order(ByteOrder.LITTLE_ENDIAN);
+                bytes.asFloatBuffer().put(tensor.values());
+                out.write(bytes.array());
             }
-            Files.move(temporary, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(temporary);
-        }
+        });
     }
 }

@@ -46,7 +46,13 @@ class FormatsAndLimitsTest {
     private static Checkpoint small(Map<String, String> options) {
         ModelShape shape = ModelShape.characterModel(3, 2, 1);
         return new Checkpoint(shape, new Vocabulary(new int[] {'a', 'b', 'c'}), options,
-                RecurrentModel.initialized(shape, 1).parameters(), new float[0][], 0, 0, 0, 0, 0, RecurrentState.zeros(shape, 1));
+                RecurrentModel.initialized(shape, 1).parameters(), freshRun(shape));
+    }
+
+    /** A run that has not begun: no optimizer state, nothing validated. */
+    static RunState freshRun(ModelShape shape) {
+        return new RunState(0, new float[0][], 0, 0, 0, RecurrentState.zeros(shape, 1), 0, 0, RunState.Schedule.START,
+                Double.NaN, 0, 0, RunState.UNRECORDED);
     }
 
     @Test
@@ -58,7 +64,7 @@ class FormatsAndLimitsTest {
         options.put("", "");
         Path file = folder.resolve("strings.gatelane");
         small(options).write(file);
-        assertEquals(options, Checkpoint.read(file).options());
+        assertEquals(options, Checkpoint.read(file).settings());
     }
 
     /**
@@ -83,8 +89,8 @@ class FormatsAndLimitsTest {
         for (int cp : new int[] {'a', 'b', 'c'}) {
             out.writeInt(cp);
         }
-        out.writeInt(current.options().size());
-        for (Map.Entry<String, String> option : current.options().entrySet()) {
+        out.writeInt(current.settings().size());
+        for (Map.Entry<String, String> option : current.settings().entrySet()) {
             for (String string : new String[] {option.getKey(), option.getValue()}) {
                 if (version == 1) {
                     out.writeUTF(string);
@@ -119,11 +125,14 @@ class FormatsAndLimitsTest {
 
         Checkpoint read = Checkpoint.read(file);
         assertEquals(Cell.LSTM, read.shape().cell());
-        assertEquals(current.options(), read.options());
+        assertEquals(current.settings(), read.settings());
         assertArrayEquals(current.parameters(), read.parameters());
-        assertEquals(12, read.iteration());
-        assertEquals(14, read.dataCursor());
-        assertArrayEquals(new float[] {0.5f, -0.5f}, read.carriedState().c(0));
+        assertEquals(12, read.run().iteration());
+        assertEquals(11, read.run().optimizerStep());
+        assertEquals(13, read.run().sampleRngState());
+        assertEquals(14, read.run().dataCursor());
+        assertEquals(15, read.run().epoch());
+        assertArrayEquals(new float[] {0.5f, -0.5f}, read.run().carriedState().c(0));
     }
 
     @Test
@@ -131,7 +140,7 @@ class FormatsAndLimitsTest {
         ModelShape shape = ModelShape.characterModel(3, 5, 2).withCell(Cell.GRU);
         RecurrentModel model = RecurrentModel.initialized(shape, 7);
         Checkpoint gru = new Checkpoint(shape, new Vocabulary(new int[] {'a', 'b', 'c'}), Map.of(), model.parameters(),
-                new float[0][], 0, 0, 0, 0, 0, RecurrentState.zeros(shape, 1));
+                freshRun(shape));
         Path file = folder.resolve("gru.gatelane");
         gru.write(file);
         Checkpoint read = Checkpoint.read(file);

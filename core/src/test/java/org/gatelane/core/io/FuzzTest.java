@@ -86,7 +86,8 @@ class FuzzTest {
         float[][] adam = {new float[shape.parameterCount()], new float[shape.parameterCount()]};
         RecurrentState carried = RecurrentState.zeros(shape, 2);
         Checkpoint checkpoint = new Checkpoint(shape, new Vocabulary(new int[] {'a', 'b', 'c', 'é', 0x1F600}), options,
-                model.parameters(), adam, 3, 4, 5, 6, 7, carried);
+                model.parameters(), new RunState(4, adam, 3, 6, 7, carried, 5, 8, new RunState.Schedule(0.5f, 2.5, 1, 2),
+                1.25, 9.5, 1, 100));
         Path file = Files.createTempFile("fuzz", ".gatelane");
         try {
             checkpoint.write(file);

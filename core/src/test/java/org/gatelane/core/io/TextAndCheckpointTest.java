@@ -2,6 +2,7 @@ package org.gatelane.core.io;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -80,26 +81,48 @@ class TextAndCheckpointTest {
         carried.c(0)[17] = -3f;
         float[][] optimizerState = {model.parameters().clone(), new float[model.layout().size()]};
         optimizerState[1][3] = 7f;
+        RunState run = new RunState(42, optimizerState, 41, 44, 45, carried, 43L, -46L,
+                new RunState.Schedule(0.25f, 1.5, 2, 3), 2.75, 12.5, 1, 1234);
         Checkpoint written = new Checkpoint(shape, new Vocabulary(new int[] {'a', 'b', 'c', 'é', 0x1F600}),
-                Map.of("optimizer", "ADAM"), model.parameters(), optimizerState, 41, 42, 43L, 44, 45, carried);
+                Map.of("optimizer", "ADAM"), model.parameters(), run);
         Path file = folder.resolve("model.gatelane");
         written.write(file);
         Checkpoint read = Checkpoint.read(file);
         assertEquals(shape, read.shape());
         assertEquals(written.vocabulary(), read.vocabulary());
-        assertEquals(written.options(), read.options());
+        assertEquals(written.settings(), read.settings());
         assertArrayEquals(model.parameters(), read.parameters());
-        assertArrayEquals(optimizerState[1], read.optimizerState()[1]);
-        assertEquals(41, read.optimizerStep());
-        assertEquals(42, read.iteration());
-        assertEquals(43L, read.rngState());
-        assertEquals(44, read.dataCursor());
-        assertEquals(45, read.epoch());
-        assertArrayEquals(carried.h(1), read.carriedState().h(1));
-        assertArrayEquals(carried.c(0), read.carriedState().c(0));
+        RunState back = read.run();
+        assertArrayEquals(optimizerState[1], back.optimizerState()[1]);
+        assertEquals(41, back.optimizerStep());
+        assertEquals(42, back.iteration());
+        assertEquals(43L, back.sampleRngState());
+        assertEquals(-46L, back.dropoutRngState());
+        assertEquals(44, back.dataCursor());
+        assertEquals(45, back.epoch());
+        assertEquals(run.schedule(), back.schedule());
+        assertEquals(2.75, back.smoothedLoss());
+        assertEquals(12.5, back.trainedSeconds());
+        assertEquals(1, back.rollbacks());
+        assertEquals(1234, back.trainingLength());
+        assertArrayEquals(carried.h(1), back.carriedState().h(1));
+        assertArrayEquals(carried.c(0), back.carriedState().c(0));
         try (var files = Files.list(folder)) {
             assertEquals(1, files.count(), "no temporary file is left behind");
         }
+    }
+
+    /** An imported model has no run: the flag says so, and the file reads back without one. */
+    @Test
+    void aModelWithoutARunRoundTrips() throws IOException {
+        ModelShape shape = ModelShape.characterModel(3, 4, 1);
+        RecurrentModel model = RecurrentModel.initialized(shape, 3);
+        Path file = folder.resolve("imported.gatelane");
+        Checkpoint.modelOnly(model, new Vocabulary(new int[] {'a', 'b', 'c'}), Map.of("importedFrom", "x")).write(file);
+        Checkpoint read = Checkpoint.read(file);
+        assertFalse(read.resumable());
+        assertArrayEquals(model.parameters(), read.parameters());
+        assertEquals(Map.of("importedFrom", "x"), read.settings());
     }
 
     @Test
@@ -107,7 +130,7 @@ class TextAndCheckpointTest {
         ModelShape shape = ModelShape.characterModel(3, 2, 1);
         Path file = folder.resolve("small.gatelane");
         new Checkpoint(shape, new Vocabulary(new int[] {'a', 'b', 'c'}), Map.of(), new float[new ParameterLayout(shape).size()],
-                new float[0][], 0, 0, 0, 0, 0, RecurrentState.zeros(shape, 1)).write(file);
+                FormatsAndLimitsTest.freshRun(shape)).write(file);
         byte[] bytes = Files.readAllBytes(file);
         for (int length = 0; length < bytes.length; length++) {
             Path cut = folder.resolve("cut.gatelane");

@@ -1,72 +1,30 @@
 package org.gatelane.cli;
 
-import java.io.BufferedWriter;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 
-/**
- * The loss history as CSV beside the checkpoint ({@code iteration,seconds,kind,loss_nats}: seconds of training
- * wall time, validations excluded; kind {@code train}, {@code smoothed} or {@code validation}), appended as
- * training goes so a resumed run continues the same file; and its chart, against iterations or minutes.
- */
-final class LossHistory {
-
-    private static final String HEADER = "iteration,seconds,kind,loss_nats";
+/** The chart of a loss history ({@code org.gatelane.core.train.LossHistory}), against iterations or minutes. */
+final class LossPlot {
 
     /** The x-axis of a plot. */
     enum Axis { ITERATION, TIME }
 
-    private final Path file;
-
-    LossHistory(Path file) {
-        this.file = file;
-    }
-
-    static Path fileBeside(Path checkpoint) {
-        return checkpoint.resolveSibling(checkpoint.getFileName() + ".csv");
-    }
-
-    void train(long iteration, double seconds, double loss, double smoothed) throws IOException {
-        String at = iteration + "," + format(seconds);
-        append(at + ",train," + format(loss) + "\n" + at + ",smoothed," + format(smoothed));
-    }
-
-    void validation(long iteration, double seconds, double nats) throws IOException {
-        append(iteration + "," + format(seconds) + ",validation," + format(nats));
-    }
-
-    private static String format(double value) {
-        return String.format(Locale.ROOT, "%.6f", value);
-    }
-
-    private void append(String lines) throws IOException {
-        Path folder = file.toAbsolutePath().getParent();
-        Files.createDirectories(folder);
-        boolean fresh = !Files.exists(file);
-        try (BufferedWriter writer = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
-                StandardOpenOption.APPEND)) {
-            if (fresh) {
-                writer.write(HEADER + "\n");
-            }
-            writer.write(lines + "\n");
-        }
+    private LossPlot() {
     }
 
     /**
      * Draws the smoothed training loss and the validation loss of {@code csv} into a PNG, against iterations
      * or minutes of training. Lines of the older three-column history (no seconds) count for iterations only.
      */
-    static void plot(Path csv, Path png, Axis axis) throws IOException {
+    static void draw(Path csv, Path png, Axis axis) throws IOException {
         List<Double> trainX = new ArrayList<>(), trainY = new ArrayList<>();
         List<Double> validX = new ArrayList<>(), validY = new ArrayList<>();
         if (!Files.exists(csv)) {

@@ -1,0 +1,72 @@
+package org.gatelane.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Locale;
+
+import org.gatelane.core.infer.Evaluation;
+import org.gatelane.core.train.TrainingListener;
+import org.gatelane.core.train.TrainingLoop;
+import org.gatelane.core.train.TrainingSettings;
+
+/** {@code gatelane train}'s console: the header, samples, checkpoints, rollbacks, and the progress line. */
+final class ConsoleListener implements TrainingListener {
+
+    private final PrintWriter out;
+    private Progress progress;
+
+    ConsoleListener(PrintWriter out) {
+        this.out = out;
+    }
+
+    @Override
+    public void started(TrainingLoop loop, long firstIteration, long lastIteration) {
+        TrainingSettings settings = loop.settings();
+        var texts = loop.texts();
+        progress = Progress.forConsole(out, lastIteration, firstIteration - 1, loop.charsPerIteration());
+        out.printf("training %d-layer %s, H=%d, %d symbols, %d chars for training, %d for validation; "
+                        + "kernels %s; iterations %d..%d%n", settings.layers(), settings.cell().name(), settings.hidden(),
+                texts.training().vocabulary().size(), texts.trainEnd(), texts.validates() ? texts.validationLength() : 0,
+                loop.kernelsName(), firstIteration, lastIteration);
+    }
+
+    @Override
+    public void iterated(long iteration, float loss, double smoothedLoss, double trainedSeconds) {
+        progress.update(iteration, smoothedLoss);
+    }
+
+    @Override
+    public void sampled(long iteration, double smoothedLoss, String text) {
+        progress.println(String.format("iter %d | loss %.4f | %s%n----%n%s%n----", iteration, smoothedLoss,
+                progress.speed(), text));
+    }
+
+    @Override
+    public void checkpointed(long iteration, Evaluation score, Path file, Path bestFile) {
+        String validation = score == null ? "" : String.format(" | validation %.3f bits/char, perplexity %.2f",
+                score.bitsPerSymbol(), score.perplexity());
+        progress.println(String.format("checkpoint iter %d%s -> %s%s", iteration, validation, file,
+                bestFile != null ? " (best so far, also " + bestFile.getFileName() + ")" : ""));
+    }
+
+    @Override
+    public void rolledBack(long iteration, String reason, double rate, int rollback, int maxRollbacks) {
+        progress.println(String.format(Locale.ROOT, "iter %d | %s; rolled back to the last validation, learning "
+                + "rate now %.3g (rollback %d of %d)", iteration, reason, rate, rollback, maxRollbacks));
+    }
+
+    @Override
+    public void stoppedEarly(long iteration, int patience, Path bestFile) {
+        progress.println("early stop: no improvement in " + patience + " validations; the best model is " + bestFile);
+    }
+
+    @Override
+    public void interrupted(long iteration, Path file) {
+        progress.println("interrupted at iteration " + iteration + "; saved " + file + ", resume with --resume");
+    }
+
+    @Override
+    public void finished(long iteration) {
+        progress.finish();
+    }
+}

@@ -1,0 +1,369 @@
+package org.gatelane.core.train;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import org.gatelane.core.infer.Evaluation;
+import org.gatelane.core.infer.Sampler;
+import org.gatelane.core.io.Checkpoint;
+import org.gatelane.core.io.CheckpointException;
+import org.gatelane.core.io.RunState;
+import org.gatelane.core.model.ModelShape;
+import org.gatelane.core.model.RecurrentModel;
+import org.gatelane.core.model.RecurrentState;
+import org.gatelane.core.model.Rng;
+import org.gatelane.core.text.CorpusException;
+import org.gatelane.core.text.TextBatches;
+import org.gatelane.kernels.Kernels;
+import org.gatelane.kernels.RecurrentKernels;
+
+/**
+ * A whole training run: batches through the text, the learning-rate schedule, validation, the best model, early
+ * stopping, rollback on non-finite values, checkpoints at a cadence, a save on request, and exact resume. Every
+ * front end (the command line, a program, a cluster driver) drives this loop and listens to it through
+ * {@link TrainingListener}s; none of them re-implements a piece of it.
+ *
+ * <p>A run resumed from one of its checkpoints computes exactly what the uninterrupted run would have: the
+ * checkpoint holds the parameters, the optimizer, the data cursor, the carried state, both generators and the
+ * schedule ({@link RunState}).
+ *
+ * <p>Not thread-safe, except {@link #requestStop()}, which any thread may call.
+ */
+public final class TrainingLoop implements AutoCloseable {
+
+    /** Weight of the newest loss in the smoothed loss shown to the user. */
+    private static final double SMOOTHING = 0.01;
+    private static final int SAMPLE_LENGTH = 100;
+    /** Rollbacks without a successful validation in between before a run gives up. */
+    public static final int MAX_ROLLBACKS = 3;
+    /** Most streams a validation during training reads side by side; {@code gatelane eval} reads one. */
+    private static final int VALIDATION_STREAMS = 16;
+
+    /**
+     * How often to sample, log and checkpoint (with a validation), in iterations.
+     *
+     * @throws IllegalArgumentException if any is below 1
+     */
+    public record Cadence(int sampleEvery, int logEvery, int checkpointEvery) {
+        public Cadence {
+            if (sampleEvery < 1 || logEvery < 1 || checkpointEvery < 1) {
+                throw new IllegalArgumentException("a cadence needs every interval >= 1 but was " + sampleEvery
+                        + ", " + logEvery + ", " + checkpointEvery);
+            }
+        }
+    }
+
+    /** How a call to {@link #run} ended. */
+    public enum Outcome {
+        /** The last iteration was reached. */
+        COMPLETED,
+        /** Early stopping ended the run; the best model is the {@code .best} checkpoint. */
+        STOPPED_EARLY,
+        /** {@link #requestStop()} ended it; the run was saved and can be resumed. */
+        INTERRUPTED
+    }
+
+    private final TrainingSettings settings;
+    private final TrainingTexts texts;
+    private final RecurrentKernels kernels = Kernels.preferred();
+    private final RecurrentModel model;
+    private final Trainer trainer;
+    private final TrainingSchedule schedule;
+    private final TextBatches batches;
+    private final int[] inputs;
+    private final int[] targets;
+    private final Rng sampleRng;
+    private final RollbackPoint lastValidated;
+    private volatile boolean stopRequested;
+    private long iteration;
+    private double smoothedLoss;
+    private double trainedSeconds;
+    private int rollbacks;
+
+    private TrainingLoop(TrainingSettings settings, TrainingTexts texts, RecurrentModel model, long sampleRngState,
+                         long dropoutRngState, int threads) {
+        this.settings = settings;
+        this.texts = texts;
+        this.model = model;
+        this.batches = new TextBatches(texts.training(), 0, texts.trainEnd(), settings.seqLength(),
+                settings.batchSize());
+        this.schedule = new TrainingSchedule(settings.scheduleSettings(batches.chunksPerEpoch()));
+        GradientClipping clipping = settings.clip() > 0 ? GradientClipping.globalNorm(settings.clip())
+                : GradientClipping.none();
+        Optimizer optimizer = new Optimizer(settings.optimizer(), Optimizer.Settings.defaults(), kernels,
+                model.layout().size());
+        this.trainer = new Trainer(model, kernels, optimizer, clipping, schedule, settings.batching(threads),
+                new Rng(dropoutRngState));
+        this.inputs = new int[settings.seqLength() * settings.batchSize()];
+        this.targets = new int[inputs.length];
+        this.sampleRng = new Rng(sampleRngState);
+        this.smoothedLoss = Math.log(texts.training().vocabulary().size());
+        this.lastValidated = settings.onNonFinite() == TrainingSettings.NonFinitePolicy.ROLLBACK
+                ? new RollbackPoint(model, optimizer) : null;
+    }
+
+    /**
+     * A fresh run from {@code model}: newly initialised ({@link TrainingSettings#initialModel}), or the weights of
+     * another model to fine-tune, over the training text's vocabulary.
+     *
+     * @param threads threads per step; the results are the same for any count
+     */
+    public static TrainingLoop start(TrainingSettings settings, TrainingTexts texts, RecurrentModel model,
+                                     int threads) {
+        TrainingLoop loop = new TrainingLoop(settings, texts, model, settings.seed(), ~settings.seed(), threads);
+        if (loop.lastValidated != null) {
+            loop.lastValidated.take();
+        }
+        return loop;
+    }
+
+    /**
+     * The run saved in {@code saved} (read from {@code file}), continued on {@code texts}, which the caller read
+     * over the checkpoint's vocabulary.
+     *
+     * @throws CheckpointException if the file holds no run, or a corrupt one
+     * @throws CorpusException     if the training text is not as long as the one the run trained on
+     */
+    public static TrainingLoop resume(Path file, Checkpoint saved, TrainingSettings settings, TrainingTexts texts,
+                                      int threads) {
+        RunState run = requireRun(file, saved);
+        if (run.trainingLength() != RunState.UNRECORDED && run.trainingLength() != texts.trainEnd()) {
+            throw new CorpusException("the text has " + texts.trainEnd() + " characters for training but the run in "
+                    + file + " trained on " + run.trainingLength() + "; resume with the text it was trained on");
+        }
+        TrainingLoop loop = new TrainingLoop(settings, texts, saved.model(), run.sampleRngState(),
+                run.dropoutRngState(), threads);
+        try {
+            loop.restore(file, run);
+        } catch (RuntimeException e) {
+            loop.close();
+            throw e;
+        }
+        return loop;
+    }
+
+    /**
+     * The run saved in {@code saved}, read from {@code file}.
+     *
+     * @throws CheckpointException if the file holds a model without a run (an import, for example)
+     */
+    public static RunState requireRun(Path file, Checkpoint saved) {
+        if (saved.run() == null) {
+            throw new CheckpointException(file + " holds a model but no training run to resume; start one from it "
+                    + "with --init-from");
+        }
+        return saved.run();
+    }
+
+    private void restore(Path file, RunState run) {
+        try {
+            trainer.optimizer().restore(run.optimizerState(), run.optimizerStep());
+        } catch (IllegalArgumentException e) {
+            throw new CheckpointException(file + " is corrupt: " + e.getMessage());
+        }
+        batches.restore(run.dataCursor(), run.epoch());
+        trainer.state().copyFrom(run.carriedState());
+        iteration = run.iteration();
+        smoothedLoss = run.smoothedLoss();
+        trainedSeconds = run.trainedSeconds();
+        rollbacks = run.rollbacks();
+        RunState.Schedule saved = run.schedule();
+        schedule.restore(new TrainingSchedule.State(saved.rateMultiplier(), saved.bestValidation(),
+                saved.validationsSinceBest(), saved.validationsSinceDecay()));
+        if (lastValidated != null) {
+            lastValidated.take();
+        }
+    }
+
+    /** Where the best-validation model of a run saved in {@code checkpoint} goes. */
+    public static Path bestBeside(Path checkpoint) {
+        return checkpoint.resolveSibling(checkpoint.getFileName() + ".best");
+    }
+
+    /** Asks the loop to stop after the current iteration and save; safe from any thread, a signal handler's too. */
+    public void requestStop() {
+        stopRequested = true;
+    }
+
+    /**
+     * Trains until iteration {@code lastIteration} (counting those before a resume), validating and writing
+     * {@code checkpoint} at the cadence and at the end, and telling {@code listeners} what happens.
+     *
+     * @throws NonFiniteException if a step is not finite and the policy is to stop, or rollbacks did not help
+     * @throws IOException        if a checkpoint cannot be written
+     */
+    public Outcome run(long lastIteration, Cadence cadence, Path checkpoint, List<TrainingListener> listeners)
+            throws IOException {
+        List<TrainingListener> all = List.copyOf(listeners);
+        all.forEach(l -> l.started(this, iteration + 1, lastIteration));
+        long lastTick = System.nanoTime();
+        while (iteration < lastIteration && !stopRequested) {
+            if (batches.next(inputs, targets)) {
+                trainer.state().reset();
+            }
+            float loss;
+            try {
+                loss = trainer.step(inputs, targets);
+            } catch (NonFiniteException e) {
+                rollBack(e, all);
+                continue;
+            }
+            iteration++;
+            long now = System.nanoTime();
+            trainedSeconds += (now - lastTick) / 1e9;
+            lastTick = now;
+            smoothedLoss = Double.isNaN(smoothedLoss) ? loss : (1 - SMOOTHING) * smoothedLoss + SMOOTHING * loss;
+            for (TrainingListener l : all) {
+                l.iterated(iteration, loss, smoothedLoss, trainedSeconds);
+            }
+            if (iteration % cadence.logEvery() == 0) {
+                for (TrainingListener l : all) {
+                    l.logged(iteration, loss, smoothedLoss, trainedSeconds);
+                }
+            }
+            if (iteration % cadence.sampleEvery() == 0) {
+                String text = sample();
+                all.forEach(l -> l.sampled(iteration, smoothedLoss, text));
+            }
+            if (iteration % cadence.checkpointEvery() == 0 || iteration == lastIteration) {
+                boolean stop = validateAndSave(checkpoint, all);
+                lastTick = System.nanoTime();
+                if (stop) {
+                    all.forEach(l -> l.stoppedEarly(iteration, settings.earlyStop(), bestBeside(checkpoint)));
+                    all.forEach(l -> l.finished(iteration));
+                    return Outcome.STOPPED_EARLY;
+                }
+            }
+        }
+        if (stopRequested && iteration < lastIteration) {
+            checkpoint().write(checkpoint);
+            all.forEach(l -> l.interrupted(iteration, checkpoint));
+            return Outcome.INTERRUPTED;
+        }
+        all.forEach(l -> l.finished(iteration));
+        return Outcome.COMPLETED;
+    }
+
+    /** Stops the run, or returns to the last validation with half the rate, as the settings say. */
+    private void rollBack(NonFiniteException e, List<TrainingListener> listeners) {
+        if (lastValidated == null) {
+            throw e;
+        }
+        if (++rollbacks > MAX_ROLLBACKS) {
+            throw new NonFiniteException(e.getMessage() + "; " + MAX_ROLLBACKS + " rollbacks did not help");
+        }
+        lastValidated.restore();
+        schedule.halve();
+        double rate = schedule.rate(trainer.optimizer().step());
+        listeners.forEach(l -> l.rolledBack(iteration, e.getMessage(), rate, rollbacks, MAX_ROLLBACKS));
+    }
+
+    /** A sample from the current model, continuing stream 0 from the state after its last input. */
+    private String sample() {
+        Sampler sampler = new Sampler(model, kernels);
+        RecurrentState.copyStreams(trainer.state(), 0, sampler.state(), 0, 1);
+        StringBuilder text = new StringBuilder();
+        // The state has seen the chunk's inputs; what comes next in the text is the last target.
+        int symbol = targets[targets.length - settings.batchSize()];
+        for (int i = 0; i < SAMPLE_LENGTH; i++) {
+            symbol = sampler.draw(sampler.feed(symbol), 1f, 0, 1f, sampleRng);
+            text.appendCodePoint(texts.training().vocabulary().codePoint(symbol));
+        }
+        return text.toString();
+    }
+
+    /** Validates, lets the schedule learn from it, saves; returns whether early stopping says to stop. */
+    private boolean validateAndSave(Path checkpoint, List<TrainingListener> listeners) throws IOException {
+        Evaluation score = null;
+        boolean best = false;
+        if (texts.validates()) {
+            // Side by side, a piece of at least 50 chunks each: a few zero-state starts cost far less accuracy
+            // than the seconds one stream would take from training.
+            int streams = Math.clamp(texts.validationLength() / (50L * settings.seqLength()), 1, VALIDATION_STREAMS);
+            score = Evaluation.of(model, kernels, texts.validation(), texts.validationFrom(),
+                    texts.validation().length(), settings.seqLength(), streams);
+            best = schedule.validated(score.nats());
+            for (TrainingListener l : listeners) {
+                l.validated(iteration, trainedSeconds, score, best);
+            }
+        }
+        rollbacks = 0;
+        if (lastValidated != null) {
+            lastValidated.take();
+        }
+        Checkpoint state = checkpoint();
+        state.write(checkpoint);
+        if (best) {
+            state.write(bestBeside(checkpoint));
+        }
+        for (TrainingListener l : listeners) {
+            l.checkpointed(iteration, score, checkpoint, best ? bestBeside(checkpoint) : null);
+        }
+        return settings.earlyStop() > 0 && schedule.validationsSinceBest() >= settings.earlyStop();
+    }
+
+    /** The run as it stands, for a checkpoint. */
+    public Checkpoint checkpoint() {
+        Optimizer optimizer = trainer.optimizer();
+        TrainingSchedule.State state = schedule.state();
+        RunState run = new RunState(iteration, optimizer.state(), optimizer.step(), batches.cursor(), batches.epoch(),
+                trainer.state(), sampleRng.state(), trainer.dropoutRng().state(),
+                new RunState.Schedule(state.multiplier(), state.best(), state.sinceBest(), state.sinceDecay()),
+                smoothedLoss, trainedSeconds, rollbacks, texts.trainEnd());
+        Map<String, String> saved = settings.toOptions();
+        return new Checkpoint(model.shape(), texts.training().vocabulary(), saved, model.parameters(), run);
+    }
+
+    /** Stops the trainer's helper threads, if it has any. */
+    @Override
+    public void close() {
+        trainer.close();
+    }
+
+    public TrainingSettings settings() {
+        return settings;
+    }
+
+    public TrainingTexts texts() {
+        return texts;
+    }
+
+    /** The name of the kernels the run computes on, such as {@code vector-256}. */
+    public String kernelsName() {
+        return kernels.name();
+    }
+
+    /** The live model: its parameters change with every iteration. */
+    public RecurrentModel model() {
+        return model;
+    }
+
+    /** Iterations done, counting those before a resume. */
+    public long iteration() {
+        return iteration;
+    }
+
+    /** Chunks of {@code seqLength x batchSize} characters in one pass over the training text. */
+    public int chunksPerEpoch() {
+        return batches.chunksPerEpoch();
+    }
+
+    /** Characters one iteration trains on. */
+    public int charsPerIteration() {
+        return settings.seqLength() * settings.batchSize();
+    }
+
+    /**
+     * Refuses, before anything is allocated, a run whose model, trainer and rollback copy would not fit in the
+     * heap; the message says how many bytes it would take.
+     */
+    public static void requireHeap(TrainingSettings settings, int vocabularySize, int threads) {
+        ModelShape shape = settings.shape(vocabularySize);
+        int rollbackCopies = settings.onNonFinite() == TrainingSettings.NonFinitePolicy.ROLLBACK
+                ? 1 + settings.optimizer().stateArrays() : 0;
+        Trainer.requireHeap(shape, settings.optimizer(), settings.batching(threads), rollbackCopies);
+    }
+}

@@ -1,0 +1,225 @@
+package org.gatelane.core.train;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.gatelane.core.infer.Evaluation;
+import org.gatelane.core.io.Checkpoint;
+import org.gatelane.core.io.CheckpointException;
+import org.gatelane.core.io.RunState;
+import org.gatelane.core.model.RecurrentModel;
+import org.gatelane.core.text.Corpus;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The core training loop: rollback, early stopping, interruption, and resume of files older than the loop. */
+class TrainingLoopTest {
+
+    private static final Corpus FOG = Corpus.of("the light keeps turning through the fog. ".repeat(10));
+
+    @TempDir
+    Path folder;
+
+    /** Every event, one line each, in order. */
+    private static final class Recorder implements TrainingListener {
+        final List<String> events = new ArrayList<>();
+
+        @Override
+        public void rolledBack(long iteration, String reason, double rate, int rollback, int maxRollbacks) {
+            events.add(String.format(java.util.Locale.ROOT, "rollback %d of %d at %d, rate %.5f", rollback,
+                    maxRollbacks, iteration, rate));
+        }
+
+        @Override
+        public void checkpointed(long iteration, Evaluation score, Path file, Path bestFile) {
+            events.add("checkpoint " + iteration + (bestFile != null ? " best" : ""));
+        }
+
+        @Override
+        public void stoppedEarly(long iteration, int patience, Path bestFile) {
+            events.add("early stop " + iteration);
+        }
+
+        @Override
+        public void interrupted(long iteration, Path file) {
+            events.add("interrupted " + iteration);
+        }
+
+        @Override
+        public void finished(long iteration) {
+            events.add("finished " + iteration);
+        }
+    }
+
+    private static TrainingSettings.Builder small() {
+        return TrainingSettings.builder().hidden(10).seqLength(6).batchSize(2).learningRate(0.01f).seed(3);
+    }
+
+    @Test
+    void rollbackReturnsToTheLastValidationWithHalfTheRate() throws Exception {
+        TrainingSettings settings = small().build();
+        TrainingLoop.Cadence cadence = new TrainingLoop.Cadence(1000, 1000, 10);
+        Path checkpoint = folder.resolve("r.gatelane");
+        Recorder recorder = new Recorder();
+        try (TrainingLoop loop = TrainingLoop.start(settings, TrainingTexts.heldOut(FOG, 0.1),
+                settings.initialModel(FOG.vocabulary().size()), 1)) {
+            assertEquals(TrainingLoop.Outcome.COMPLETED, loop.run(20, cadence, checkpoint, List.of(recorder)));
+            float[] validated = loop.model().parameters().clone();
+            loop.model().parameters()[loop.model().layout().outputBias()] = Float.NaN;
+            assertEquals(TrainingLoop.Outcome.COMPLETED, loop.run(30, cadence, checkpoint, List.of(recorder)));
+            assertTrue(recorder.events.contains("rollback 1 of 3 at 20, rate 0.00500"), recorder.events.toString());
+            assertEquals(30, loop.iteration());
+            for (float p : loop.model().parameters()) {
+                assertTrue(Float.isFinite(p));
+            }
+            assertNotEquals(validated[0], loop.model().parameters()[0], "training went on from the validated point");
+        }
+
+        // A fault that the last validation already holds: three rollbacks, then the run ends with the error.
+        RecurrentModel broken = settings.initialModel(FOG.vocabulary().size());
+        broken.parameters()[broken.layout().outputBias()] = Float.NaN;
+        Recorder brokenRecorder = new Recorder();
+        try (TrainingLoop loop = TrainingLoop.start(settings, TrainingTexts.heldOut(FOG, 0.1), broken, 1)) {
+            NonFiniteException e = assertThrows(NonFiniteException.class,
+                    () -> loop.run(30, cadence, folder.resolve("b.gatelane"), List.of(brokenRecorder)));
+            assertTrue(e.getMessage().endsWith("3 rollbacks did not help"), e.getMessage());
+            assertEquals(3, brokenRecorder.events.stream().filter(line -> line.startsWith("rollback")).count());
+        }
+        assertTrue(Files.notExists(folder.resolve("b.gatelane")), "a run that never validated saves nothing");
+    }
+
+    @Test
+    void earlyStoppingEndsTheRunAndKeepsTheBestBeside() throws Exception {
+        TrainingSettings settings = small().learningRate(0.05f).earlyStop(2).build();
+        Path checkpoint = folder.resolve("e.gatelane");
+        Recorder recorder = new Recorder();
+        TrainingLoop.Outcome outcome;
+        long stoppedAt;
+        try (TrainingLoop loop = TrainingLoop.start(settings, TrainingTexts.separate(FOG,
+                Corpus.of("fog through the light keeps turning. ".repeat(3), FOG.vocabulary(), Corpus.Unknown.ERROR),
+                "validation"), settings.initialModel(FOG.vocabulary().size()), 1)) {
+            outcome = loop.run(5000, new TrainingLoop.Cadence(1000, 1000, 20), checkpoint, List.of(recorder));
+            stoppedAt = loop.iteration();
+        }
+        assertEquals(TrainingLoop.Outcome.STOPPED_EARLY, outcome, recorder.events.toString());
+        assertTrue(stoppedAt < 5000);
+        assertEquals(List.of("early stop " + stoppedAt, "finished " + stoppedAt),
+                recorder.events.subList(recorder.events.size() - 2, recorder.events.size()));
+        long best = Checkpoint.read(TrainingLoop.bestBeside(checkpoint)).run().iteration();
+        assertTrue(best <= stoppedAt - 40, "two validations without improvement came after the best: " + best);
+        assertEquals(stoppedAt, Checkpoint.read(checkpoint).run().iteration());
+    }
+
+    @Test
+    void aStopRequestSavesTheRunAndAResumeFinishesItExactly() throws Exception {
+        TrainingSettings settings = small().dropout(0.1f).build();
+        TrainingLoop.Cadence cadence = new TrainingLoop.Cadence(7, 3, 10);
+        Path straight = folder.resolve("straight.gatelane");
+        try (TrainingLoop loop = TrainingLoop.start(settings, TrainingTexts.heldOut(FOG, 0.1),
+                settings.initialModel(FOG.vocabulary().size()), 1)) {
+            loop.run(30, cadence, straight, List.of());
+        }
+        Path stopped = folder.resolve("stopped.gatelane");
+        Recorder recorder = new Recorder();
+        try (TrainingLoop loop = TrainingLoop.start(settings, TrainingTexts.heldOut(FOG, 0.1),
+                settings.initialModel(FOG.vocabulary().size()), 1)) {
+            TrainingListener stopAt13 = new TrainingListener() {
+                @Override
+                public void iterated(long iteration, float loss, double smoothedLoss, double trainedSeconds) {
+                    if (iteration == 13) {
+                        loop.requestStop();
+                    }
+                }
+            };
+            assertEquals(TrainingLoop.Outcome.INTERRUPTED, loop.run(30, cadence, stopped, List.of(stopAt13, recorder)));
+        }
+        assertEquals("interrupted 13", recorder.events.getLast());
+        Checkpoint saved = Checkpoint.read(stopped);
+        try (TrainingLoop loop = TrainingLoop.resume(stopped, saved, TrainingSettings.fromOptions(saved.settings()),
+                TrainingTexts.heldOut(FOG, 0.1), 2)) {
+            assertEquals(TrainingLoop.Outcome.COMPLETED, loop.run(30, cadence, stopped, List.of()));
+        }
+        assertSameRun(Checkpoint.read(straight), Checkpoint.read(stopped));
+    }
+
+    /**
+     * A checkpoint that format 3 wrote (run state among the string options) resumes to exactly the model, the
+     * optimizer, the generators and the cursor that the same format-3 build reached without stopping.
+     */
+    @Test
+    void aFormatThreeCheckpointResumesBitForBit() throws Exception {
+        Checkpoint at10 = fixture("v3-at10.gatelane");
+        Checkpoint at20 = fixture("v3-at20.gatelane");
+        Corpus text;
+        try (InputStream in = TrainingLoopTest.class.getResourceAsStream("fixture-text.txt")) {
+            text = Corpus.of(new String(in.readAllBytes(), StandardCharsets.UTF_8), at10.vocabulary(),
+                    Corpus.Unknown.ERROR);
+        }
+        TrainingSettings settings = TrainingSettings.fromOptions(at10.settings());
+        assertEquals(TrainingSettings.fromOptions(at20.settings()), settings, "the run state left the settings");
+        assertEquals(10, at10.run().iteration());
+        Path resumed = folder.resolve("resumed.gatelane");
+        try (TrainingLoop loop = TrainingLoop.resume(resumed, at10, settings,
+                TrainingTexts.heldOut(text, settings.valFraction()), 1)) {
+            loop.run(20, new TrainingLoop.Cadence(5, 100, 10), resumed, List.of());
+        }
+        assertSameRun(at20, Checkpoint.read(resumed));
+    }
+
+    @Test
+    void aModelWithoutARunIsRefusedWithWhatToDoInstead() throws Exception {
+        Path file = folder.resolve("imported.gatelane");
+        RecurrentModel model = small().build().initialModel(FOG.vocabulary().size());
+        Checkpoint.modelOnly(model, FOG.vocabulary(), java.util.Map.of("importedFrom", "x")).write(file);
+        Checkpoint imported = Checkpoint.read(file);
+        CheckpointException e = assertThrows(CheckpointException.class, () -> TrainingLoop.resume(file, imported,
+                small().build(), TrainingTexts.heldOut(FOG, 0.1), 1));
+        assertEquals(file + " holds a model but no training run to resume; start one from it with --init-from",
+                e.getMessage());
+    }
+
+    private static Checkpoint fixture(String name) throws IOException {
+        try (InputStream in = TrainingLoopTest.class.getResourceAsStream(name)) {
+            Path copy = Files.createTempFile("fixture", ".gatelane");
+            try {
+                Files.write(copy, in.readAllBytes());
+                return Checkpoint.read(copy);
+            } finally {
+                Files.delete(copy);
+            }
+        }
+    }
+
+    private static void assertSameRun(Checkpoint expected, Checkpoint actual) {
+        assertArrayEquals(expected.parameters(), actual.parameters(), "parameters");
+        RunState a = expected.run(), b = actual.run();
+        assertEquals(a.iteration(), b.iteration());
+        assertEquals(a.optimizerState().length, b.optimizerState().length);
+        for (int i = 0; i < a.optimizerState().length; i++) {
+            assertArrayEquals(a.optimizerState()[i], b.optimizerState()[i], "optimizer state " + i);
+        }
+        assertEquals(a.optimizerStep(), b.optimizerStep());
+        assertEquals(a.dataCursor(), b.dataCursor());
+        assertEquals(a.epoch(), b.epoch());
+        assertEquals(a.sampleRngState(), b.sampleRngState(), "sample generator");
+        assertEquals(a.dropoutRngState(), b.dropoutRngState(), "dropout generator");
+        assertEquals(a.schedule(), b.schedule());
+        assertEquals(a.smoothedLoss(), b.smoothedLoss());
+        for (int l = 0; l < a.carriedState().layers(); l++) {
+            assertArrayEquals(a.carriedState().h(l), b.carriedState().h(l), "carried h of layer " + l);
+            assertArrayEquals(a.carriedState().c(l), b.carriedState().c(l), "carried c of layer " + l);
+        }
+    }
+}
