@@ -1,11 +1,11 @@
 """Fixtures for Gatelane's safetensors import, made by PyTorch; and the check of Gatelane's export in PyTorch.
 
   /usr/bin/python3 interop/src/test/python/make_fixtures.py make OUT_DIR
-      writes small character models as PyTorch state dicts in safetensors files (LSTM and GRU, one and two
+      writes small character models as PyTorch state dicts in safetensors files (LSTM, GRU and RNN, one and two
       layers, with and without an nn.Embedding, F32 plus F16 and BF16 variants) and fixtures.json: for each file
       the mean cross-entropy (nats) PyTorch computes on TEXT, from a zero state, in one stream.
   /usr/bin/python3 interop/src/test/python/make_fixtures.py check FILE.safetensors EXPECTED_LOSS
-      loads a file Gatelane exported into nn.LSTM (or nn.GRU, told by the rows of weight_hh_l0) + nn.Linear with
+      loads a file Gatelane exported into nn.LSTM (or nn.GRU or nn.RNN, told by the rows of weight_hh_l0) + nn.Linear with
       load_state_dict and prints PyTorch's loss on TEXT beside Gatelane's.
 
 The safetensors format is written and read here by hand (8-byte little-endian header length, JSON header, raw
@@ -32,7 +32,7 @@ class CharModel(nn.Module):
         self.embedding = embedding
         if embedding:
             self.embed = nn.Embedding(v, embedding)
-        rnn = nn.LSTM if cell == "lstm" else nn.GRU
+        rnn = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN}[cell]
         self.rnn = rnn(embedding or v, hidden, layers)
         self.head = nn.Linear(hidden, v)
 
@@ -87,7 +87,9 @@ def load(path):
 def make(out):
     os.makedirs(out, exist_ok=True)
     fixtures = {}
-    configs = [("lstm", 1, 0), ("lstm", 2, 0), ("lstm", 1, 12), ("lstm", 2, 12), ("gru", 1, 0), ("gru", 2, 12)]
+    # New configurations go last: each draws from its own seed, so the files before it stay as they were.
+    configs = [("lstm", 1, 0), ("lstm", 2, 0), ("lstm", 1, 12), ("lstm", 2, 12), ("gru", 1, 0), ("gru", 2, 12),
+               ("rnn", 1, 0), ("rnn", 2, 12)]
     for seed, (cell, layers, embedding) in enumerate(configs):
         torch.manual_seed(100 + seed)
         model = CharModel(cell, 16, layers, embedding)
@@ -110,7 +112,7 @@ def check(path, expected):
     state = load(path)
     layers = sum(1 for k in state if k.startswith("rnn.weight_ih_l"))
     hidden = state["head.weight"].shape[1]
-    cell = "gru" if state["rnn.weight_hh_l0"].shape[0] == 3 * hidden else "lstm"
+    cell = {4 * hidden: "lstm", 3 * hidden: "gru", hidden: "rnn"}[state["rnn.weight_hh_l0"].shape[0]]
     model = CharModel(cell, hidden, layers, 0)
     model.load_state_dict(state)
     loss = loss_of(model)

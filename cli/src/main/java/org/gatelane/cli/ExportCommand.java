@@ -15,8 +15,8 @@ import picocli.CommandLine.Spec;
 
 /** {@code gatelane export}: a Gatelane model as a PyTorch state dict in a safetensors file. */
 @Command(name = "export", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Write a Gatelane model as a PyTorch state dict (safetensors, F32) for nn.LSTM or",
-                "nn.GRU (field rnn) + nn.Linear (field head) over one-hot input; the vocabulary goes into the "
+        description = {"Write a Gatelane model as a PyTorch state dict (safetensors, F32) for nn.LSTM, nn.GRU or",
+                "nn.RNN (field rnn) + nn.Linear (field head) over one-hot input; the vocabulary goes into the "
                         + "metadata."})
 final class ExportCommand implements Callable<Integer> {
 

@@ -21,7 +21,7 @@ import picocli.CommandLine.Spec;
 /** {@code gatelane import}: a PyTorch character model from a safetensors file into a Gatelane checkpoint. */
 @Command(name = "import", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Turn a PyTorch character model (a state dict saved as safetensors) into a Gatelane model.",
-                "The model is nn.LSTM or nn.GRU (field rnn) + nn.Linear (field head), optionally after an nn.Embedding (field "
+                "The model is nn.LSTM, nn.GRU or nn.RNN (field rnn) + nn.Linear (field head), optionally after an nn.Embedding (field "
                         + "embed), which is folded into the first layer."})
 final class ImportCommand implements Callable<Integer> {
 

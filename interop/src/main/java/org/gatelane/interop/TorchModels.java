@@ -16,15 +16,15 @@ import org.gatelane.core.text.Vocabulary;
 import org.gatelane.interop.Safetensors.Tensor;
 
 /**
- * Character models as PyTorch state dicts: a recurrent module (field {@code rnn}, an {@code nn.LSTM} or
- * {@code nn.GRU} of any number of layers), an output {@code nn.Linear} (field {@code head}), and optionally an
+ * Character models as PyTorch state dicts: a recurrent module (field {@code rnn}, an {@code nn.LSTM},
+ * {@code nn.GRU} or {@code nn.RNN} of any number of layers), an output {@code nn.Linear} (field {@code head}), and optionally an
  * {@code nn.Embedding} before the recurrence (field {@code embed}), which import folds into the first layer's
  * input weights. The input of the first layer is otherwise a one-hot vector over the vocabulary, as
  * {@code nn.LSTM(V, H)} reads it.
  *
  * <p>PyTorch keeps {@code weight_ih_lK [G x in]}, {@code weight_hh_lK [G x H]} and two biases of G per layer,
- * with {@code G = 4H} (gates i, f, g, o) for the LSTM and {@code 3H} (r, z, n) for the GRU, which is how import
- * tells them apart. Gatelane packs {@code W [(in + H) x G]} with the same gate order and one bias of 4H (see
+ * with {@code G = 4H} (gates i, f, g, o) for the LSTM, {@code 3H} (r, z, n) for the GRU and {@code H} for the
+ * RNN, which is how import tells them apart. Gatelane packs {@code W [(in + H) x G]} with the same gate order and one bias of 4H (see
  * {@code Cell}): the sum of the two where the equations only ever add them, the GRU's {@code b_in} and
  * {@code b_hn} apart. Export writes the sums as {@code bias_ih} with zeros in {@code bias_hh}.
  */
@@ -113,7 +113,7 @@ public final class TorchModels {
         transposeInto(headWeight.values(), 0, symbols, hidden, parameters, layout.outputWeights());
         System.arraycopy(headBias.values(), 0, parameters, layout.outputBias(), symbols);
         if (!unused.isEmpty()) {
-            throw new SafetensorsException("tensors that belong to no part of " + (cell == Cell.LSTM ? "an " : "a ")
+            throw new SafetensorsException("tensors that belong to no part of " + (cell == Cell.GRU ? "a " : "an ")
                     + cell.name() + " character model: "
                     + String.join(", ", unused));
         }
@@ -193,7 +193,10 @@ public final class TorchModels {
         return vocabularyOf(symbols, "the metadata's " + VOCABULARY_KEY);
     }
 
-    /** The cell whose gate count the rows of the first recurrent weights show: 4H for nn.LSTM, 3H for nn.GRU. */
+    /**
+     * The cell whose gate count the rows of the first recurrent weights show: 4H for nn.LSTM, 3H for nn.GRU, H for
+     * nn.RNN.
+     */
     private static Cell cellOf(Tensor recurrent, String name, int hidden) {
         int rows = recurrent.shape().length == 2 ? recurrent.shape()[0] : -1;
         for (Cell cell : Cell.values()) {
@@ -202,7 +205,8 @@ public final class TorchModels {
             }
         }
         throw new SafetensorsException("tensor " + name + " has shape " + Arrays.toString(recurrent.shape())
-                + " but needs [4H, H] (nn.LSTM) or [3H, H] (nn.GRU) with H = " + hidden + " from the head");
+                + " but needs [4H, H] (nn.LSTM), [3H, H] (nn.GRU) or [H, H] (nn.RNN) with H = " + hidden
+                + " from the head");
     }
 
     /** A dimension that may take any positive size. */

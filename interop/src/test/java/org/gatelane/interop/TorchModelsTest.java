@@ -115,12 +115,12 @@ class TorchModelsTest {
     }
 
     @Test
-    void aRecurrentMatrixOfNeitherCellIsRefused() throws Exception {
+    void aRecurrentMatrixOfNoCellIsRefused() throws Exception {
         Safetensors good = Safetensors.read(fixture("gru-1layer-f32"));
         Map<String, Safetensors.Tensor> tensors = new LinkedHashMap<>(good.tensors());
         tensors.put("rnn.weight_hh_l0", new Safetensors.Tensor(new int[] {5, 16}, new float[80]));
-        assertEquals("tensor rnn.weight_hh_l0 has shape [5, 16] but needs [4H, H] (nn.LSTM) or [3H, H] (nn.GRU) "
-                + "with H = 16 from the head", refusal(new Safetensors(tensors, good.metadata())));
+        assertEquals("tensor rnn.weight_hh_l0 has shape [5, 16] but needs [4H, H] (nn.LSTM), [3H, H] (nn.GRU) or "
+                + "[H, H] (nn.RNN) with H = 16 from the head", refusal(new Safetensors(tensors, good.metadata())));
     }
 
     @Test

@@ -131,6 +131,23 @@ final class CheckedKernels implements RecurrentKernels {
     }
 
     @Override
+    public void rnnCellForward(int hidden, float[] z, int zOff, float[] h, int hOff) {
+        positive("hidden", hidden);
+        vector("z", z, zOff, hidden);
+        vector("h", h, hOff, hidden);
+        delegate.rnnCellForward(hidden, z, zOff, h, hOff);
+    }
+
+    @Override
+    public void rnnCellBackward(int hidden, float[] h, int hOff, float[] dh, int dhOff, float[] dz, int dzOff) {
+        positive("hidden", hidden);
+        vector("h", h, hOff, hidden);
+        vector("dh", dh, dhOff, hidden);
+        vector("dz", dz, dzOff, hidden);
+        delegate.rnnCellBackward(hidden, h, hOff, dh, dhOff, dz, dzOff);
+    }
+
+    @Override
     public void multiply(int n, float[] a, int aOff, float[] b, int bOff, float[] y, int yOff) {
         vector("a", a, aOff, n);
         vector("b", b, bOff, n);

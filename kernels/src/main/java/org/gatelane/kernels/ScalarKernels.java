@@ -226,6 +226,25 @@ final class ScalarKernels implements RecurrentKernels {
     }
 
     @Override
+    public void rnnCellForward(int hidden, float[] z, int zOff, float[] h, int hOff) {
+        tanh(hidden, z, zOff, h, hOff);
+    }
+
+    @Override
+    public void rnnCellBackward(int hidden, float[] h, int hOff, float[] dh, int dhOff, float[] dz, int dzOff) {
+        rnnBackwardRange(0, hidden, h, hOff, dh, dhOff, dz, dzOff);
+    }
+
+    /** {@link #rnnCellBackward} for units {@code [from, to)}; also the vector twin's tail. */
+    static void rnnBackwardRange(int from, int to, float[] h, int hOff, float[] dh, int dhOff, float[] dz,
+                                 int dzOff) {
+        for (int j = from; j < to; j++) {
+            float t = h[hOff + j];
+            dz[dzOff + j] = dh[dhOff + j] * (1f - t * t);
+        }
+    }
+
+    @Override
     public void gruCellForward(int hidden, float[] gates, int gatesOff, float[] recurrent, int recurrentOff,
                                float[] recurrentBias, int recurrentBiasOff, float[] hPrev, int hPrevOff, float[] h,
                                int hOff) {

@@ -12,7 +12,7 @@ import jdk.incubator.vector.VectorSpecies;
  */
 final class VectorGemv {
 
-    private static final VectorSpecies<Float> SPECIES = VectorKernels.SPECIES;
+    private static final VectorSpecies<Float> SPECIES = VectorConstants.SPECIES;
     private static final int LANES = SPECIES.length();
     private static final ScalarKernels SCALAR = new ScalarKernels();
 

@@ -4,7 +4,6 @@ import java.util.Arrays;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -13,37 +12,17 @@ import jdk.incubator.vector.VectorSpecies;
  * the GEMM engine {@link VectorGemm} and the matrix-vector products {@link VectorGemv}; this class adapts the
  * {@link RecurrentKernels} interface to them.
  *
- * <p>The species is fixed at class initialisation: the platform's preferred float species, or the width named
- * by {@code -Dgatelane.vectorBits=128|256|512}. Do not load this class without {@code jdk.incubator.vector}
+ * <p>The species is {@link VectorConstants#SPECIES}. Do not load this class without {@code jdk.incubator.vector}
  * in the boot layer; {@link Kernels} checks that first.
  */
 final class VectorKernels implements RecurrentKernels {
 
-    static final VectorSpecies<Float> SPECIES = chooseSpecies();
-    private static final int LANES = SPECIES.length();
+    private static final VectorSpecies<Float> SPECIES = VectorConstants.SPECIES;
+    private static final int LANES = VectorConstants.LANES;
 
     private static final ScalarKernels SCALAR = new ScalarKernels();
     /** Side of a transpose's tiles: 32 x 32 floats read and 32 x 32 written, 8 KB together, well inside L1. */
     private static final int TRANSPOSE_TILE = 32;
-
-    /**
-     * The preferred species, or the width {@code -Dgatelane.vectorBits} asks for. A width the CPU lacks is
-     * refused rather than emulated: the Vector API would run it in software, far slower than the scalar twin.
-     * Only tests, to cover wide code paths on a narrow machine, set {@code -Dgatelane.vectorBits.emulate=true}.
-     */
-    static VectorSpecies<Float> chooseSpecies() {
-        String requested = System.getProperty(VectorWidth.PROPERTY);
-        if (requested == null) {
-            return FloatVector.SPECIES_PREFERRED;
-        }
-        int bits = VectorWidth.parseBits(requested);
-        int widest = FloatVector.SPECIES_MAX.vectorBitSize();
-        if (bits > widest && !Boolean.getBoolean(VectorWidth.EMULATE_PROPERTY)) {
-            throw new IllegalArgumentException("-D" + VectorWidth.PROPERTY + "=" + bits + " is wider than this CPU's "
-                    + "widest float vectors (" + widest + " bits); use " + widest + " or less");
-        }
-        return FloatVector.SPECIES_PREFERRED.withShape(VectorShape.forBitSize(bits)).check(float.class);
-    }
 
     /** The vector width in bits this class runs at. */
     static int speciesBits() {
@@ -276,6 +255,25 @@ final class VectorKernels implements RecurrentKernels {
         }
         ScalarKernels.cellBackwardRange(j, hidden, hidden, gates, gatesOff, cPrev, cPrevOff, tanhC, tanhCOff, dh,
                 dhOff, dcNext, dcNextOff, dz, dzOff, dcPrev, dcPrevOff);
+    }
+
+    // ---- The fused RNN cell ----------------------------------------------------------------------------
+
+    /** The tanh kernel itself: the cell is its activation, and its accuracy contract is the same. */
+    @Override
+    public void rnnCellForward(int hidden, float[] z, int zOff, float[] h, int hOff) {
+        tanh(hidden, z, zOff, h, hOff);
+    }
+
+    @Override
+    public void rnnCellBackward(int hidden, float[] h, int hOff, float[] dh, int dhOff, float[] dz, int dzOff) {
+        int i = 0;
+        for (; i < SPECIES.loopBound(hidden); i += LANES) {
+            FloatVector t = FloatVector.fromArray(SPECIES, h, hOff + i);
+            // dh·(1 - t²) in the scalar twin's order: the two round alike and agree exactly.
+            FloatVector.fromArray(SPECIES, dh, dhOff + i).mul(t.mul(t).neg().add(1f)).intoArray(dz, dzOff + i);
+        }
+        ScalarKernels.rnnBackwardRange(i, hidden, h, hOff, dh, dhOff, dz, dzOff);
     }
 
     // ---- The fused GRU cell ----------------------------------------------------------------------------

@@ -20,7 +20,7 @@ import jdk.incubator.vector.VectorSpecies;
  */
 final class VectorMath {
 
-    private static final VectorSpecies<Float> SPECIES = VectorKernels.SPECIES;
+    private static final VectorSpecies<Float> SPECIES = VectorConstants.SPECIES;
     private static final VectorSpecies<Integer> INT_SPECIES = SPECIES.withLanes(int.class);
     private static final int LANES = SPECIES.length();
 

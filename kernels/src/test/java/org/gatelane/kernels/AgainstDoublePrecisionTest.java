@@ -21,7 +21,7 @@ class AgainstDoublePrecisionTest {
         return List.of(new ScalarKernels(), new VectorKernels());
     }
 
-    private static final int LANES = VectorKernels.SPECIES.length();
+    private static final int LANES = VectorConstants.LANES;
 
     @ParameterizedTest
     @MethodSource("implementations")
@@ -156,6 +156,25 @@ class AgainstDoublePrecisionTest {
                     assertClose(names[which] + "[" + k + "] H=" + hidden, (up - down) / (2 * step),
                             analytic[which][k], 2e-6, 1e-5);
                 }
+            }
+        });
+    }
+
+    /** The RNN cell against {@code tanh} in double precision, and its gradient against central differences. */
+    @ParameterizedTest
+    @MethodSource("implementations")
+    void rnnCellMatchesTanhAndItsGradientItsDifferences(RecurrentKernels kernels) {
+        PropertyCases.check("rnn-vs-double-" + kernels.name(), 60, random -> {
+            int hidden = positiveSize(random, LANES) % 70 + 1;
+            float[] z = array(random, hidden, 4f), dh = array(random, hidden, 1f), h = new float[hidden];
+            kernels.rnnCellForward(hidden, z, 0, h, 0);
+            float[] dz = new float[hidden];
+            kernels.rnnCellBackward(hidden, h, 0, dh, 0, dz, 0);
+            for (int j = 0; j < hidden; j++) {
+                assertClose("h[" + j + "]", Math.tanh(z[j]), h[j], RecurrentKernels.ACTIVATION_ABSOLUTE_ERROR, 0);
+                double step = 1e-6;
+                double difference = dh[j] * (Math.tanh(z[j] + step) - Math.tanh(z[j] - step)) / (2 * step);
+                assertClose("dz[" + j + "] H=" + hidden, difference, dz[j], 2e-6, 1e-5);
             }
         });
     }

@@ -22,7 +22,7 @@ class VectorMatchesScalarTest {
 
     private static final RecurrentKernels SCALAR = new ScalarKernels();
     private static final RecurrentKernels VECTOR = new VectorKernels();
-    private static final int LANES = VectorKernels.SPECIES.length();
+    private static final int LANES = VectorConstants.LANES;
     /** Float rounding of one product-sum term; a sum of k terms may differ by k of these between orders. */
     private static final double FLOAT_EPS = Math.ulp(1f);
 
@@ -106,7 +106,7 @@ class VectorMatchesScalarTest {
      */
     @Test
     void gemmFormsMatchAcrossBlocks() {
-        int depthBlock = VectorGemm.KC;
+        int depthBlock = GemmTiles.CURRENT.depth();
         PropertyCases.check("gemm-blocks", 24, random -> {
             int form = random.nextInt(3);
             int m = random.nextBoolean() ? 110 + random.nextInt(20) : 230 + random.nextInt(20);
@@ -126,20 +126,42 @@ class VectorMatchesScalarTest {
         });
     }
 
-    /** Every row count from 12 on is cut into whole five- and four-row tiles, at most four of them four-row. */
+    /**
+     * At every width, every row count from MR·(MR-1) on is cut into whole MR- and (MR-1)-row tiles, at most MR - 1
+     * of them small; below that only the last tile may be partial.
+     */
     @Test
-    void rowTilesCoverEveryRowCountFromTwelveOnWithoutPadding() {
-        for (int rows = 1; rows <= 250; rows++) {
-            int fives = VectorGemm.fiveRowSpan(rows);
-            String context = rows + " rows, " + fives + " of them in five-row tiles";
-            assertTrue(fives <= rows && fives >= rows - 16, context);
-            if (rows >= 12) {
-                assertEquals(0, fives % 5, context);
-                assertEquals(0, (rows - fives) % 4, context);
+    void rowTilesCoverEveryRowCountWithoutPaddingAtEveryWidth() {
+        for (int bits : new int[] {128, 256, 512}) {
+            GemmTiles tiles = GemmTiles.forWidth(bits);
+            int mr = tiles.rows(), small = tiles.smallRows();
+            for (int rows = 1; rows <= 250; rows++) {
+                int span = tiles.mainTileSpan(rows);
+                String context = bits + " bits, " + rows + " rows, " + span + " of them in " + mr + "-row tiles";
+                assertTrue(span <= rows && span >= rows - small * (mr - 1), context);
+                if (rows >= mr * small) {
+                    assertEquals(0, span % mr, context);
+                    assertEquals(0, (rows - span) % small, context);
+                    assertTrue((rows - span) / small < mr, context);
+                } else {
+                    assertTrue(span == rows || (rows - span) % small == 0, context);
+                }
             }
         }
-        assertEquals(20, VectorGemm.fiveRowSpan(32), "batch 32: four tiles of five, three of four");
-        assertEquals(60, VectorGemm.fiveRowSpan(64), "batch 64: twelve tiles of five, one of four");
+        GemmTiles avx2 = GemmTiles.forWidth(256);
+        assertEquals(20, avx2.mainTileSpan(32), "batch 32: four tiles of five, three of four");
+        assertEquals(60, avx2.mainTileSpan(64), "batch 64: twelve tiles of five, one of four");
+    }
+
+    /** Each width's packed panel stays within the bound core sizes its memory by, and fills half of a 32 KB L1. */
+    @Test
+    void everyWidthsTilesKeepTheirBounds() {
+        for (int bits : new int[] {128, 256, 512}) {
+            GemmTiles tiles = GemmTiles.forWidth(bits);
+            int nr = tiles.vectors() * bits / Float.SIZE;
+            assertTrue(nr <= RecurrentKernels.MAX_PANEL_WIDTH, bits + " bits: NR " + nr);
+            assertEquals(16 * 1024, tiles.depth() * nr * Float.BYTES, bits + " bits: a panel is 16 KB");
+        }
     }
 
     /** B packed once, then used by a product: as {@code gemm} on the unpacked B, on both implementations. */
@@ -394,6 +416,29 @@ class VectorMatchesScalarTest {
                     new float[off + 3 * hidden], array(random, off + hidden, 1f));
             String[] gradients = {"dGates", "dRecurrent", "dhPrev"};
             backward.assertAllClose(gradients, " H=" + hidden, 1e-6, 1e-5);
+        });
+    }
+
+    /** The RNN cell: forward within the activation bound, backward exactly (the same roundings), in place too. */
+    @Test
+    void fusedRnnCellForwardAndBackwardMatch() {
+        PropertyCases.check("rnn-cell", 200, random -> {
+            int hidden = positiveSize(random, LANES);
+            int off = random.nextInt(4);
+            float[] z = array(random, off + hidden, 6f);
+            Both forward = onBoth((kernels, out) -> kernels.rnnCellForward(hidden, z, off, out[0], off),
+                    new float[off + hidden]);
+            forward.assertAllClose(new String[] {"h"}, " H=" + hidden, RecurrentKernels.ACTIVATION_ABSOLUTE_ERROR, 0);
+            float[] h = forward.expected(0);
+            boolean inPlace = random.nextBoolean();
+            float[] dh = array(random, off + hidden, 2f);
+            Both backward = onBoth((kernels, out) -> kernels.rnnCellBackward(hidden, h, off, inPlace ? out[0] : dh,
+                    off, out[0], off), inPlace ? dh : new float[off + hidden]);
+            assertArrayEquals(backward.expected(0), backward.actual(0), "dz H=" + hidden);
+            for (int j = 0; j < hidden; j++) {
+                double exact = dh[off + j] * (1 - (double) h[off + j] * h[off + j]);
+                assertClose("dz[" + j + "]", exact, backward.expected(0)[off + j], 1e-6, 1e-6);
+            }
         });
     }
 

@@ -80,7 +80,7 @@ public record ModelShape(int inputSize, int hiddenSize, int layers, int outputSi
         return cell.gateBlocks() * hiddenSize;
     }
 
-    /** The length of a layer's bias: 4·H for both cells (see {@link Cell}). */
+    /** The length of a layer's bias: {@link Cell#biasBlocks()} blocks of H. */
     public int biasWidth() {
         return cell.biasBlocks() * hiddenSize;
     }

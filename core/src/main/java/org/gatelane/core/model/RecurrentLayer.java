@@ -13,7 +13,7 @@ import org.gatelane.kernels.RecurrentKernels;
  * step's previous outputs: a GEMV at one stream, otherwise a GEMM on a copy packed once per pass (and the same
  * for {@code W_hᵀ} backward), since packing inside each of the T products took about a fifth of a training step.
  */
-abstract sealed class RecurrentLayer permits LstmLayer, GruLayer {
+abstract sealed class RecurrentLayer permits LstmLayer, GruLayer, RnnLayer {
 
     final RecurrentKernels kernels;
     final ParameterLayout layout;
@@ -63,6 +63,7 @@ abstract sealed class RecurrentLayer permits LstmLayer, GruLayer {
         return switch (model.shape().cell()) {
             case LSTM -> new LstmLayer(model, kernels, layer, steps, streams);
             case GRU -> new GruLayer(model, kernels, layer, steps, streams);
+            case RNN -> new RnnLayer(model, kernels, layer, steps, streams);
         };
     }
 
@@ -80,6 +81,7 @@ abstract sealed class RecurrentLayer permits LstmLayer, GruLayer {
         long cell = switch (shape.cell()) {
             case LSTM -> (positions + streams) * h + positions * h + streams * h;
             case GRU -> 2 * positions * g;
+            case RNN -> 0;
         };
         return common + cell;
     }

@@ -23,7 +23,7 @@ class SamplerTest {
         PropertyCases.check("sampler-matches-bptt", 40, random -> {
             int vocabulary = 2 + random.nextInt(12);
             ModelShape shape = ModelShape.characterModel(vocabulary, 1 + random.nextInt(20), 1 + random.nextInt(3))
-                    .withCell(Cell.values()[random.nextInt(2)]);
+                    .withCell(Cell.values()[random.nextInt(Cell.values().length)]);
             RecurrentModel model = RecurrentModel.initialized(shape, random.nextLong());
             int steps = 1 + random.nextInt(30);
             int[] symbols = new int[steps + 1];
@@ -47,7 +47,7 @@ class SamplerTest {
     void denseModelsAreFedVectorsAndAgreeWithTheForwardPass() {
         PropertyCases.check("sampler-dense-matches-bptt", 20, random -> {
             ModelShape shape = new ModelShape(1 + random.nextInt(7), 1 + random.nextInt(12), 1 + random.nextInt(3),
-                    2 + random.nextInt(6), false, Cell.values()[random.nextInt(2)]);
+                    2 + random.nextInt(6), false, Cell.values()[random.nextInt(Cell.values().length)]);
             RecurrentModel model = RecurrentModel.initialized(shape, random.nextLong());
             int steps = 1 + random.nextInt(10);
             float[] vectors = new float[steps * shape.inputSize()];

@@ -10,6 +10,8 @@ import org.gatelane.kernels.RecurrentKernels;
 import org.gatelane.testing.PropertyCases;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * BPTT gradients against central finite differences on many random models: 1 to 3 layers, 1 to 4 streams,
@@ -32,6 +34,17 @@ class GradientTest {
             RandomModels m = RandomModels.draw(random, 3, 4, 30);
             RecurrentKernels kernels = random.nextBoolean() ? RandomModels.SCALAR : RandomModels.VECTOR;
             parameterCheck(m, kernels, random.nextLong()).assertWithin(TOLERANCE);
+        });
+    }
+
+    /** Each cell on its own, so that a cell never goes unchecked by the draw's chance. */
+    @ParameterizedTest
+    @EnumSource(Cell.class)
+    void everyCellsGradientsMatchFiniteDifferencesOnBothPaths(Cell cell) {
+        PropertyCases.check("gradients-" + cell.id(), 16, random -> {
+            RandomModels m = RandomModels.draw(random, 3, 4, 20, cell);
+            parameterCheck(m, RandomModels.SCALAR, random.nextLong()).assertWithin(TOLERANCE);
+            parameterCheck(m, RandomModels.VECTOR, random.nextLong()).assertWithin(TOLERANCE);
         });
     }
 

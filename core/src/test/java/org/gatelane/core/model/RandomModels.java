@@ -12,14 +12,23 @@ public record RandomModels(RecurrentModel model, int steps, int streams, int[] s
     public static final RecurrentKernels SCALAR = Kernels.scalar();
     public static final RecurrentKernels VECTOR = Kernels.vector();
 
-    /** Sizes deliberately off every vector width: H and V are never multiples of 4; LSTM or GRU at random. */
+    /** Sizes deliberately off every vector width: H and V are never multiples of 4; any cell at random. */
     public static RandomModels draw(SplittableRandom random, int maxLayers, int maxStreams, int maxSteps) {
+        return draw(random, maxLayers, maxStreams, maxSteps, null);
+    }
+
+    /**
+     * As {@link #draw(SplittableRandom, int, int, int)} with {@code cell} in every layer, or a cell drawn at random
+     * where it is null (at the same point of the draw as always, so that earlier seeds replay the same sizes).
+     */
+    public static RandomModels draw(SplittableRandom random, int maxLayers, int maxStreams, int maxSteps, Cell fixed) {
         int hidden = 4 * random.nextInt(5) + 1 + 2 * random.nextInt(2);
         int vocabulary = 4 * random.nextInt(4) + 2 + random.nextInt(2);
         int layers = 1 + random.nextInt(maxLayers);
         boolean oneHot = random.nextInt(3) > 0;
         int inputSize = oneHot ? vocabulary : 1 + random.nextInt(9);
-        Cell cell = Cell.values()[random.nextInt(Cell.values().length)];
+        Cell drawn = Cell.values()[random.nextInt(Cell.values().length)];
+        Cell cell = fixed != null ? fixed : drawn;
         ModelShape shape = new ModelShape(inputSize, hidden, layers, vocabulary, oneHot, cell);
         RecurrentModel model = RecurrentModel.initialized(shape, random.nextLong());
         // Larger than the default init so that gates are not all near 0.5 and every path carries gradient.
