@@ -11,6 +11,7 @@ import org.gatelane.core.text.Corpus;
 import org.gatelane.kernels.Kernels;
 
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -23,8 +24,8 @@ final class EvalCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--model", required = true, paramLabel = "FILE", description = "a checkpoint written by gatelane train")
-    Path model;
+    @Mixin
+    ModelOption model;
 
     @Option(names = "--text", required = true, paramLabel = "FILE", description = "the UTF-8 text to score")
     Path text;
@@ -35,11 +36,11 @@ final class EvalCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         Options.atLeast(spec, "--seq-length", seqLength, 1);
-        Checkpoint saved = Checkpoint.read(model);
+        Checkpoint saved = Checkpoint.read(model.file);
         Corpus corpus = Corpus.read(text, saved.vocabulary());
         Evaluation score = Evaluation.of(new RecurrentModel(saved.shape(), saved.parameters()), Kernels.preferred(), corpus,
                 0, corpus.length(), seqLength);
-        spec.commandLine().getOut().printf("%s on %s: %.4f bits/char, perplexity %.3f, %d characters scored%n", model,
+        spec.commandLine().getOut().printf("%s on %s: %.4f bits/char, perplexity %.3f, %d characters scored%n", model.file,
                 text, score.bitsPerSymbol(), score.perplexity(), score.symbols());
         return 0;
     }

@@ -23,8 +23,8 @@ final class ExportCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--model", required = true, paramLabel = "MODEL", description = "a Gatelane model")
-    Path model;
+    @Mixin
+    ModelOption model;
 
     @Option(names = "--to", required = true, paramLabel = "FILE.safetensors", description = "the file to write")
     Path to;
@@ -38,10 +38,10 @@ final class ExportCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         Options.refuseToReplace(spec, to, force);
-        Checkpoint saved = Checkpoint.read(model);
+        Checkpoint saved = Checkpoint.read(model.file);
         TorchModels.export(saved.model(), saved.vocabulary(), new TorchModels.Names(prefixes.rnn, prefixes.head, ""))
                 .write(to);
-        spec.commandLine().getOut().printf("exported %s -> %s%n", model, to);
+        spec.commandLine().getOut().printf("exported %s -> %s%n", model.file, to);
         return 0;
     }
 }

@@ -13,7 +13,7 @@ import picocli.CommandLine;
 
 /** The {@code gatelane} command: train, sample, eval. */
 @Command(name = "gatelane", mixinStandardHelpOptions = true, version = "gatelane 0.1.0",
-        description = "Train and run character-level LSTM and GRU language models on the CPU.",
+        description = "Train and run character-level LSTM, GRU and RNN language models on the CPU.",
         subcommands = {TrainCommand.class, SampleCommand.class, EvalCommand.class, ImportCommand.class,
                 ExportCommand.class})
 public final class Main {
@@ -28,6 +28,7 @@ public final class Main {
     /** Runs the command with the given streams and returns its exit code; never throws. */
     public static int run(String[] args, PrintWriter out, PrintWriter err) {
         CommandLine commandLine = new CommandLine(new Main());
+        Choices.register(commandLine);
         commandLine.setOut(out);
         commandLine.setErr(err);
         commandLine.setExecutionExceptionHandler((e, cmd, parsed) -> {

@@ -29,14 +29,4 @@ final class Options {
             throw new ParameterException(spec.commandLine(), file + " already exists; pass --force to replace it");
         }
     }
-
-    static void oneOf(picocli.CommandLine.Model.CommandSpec spec, String option, String value, String... choices) {
-        for (String choice : choices) {
-            if (choice.equalsIgnoreCase(value.trim())) {
-                return;
-            }
-        }
-        throw new ParameterException(spec.commandLine(), option + " must be " + String.join(", ", choices)
-                + " but was '" + value + "'");
-    }
 }

@@ -15,6 +15,7 @@ import org.gatelane.kernels.Kernels;
 
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -25,13 +26,11 @@ import picocli.CommandLine.Spec;
 final class SampleCommand implements Callable<Integer> {
 
     /** What to do with prime characters the model has never seen. */
-    enum Unknown { ERROR, SKIP }
-
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--model", required = true, paramLabel = "FILE", description = "a checkpoint written by gatelane train")
-    Path model;
+    @Mixin
+    ModelOption model;
 
     @Option(names = "--length", defaultValue = "500", description = "characters to generate (default: ${DEFAULT-VALUE})")
     int length;
@@ -60,9 +59,11 @@ final class SampleCommand implements Callable<Integer> {
         Path file;
     }
 
-    @Option(names = "--unknown", defaultValue = "error",
-            description = "prime characters missing from the model's vocabulary: error or skip (default: ${DEFAULT-VALUE})")
-    String unknown;
+    @Option(names = "--unknown", defaultValue = "error", paramLabel = "POLICY",
+            completionCandidates = Choices.UnknownPolicies.class,
+            description = "prime characters missing from the model's vocabulary: ${COMPLETION-CANDIDATES} (default: "
+                    + "${DEFAULT-VALUE})")
+    Corpus.Unknown unknown;
 
     @Option(names = "--seed", defaultValue = "1", description = "seed of the random draws (default: ${DEFAULT-VALUE})")
     long seed;
@@ -73,16 +74,10 @@ final class SampleCommand implements Callable<Integer> {
         Options.within(spec, "--temperature", temperature, 0, true, 100, true);
         Options.atLeast(spec, "--top-k", topK, 0);
         Options.within(spec, "--top-p", topP, 0, false, 1, true);
-        Unknown policy = switch (unknown) {
-            case "error" -> Unknown.ERROR;
-            case "skip" -> Unknown.SKIP;
-            default -> throw new picocli.CommandLine.ParameterException(spec.commandLine(),
-                    "--unknown must be error or skip but was " + unknown);
-        };
         String primeText = prime == null ? "" : prime.text != null ? prime.text : readPrimeFile(prime.file);
-        Checkpoint saved = Checkpoint.read(model);
+        Checkpoint saved = Checkpoint.read(model.file);
         Vocabulary vocabulary = saved.vocabulary();
-        if (policy == Unknown.ERROR && !vocabulary.describeUnknown(primeText).isEmpty()) {
+        if (unknown == Corpus.Unknown.ERROR && !vocabulary.describeUnknown(primeText).isEmpty()) {
             throw new IllegalArgumentException("the prime has characters the model never saw: "
                     + vocabulary.describeUnknown(primeText) + " (use --unknown skip to drop them)");
         }

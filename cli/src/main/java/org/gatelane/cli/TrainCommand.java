@@ -8,7 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.Callable;
 
@@ -34,7 +33,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code gatelane train}: the char-rnn job, with checkpoints, validation and exact resume. */
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Train a character-level LSTM (or GRU) language model on a UTF-8 text.",
+        description = {"Train a character-level LSTM, GRU or RNN language model on a UTF-8 text.",
                 "Without --text it trains on a short text bundled with Gatelane. Every --sample-every iterations it",
                 "prints the iteration, the smoothed loss and a generated sample."})
 final class TrainCommand implements Callable<Integer> {
@@ -53,9 +52,10 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--layers", defaultValue = "1", description = "stacked layers (default: ${DEFAULT-VALUE})")
     int layers;
 
-    @Option(names = "--cell", defaultValue = "lstm", paramLabel = "lstm|gru",
-            description = "the recurrent cell, with PyTorch's equations (default: ${DEFAULT-VALUE})")
-    String cell;
+    @Option(names = "--cell", defaultValue = "lstm", paramLabel = "CELL", completionCandidates = Choices.Cells.class,
+            description = "the recurrent cell, with PyTorch's equations: ${COMPLETION-CANDIDATES} (default: "
+                    + "${DEFAULT-VALUE})")
+    Cell cell;
 
     @Option(names = "--seq-length", defaultValue = "25",
             description = "characters per truncated-BPTT chunk (default: ${DEFAULT-VALUE})")
@@ -71,18 +71,19 @@ final class TrainCommand implements Callable<Integer> {
                     + "(default: the smaller of --batch-size and --threads; one group is fastest on one thread)")
     Integer streamGroups;
 
-    @Option(names = "--optimizer", defaultValue = "adam",
-            description = "adam, adamw, rmsprop or sgd (default: ${DEFAULT-VALUE})")
-    String optimizer;
+    @Option(names = "--optimizer", defaultValue = "adam", paramLabel = "KIND",
+            completionCandidates = Choices.Optimizers.class,
+            description = "${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE})")
+    Optimizer.Kind optimizer;
 
     @Option(names = "--lr", defaultValue = "0.002", description = "learning rate (default: ${DEFAULT-VALUE})")
     float learningRate;
 
-    @Option(names = "--lr-schedule", paramLabel = "KIND",
-            description = "constant, step (x --lr-decay every epoch), cosine (down to 0 at the last iteration) or "
-                    + "plateau (x --lr-decay after --patience validations without improvement); default: step if "
-                    + "--lr-decay is below 1, constant otherwise")
-    String lrSchedule;
+    @Option(names = "--lr-schedule", paramLabel = "KIND", completionCandidates = Choices.Schedules.class,
+            description = "one of ${COMPLETION-CANDIDATES}. step: x --lr-decay every epoch; cosine: down to 0 at the "
+                    + "last iteration; plateau: x --lr-decay after --patience validations without improvement "
+                    + "(default: step if --lr-decay is below 1, constant otherwise)")
+    TrainingSchedule.Kind lrSchedule;
 
     @Option(names = "--lr-decay", defaultValue = "1.0",
             description = "the factor of the step and plateau schedules (default: ${DEFAULT-VALUE})")
@@ -124,14 +125,17 @@ final class TrainCommand implements Callable<Integer> {
     Path initFrom;
 
     @Option(names = "--unknown", defaultValue = "error", paramLabel = "POLICY",
+            completionCandidates = Choices.UnknownPolicies.class,
             description = "characters of --text or --val-text outside the vocabulary of --init-from, or of "
-                    + "--val-text outside the training text's: error or skip (default: ${DEFAULT-VALUE})")
-    String unknown;
+                    + "--val-text outside the training text's: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE})")
+    Corpus.Unknown unknown;
 
     @Option(names = "--on-nonfinite", defaultValue = "rollback", paramLabel = "POLICY",
-            description = "a NaN or infinite loss or gradient: stop, or rollback to the last validation with half "
-                    + "the learning rate (at most 3 times in a row) (default: ${DEFAULT-VALUE})")
-    String onNonFinite;
+            completionCandidates = Choices.NonFinitePolicies.class,
+            description = "a NaN or infinite loss or gradient: ${COMPLETION-CANDIDATES}; stop, or roll back to the "
+                    + "last validation with half the learning rate (at most 3 times in a row) (default: "
+                    + "${DEFAULT-VALUE})")
+    TrainingSettings.NonFinitePolicy onNonFinite;
 
     @Option(names = "--iterations", defaultValue = "15000",
             description = "total training iterations, counting those before a resume (default: ${DEFAULT-VALUE})")
@@ -184,14 +188,15 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--plot", paramLabel = "FILE", description = "draw training and validation loss into this PNG")
     Path plot;
 
-    @Option(names = "--plot-x", defaultValue = "iteration", paramLabel = "AXIS",
-            description = "x-axis of --plot: iteration or time (minutes of training) (default: ${DEFAULT-VALUE})")
-    String plotX;
+    @Option(names = "--plot-x", defaultValue = "iteration", paramLabel = "AXIS", completionCandidates = Choices.Axes.class,
+            description = "x-axis of --plot: ${COMPLETION-CANDIDATES} (time: minutes of training) (default: "
+                    + "${DEFAULT-VALUE})")
+    LossPlot.Axis plotX;
 
     @Override
     public Integer call() throws IOException {
         validate();
-        Corpus.Unknown unknownPolicy = Corpus.Unknown.valueOf(unknown.toUpperCase(Locale.ROOT));
+        Corpus.Unknown unknownPolicy = unknown;
         PrintWriter out = spec.commandLine().getOut();
         TrainingLoop.Outcome outcome;
         try (TrainingLoop loop = resume ? resumeRun(unknownPolicy) : startRun(unknownPolicy)) {
@@ -208,7 +213,7 @@ final class TrainCommand implements Callable<Integer> {
             }
         }
         if (plot != null) {
-            LossPlot.draw(LossHistory.fileBeside(checkpoint), plot, LossPlot.Axis.valueOf(plotX.toUpperCase(Locale.ROOT)));
+            LossPlot.draw(LossHistory.fileBeside(checkpoint), plot, plotX);
         }
         return outcome == TrainingLoop.Outcome.INTERRUPTED ? 130 : 0;
     }
@@ -263,26 +268,24 @@ final class TrainCommand implements Callable<Integer> {
     private TrainingSettings settings(Checkpoint base, TrainingTexts texts) {
         // Resuming, the command line's own values go to the conflict check; fine-tuning, the base model's shape.
         boolean ownShape = base == null || resume;
-        Cell cellType = ownShape ? Cell.of(cell) : base.shape().cell();
+        Cell cellType = ownShape ? cell : base.shape().cell();
         int hiddenSize = ownShape ? hidden : base.shape().hiddenSize();
         int layerCount = ownShape ? layers : base.shape().layers();
         if (!ownShape && ((given("--hidden") && hidden != hiddenSize)
-                || (given("--layers") && layers != layerCount) || (given("--cell") && Cell.of(cell) != cellType))) {
+                || (given("--layers") && layers != layerCount) || (given("--cell") && cell != cellType))) {
             throw new ParameterException(spec.commandLine(), "--init-from " + initFrom + " is a " + layerCount
                     + "-layer " + cellType.id() + " with H=" + hiddenSize + "; drop --cell, --hidden and --layers or "
                     + "make them match");
         }
-        Optimizer.Kind kind = Optimizer.Kind.parse(optimizer);
-        TrainingSchedule.Kind scheduleKind = lrSchedule != null ? TrainingSchedule.Kind.parse(lrSchedule)
+        TrainingSchedule.Kind scheduleKind = lrSchedule != null ? lrSchedule
                 : learningRateDecay < 1 ? TrainingSchedule.Kind.STEP : TrainingSchedule.Kind.CONSTANT;
         int groups = streamGroups != null ? streamGroups : Math.min(batchSize, threads);
         long chunks = TextBatches.chunksPerEpoch(texts.trainEnd(), seqLength, batchSize);
         long horizon = cosineSteps != null ? cosineSteps : epochs == null ? iterations : (long) epochs * chunks;
-        return new TrainingSettings(cellType, hiddenSize, layerCount, seqLength, batchSize, groups, kind, scheduleKind,
-                learningRate, learningRateDecay, warmup, patience, earlyStop, clip, dropout, valFraction,
+        return new TrainingSettings(cellType, hiddenSize, layerCount, seqLength, batchSize, groups, optimizer,
+                scheduleKind, learningRate, learningRateDecay, warmup, patience, earlyStop, clip, dropout, valFraction,
                 valText == null ? "" : valText.toString(), initFrom == null ? "" : initFrom.toString(),
-                forgetBias == null ? Float.NaN : forgetBias, seed,
-                TrainingSettings.NonFinitePolicy.valueOf(onNonFinite.toUpperCase(Locale.ROOT)), horizon);
+                forgetBias == null ? Float.NaN : forgetBias, seed, onNonFinite, horizon);
     }
 
     private boolean given(String option) {
@@ -323,19 +326,11 @@ final class TrainCommand implements Callable<Integer> {
         if (forgetBias != null) {
             Options.within(spec, "--forget-bias", forgetBias, -100, true, 100, true);
         }
-        Options.oneOf(spec, "--cell", cell, "lstm", "gru");
-        if (forgetBias != null && Cell.of(cell) != Cell.LSTM) {
-            throw new ParameterException(spec.commandLine(), "--forget-bias sets an LSTM's forget gate; a "
-                    + cell.toLowerCase(Locale.ROOT) + " has none");
+        if (forgetBias != null && cell != Cell.LSTM) {
+            throw new ParameterException(spec.commandLine(), "--forget-bias sets an LSTM's forget gate; "
+                    + (cell == Cell.GRU ? "a " : "an ") + cell.id() + " has none");
         }
-        Options.oneOf(spec, "--optimizer", optimizer, "adam", "adamw", "rmsprop", "sgd");
-        if (lrSchedule != null) {
-            Options.oneOf(spec, "--lr-schedule", lrSchedule, "constant", "step", "cosine", "plateau");
-        }
-        Options.oneOf(spec, "--unknown", unknown, "error", "skip");
-        Options.oneOf(spec, "--on-nonfinite", onNonFinite, "stop", "rollback");
-        Options.oneOf(spec, "--plot-x", plotX, "iteration", "time");
-        if ("plateau".equalsIgnoreCase(lrSchedule) && learningRateDecay == 1f) {
+        if (lrSchedule == TrainingSchedule.Kind.PLATEAU && learningRateDecay == 1f) {
             throw new ParameterException(spec.commandLine(), "--lr-schedule plateau needs --lr-decay below 1 "
                     + "(the factor it applies), e.g. --lr-decay 0.5");
         }

@@ -141,7 +141,13 @@ class BadInputTest {
         assertTrue(fails("train", "--seq-length", "0", "--checkpoint", model.toString(), "--force")
                 .contains("--seq-length"));
         assertTrue(fails("train", "--optimizer", "adagrad", "--checkpoint", model.toString(), "--force")
-                .contains("--optimizer must be adam, adamw, rmsprop, sgd but was 'adagrad'"));
+                .contains("Invalid value for option '--optimizer': expected one of sgd, rmsprop, adam, adamw but was 'adagrad'"));
+        assertTrue(fails("train", "--cell", "elman", "--checkpoint", model.toString(), "--force")
+                .contains("Invalid value for option '--cell': expected one of lstm, gru, rnn but was 'elman'"));
+        assertTrue(fails("sample", "--model", model.toString(), "--unknown", "drop")
+                .contains("Invalid value for option '--unknown': expected one of error, skip but was 'drop'"));
+        assertTrue(Cli.run("train", "--help").out().replaceAll("\\s+", " ").contains("lstm, gru, rnn (default: lstm)"),
+                "--help lists an enum option's values");
         assertTrue(fails("train", "--hidden", "many").contains("--hidden"));
         assertTrue(fails("sample", "--model", model.toString(), "--top-p", "0").contains("--top-p must be in (0.0, 1.0]"));
         assertTrue(fails("sample", "--model", model.toString(), "--top-p", "1.5").contains("--top-p"));

@@ -68,7 +68,8 @@ class TorchModelsTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"lstm-1layer-f32", "lstm-2layer-f32", "lstm-1layer-embed-f32", "lstm-2layer-embed-f32",
-            "lstm-1layer-f16", "lstm-1layer-bf16", "gru-1layer-f32", "gru-2layer-embed-f32"})
+            "lstm-1layer-f16", "lstm-1layer-bf16", "gru-1layer-f32", "gru-2layer-embed-f32", "rnn-1layer-f32",
+            "rnn-2layer-embed-f32"})
     void importedModelsScorePyTorchsLoss(String name) throws Exception {
         TorchModels.Imported imported = TorchModels.importModel(Safetensors.read(fixture(name)),
                 TorchModels.Names.DEFAULT, null);
@@ -82,7 +83,8 @@ class TorchModelsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"lstm-1layer-f32", "lstm-2layer-embed-f32", "gru-1layer-f32", "gru-2layer-embed-f32"})
+    @ValueSource(strings = {"lstm-1layer-f32", "lstm-2layer-embed-f32", "gru-1layer-f32", "gru-2layer-embed-f32",
+            "rnn-1layer-f32", "rnn-2layer-embed-f32"})
     void exportAndImportAgainIsBitIdentical(String name) throws Exception {
         TorchModels.Imported imported = TorchModels.importModel(Safetensors.read(fixture(name)),
                 TorchModels.Names.DEFAULT, null);

@@ -1,7 +1,11 @@
 package org.gatelane.core.train;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.function.Function;
 
 import org.gatelane.core.model.Cell;
 import org.gatelane.core.model.ModelShape;
@@ -32,68 +36,137 @@ public record TrainingSettings(Cell cell, int hidden, int layers, int seqLength,
         ROLLBACK
     }
 
+    /**
+     * Every setting of a run, in the record's order: its key in a checkpoint, the {@code gatelane train} option
+     * that sets it (null for one a resume may change), how to read it back, and what a checkpoint written before
+     * the setting existed means by its absence (null where every checkpoint has it). This one table drives what a
+     * checkpoint records ({@link #toOptions}), how it reads ({@link #fromOptions}) and what a resume must keep
+     * ({@link #differences}).
+     */
+    public enum Setting {
+        CELL("cell", "--cell", TrainingSettings::cell, Cell::of, "lstm"),
+        HIDDEN("hidden", "--hidden", TrainingSettings::hidden, Integer::parseInt, null),
+        LAYERS("layers", "--layers", TrainingSettings::layers, Integer::parseInt, null),
+        SEQ_LENGTH("seqLength", "--seq-length", TrainingSettings::seqLength, Integer::parseInt, null),
+        BATCH_SIZE("batchSize", "--batch-size", TrainingSettings::batchSize, Integer::parseInt, null),
+        STREAM_GROUPS("streamGroups", "--stream-groups", TrainingSettings::streamGroups, Integer::parseInt, "1"),
+        OPTIMIZER("optimizer", "--optimizer", TrainingSettings::optimizer, Optimizer.Kind::valueOf, null),
+        /** Before it was saved, a run decayed in steps exactly when its decay was below 1. */
+        SCHEDULE("schedule", "--lr-schedule", TrainingSettings::schedule, TrainingSchedule.Kind::valueOf, null),
+        LEARNING_RATE("learningRate", "--lr", TrainingSettings::learningRate, Float::parseFloat, null),
+        LEARNING_RATE_DECAY("learningRateDecay", "--lr-decay", TrainingSettings::learningRateDecay, Float::parseFloat,
+                null),
+        WARMUP("warmup", "--warmup", TrainingSettings::warmup, Integer::parseInt, "0"),
+        PATIENCE("patience", "--patience", TrainingSettings::patience, Integer::parseInt, "1"),
+        EARLY_STOP("earlyStop", "--early-stop", TrainingSettings::earlyStop, Integer::parseInt, "0"),
+        CLIP("clip", "--clip", TrainingSettings::clip, Float::parseFloat, null),
+        DROPOUT("dropout", "--dropout", TrainingSettings::dropout, Float::parseFloat, "0"),
+        VAL_FRACTION("valFraction", "--val-fraction", TrainingSettings::valFraction, Double::parseDouble, null),
+        VAL_TEXT("valText", null, TrainingSettings::valText, String::valueOf, ""),
+        INIT_FROM("initFrom", "--init-from", TrainingSettings::initFrom, String::valueOf, ""),
+        /** Before it was saved, every run opened the forget gate with 1. */
+        FORGET_BIAS("forgetBias", "--forget-bias", TrainingSettings::forgetBias, Float::parseFloat, "1"),
+        SEED("seed", "--seed", TrainingSettings::seed, Long::parseLong, null),
+        ON_NON_FINITE("onNonFinite", "--on-nonfinite", TrainingSettings::onNonFinite, NonFinitePolicy::valueOf,
+                "STOP"),
+        HORIZON("horizon", "--cosine-steps", TrainingSettings::horizon, Long::parseLong, "1");
+
+        private final String key;
+        private final String option;
+        private final Function<TrainingSettings, Object> value;
+        private final Function<String, Object> parser;
+        private final String absent;
+
+        Setting(String key, String option, Function<TrainingSettings, Object> value, Function<String, Object> parser,
+                String absent) {
+            this.key = key;
+            this.option = option;
+            this.value = value;
+            this.parser = parser;
+            this.absent = absent;
+        }
+
+        /** The key in a checkpoint's string pairs. */
+        public String key() {
+            return key;
+        }
+
+        /** The {@code gatelane train} option that sets it, or null if a resume may change it. */
+        public String option() {
+            return option;
+        }
+
+        /** This setting's value in {@code settings}. */
+        public Object of(TrainingSettings settings) {
+            return value.apply(settings);
+        }
+
+        /** The value as a checkpoint writes it: enums by name, cells by id. */
+        String text(TrainingSettings settings) {
+            Object v = of(settings);
+            return v instanceof Cell c ? c.id() : v instanceof Enum<?> e ? e.name() : String.valueOf(v);
+        }
+    }
+
     /** The settings as the string pairs a checkpoint keeps. */
     public Map<String, String> toOptions() {
         Map<String, String> options = new LinkedHashMap<>();
-        options.put("cell", cell.id());
-        options.put("hidden", Integer.toString(hidden));
-        options.put("layers", Integer.toString(layers));
-        options.put("seqLength", Integer.toString(seqLength));
-        options.put("batchSize", Integer.toString(batchSize));
-        options.put("streamGroups", Integer.toString(streamGroups));
-        options.put("optimizer", optimizer.name());
-        options.put("schedule", schedule.name());
-        options.put("learningRate", Float.toString(learningRate));
-        options.put("learningRateDecay", Float.toString(learningRateDecay));
-        options.put("warmup", Integer.toString(warmup));
-        options.put("patience", Integer.toString(patience));
-        options.put("earlyStop", Integer.toString(earlyStop));
-        options.put("clip", Float.toString(clip));
-        options.put("dropout", Float.toString(dropout));
-        options.put("valFraction", Double.toString(valFraction));
-        options.put("valText", valText);
-        options.put("initFrom", initFrom);
-        options.put("forgetBias", Float.toString(forgetBias));
-        options.put("seed", Long.toString(seed));
-        options.put("onNonFinite", onNonFinite.name());
-        options.put("horizon", Long.toString(horizon));
+        for (Setting setting : Setting.values()) {
+            options.put(setting.key, setting.text(this));
+        }
         return options;
     }
 
     /**
-     * The settings saved in a checkpoint. Checkpoints of format 1 predate the options after {@code seed}; they
-     * read as what those runs did: one stream group, a step or constant schedule, no dropout, an open forget
-     * gate of 1, stop on non-finite values; checkpoints without a cell trained an LSTM.
+     * The settings saved in a checkpoint; a setting that an older checkpoint lacks reads as what those runs did
+     * (see {@link Setting}).
+     *
+     * @throws IllegalArgumentException naming the setting that is missing or unreadable
      */
     public static TrainingSettings fromOptions(Map<String, String> options) {
+        Object[] v = new Object[Setting.values().length];
+        for (Setting setting : Setting.values()) {
+            String text = options.get(setting.key);
+            if (text == null && setting == Setting.SCHEDULE) {
+                text = isOne(options.get(Setting.LEARNING_RATE_DECAY.key)) ? "CONSTANT" : "STEP";
+            }
+            if (text == null) {
+                text = setting.absent;
+            }
+            if (text == null) {
+                throw new IllegalArgumentException("the checkpoint has no training option '" + setting.key + "'");
+            }
+            try {
+                v[setting.ordinal()] = setting.parser.apply(text);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("the checkpoint's training options are unreadable: " + setting.key
+                        + " '" + text + "': " + e.getMessage());
+            }
+        }
+        return new TrainingSettings((Cell) v[0], (Integer) v[1], (Integer) v[2], (Integer) v[3], (Integer) v[4],
+                (Integer) v[5], (Optimizer.Kind) v[6], (TrainingSchedule.Kind) v[7], (Float) v[8], (Float) v[9],
+                (Integer) v[10], (Integer) v[11], (Integer) v[12], (Float) v[13], (Float) v[14], (Double) v[15],
+                (String) v[16], (String) v[17], (Float) v[18], (Long) v[19], (NonFinitePolicy) v[20], (Long) v[21]);
+    }
+
+    /** Whether {@code text} reads as the float 1; a missing or unreadable decay is refused on its own turn. */
+    private static boolean isOne(String text) {
         try {
-            float decay = Float.parseFloat(get(options, "learningRateDecay", null));
-            int batchSize = Integer.parseInt(get(options, "batchSize", null));
-            return new TrainingSettings(Cell.of(get(options, "cell", "lstm")), Integer.parseInt(get(options, "hidden", null)),
-                    Integer.parseInt(get(options, "layers", null)), Integer.parseInt(get(options, "seqLength", null)),
-                    batchSize, Integer.parseInt(get(options, "streamGroups", "1")),
-                    Optimizer.Kind.valueOf(get(options, "optimizer", null)),
-                    TrainingSchedule.Kind.valueOf(get(options, "schedule", decay == 1f ? "CONSTANT" : "STEP")),
-                    Float.parseFloat(get(options, "learningRate", null)), decay,
-                    Integer.parseInt(get(options, "warmup", "0")), Integer.parseInt(get(options, "patience", "1")),
-                    Integer.parseInt(get(options, "earlyStop", "0")), Float.parseFloat(get(options, "clip", null)),
-                    Float.parseFloat(get(options, "dropout", "0")),
-                    Double.parseDouble(get(options, "valFraction", null)), get(options, "valText", ""),
-                    get(options, "initFrom", ""), Float.parseFloat(get(options, "forgetBias", "1")),
-                    Long.parseLong(get(options, "seed", null)),
-                    NonFinitePolicy.valueOf(get(options, "onNonFinite", "STOP")),
-                    Long.parseLong(get(options, "horizon", "1")));
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("the checkpoint's training options are unreadable: " + e.getMessage());
+            return text != null && Float.parseFloat(text) == 1f;
+        } catch (NumberFormatException e) {
+            return false;
         }
     }
 
-    private static String get(Map<String, String> options, String key, String absent) {
-        String value = options.getOrDefault(key, absent);
-        if (value == null) {
-            throw new IllegalArgumentException("the checkpoint has no training option '" + key + "'");
+    /** The settings that a resume must keep (those with an option) whose values differ between the two. */
+    public List<Setting> differences(TrainingSettings other) {
+        List<Setting> differing = new ArrayList<>();
+        for (Setting setting : Setting.values()) {
+            if (setting.option != null && !Objects.equals(setting.of(this), setting.of(other))) {
+                differing.add(setting);
+            }
         }
-        return value;
+        return differing;
     }
 
     /** The shape of the run's model for a vocabulary of {@code vocabularySize} characters. */
