@@ -207,7 +207,7 @@ final class TrainCommand implements Callable<Integer> {
             Interrupt interrupt = Interrupt.install(loop::requestStop);
             try {
                 outcome = loop.run(total, new TrainingLoop.Cadence(sampleEvery, logEvery, checkpointEvery), checkpoint,
-                        List.of(new ConsoleListener(out), new LossHistory(LossHistory.fileBeside(checkpoint))));
+                        List.of(new ConsoleListener(out), history()));
             } finally {
                 interrupt.done();
             }
@@ -216,6 +216,12 @@ final class TrainCommand implements Callable<Integer> {
             LossPlot.draw(LossHistory.fileBeside(checkpoint), plot, plotX);
         }
         return outcome == TrainingLoop.Outcome.INTERRUPTED ? 130 : 0;
+    }
+
+    /** The checkpoint's loss history: continued by a resume, replaced by a new run once it has saved. */
+    private LossHistory history() {
+        Path file = LossHistory.fileBeside(checkpoint);
+        return resume ? LossHistory.appending(file) : LossHistory.replacing(file);
     }
 
     private TrainingLoop startRun(Corpus.Unknown unknownPolicy) throws IOException {

@@ -44,11 +44,9 @@ class CrashSafetyTest {
         long lastLoaded = 0;
         int kills = 0;
         for (int round = 0; round < 22; round++) {
-            List<String> command = new ArrayList<>(List.of(javaBinary(), "--add-modules", "jdk.incubator.vector",
-                    "-cp", System.getProperty("java.class.path"), Main.class.getName(), "train", "--text",
-                    text.toString(), "--checkpoint", model.toString(), "--hidden", "32", "--seq-length", "10",
-                    "--iterations", "1000000", "--checkpoint-every", "1", "--sample-every", "1000000",
-                    "--val-fraction", "0"));
+            List<String> command = Child.command("train", "--text", text.toString(), "--checkpoint",
+                    model.toString(), "--hidden", "32", "--seq-length", "10", "--iterations", "1000000",
+                    "--checkpoint-every", "1", "--sample-every", "1000000", "--val-fraction", "0");
             command.add(Files.exists(model) ? "--resume" : "--force");
             Process child = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
             List<Long> completed = new ArrayList<>();
@@ -108,10 +106,5 @@ class CrashSafetyTest {
         } catch (java.io.IOException killed) {
             // The pipe closes with the child.
         }
-    }
-
-    private static String javaBinary() {
-        return ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin",
-                "java").toString());
     }
 }

@@ -26,12 +26,9 @@ class InterruptTest {
         Path text = folder.resolve("text.txt");
         Files.writeString(text, "Interrupt me and I will save my work first. ".repeat(20), StandardCharsets.UTF_8);
         Path model = folder.resolve("model.gatelane");
-        String java = ProcessHandle.current().info().command().orElseThrow();
-        Process process = new ProcessBuilder(java, "--add-modules", "jdk.incubator.vector", "-cp",
-                System.getProperty("java.class.path"), Main.class.getName(), "train", "--text", text.toString(),
-                "--checkpoint", model.toString(), "--hidden", "8", "--seq-length", "5", "--iterations", "100000000",
-                "--sample-every", "50", "--checkpoint-every", "100000000")
-                .redirectErrorStream(true).start();
+        Process process = Child.start("train", "--text", text.toString(), "--checkpoint", model.toString(),
+                "--hidden", "8", "--seq-length", "5", "--iterations", "100000000", "--sample-every", "50",
+                "--checkpoint-every", "100000000");
         StringBuilder output = new StringBuilder();
         try (BufferedReader lines = new BufferedReader(new InputStreamReader(process.getInputStream(),
                 StandardCharsets.UTF_8))) {

@@ -10,6 +10,7 @@ import org.gatelane.core.infer.Evaluation;
 import org.gatelane.core.infer.Sampler;
 import org.gatelane.core.io.Checkpoint;
 import org.gatelane.core.io.CheckpointException;
+import org.gatelane.core.io.CheckpointLock;
 import org.gatelane.core.io.RunState;
 import org.gatelane.core.model.ModelShape;
 import org.gatelane.core.model.RecurrentModel;
@@ -190,14 +191,22 @@ public final class TrainingLoop implements AutoCloseable {
 
     /**
      * Trains until iteration {@code lastIteration} (counting those before a resume), validating and writing
-     * {@code checkpoint} at the cadence and at the end, and telling {@code listeners} what happens.
+     * {@code checkpoint} at the cadence and at the end, and telling {@code listeners} what happens. The run holds
+     * the checkpoint's {@link CheckpointLock} meanwhile.
      *
+     * @throws CheckpointException if another run holds the checkpoint
      * @throws NonFiniteException if a step is not finite and the policy is to stop, or rollbacks did not help
      * @throws IOException        if a checkpoint cannot be written
      */
     public Outcome run(long lastIteration, Cadence cadence, Path checkpoint, List<TrainingListener> listeners)
             throws IOException {
-        List<TrainingListener> all = List.copyOf(listeners);
+        try (CheckpointLock lock = CheckpointLock.acquire(checkpoint)) {
+            return runLocked(lastIteration, cadence, checkpoint, List.copyOf(listeners));
+        }
+    }
+
+    private Outcome runLocked(long lastIteration, Cadence cadence, Path checkpoint, List<TrainingListener> all)
+            throws IOException {
         all.forEach(l -> l.started(this, iteration + 1, lastIteration));
         long lastTick = System.nanoTime();
         while (iteration < lastIteration && !stopRequested) {

@@ -62,7 +62,7 @@ class TrainingLoopExampleTest {
         };
         try (TrainingLoop loop = TrainingLoop.start(settings, texts, settings.initialModel(text.vocabulary().size()), 1)) {
             TrainingLoop.Outcome outcome = loop.run(2_000, new TrainingLoop.Cadence(500, 100, 100), checkpoint,
-                    List.of(report, new LossHistory(LossHistory.fileBeside(checkpoint))));
+                    List.of(report, LossHistory.replacing(LossHistory.fileBeside(checkpoint))));
             System.out.println(outcome + " at iteration " + loop.iteration());
         }
         // README-EXAMPLE-END
