@@ -171,9 +171,13 @@ final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--resume", description = {"continue the training saved in --checkpoint exactly where it stopped.",
             "Only --text, --val-text, --iterations, --epochs, --threads, --checkpoint-every, --sample-every, "
-                    + "--log-every, --plot and --plot-x may differ from the saved run; any other option given must "
-                    + "match it"})
+                    + "--log-every, --plot and --plot-x may differ from the saved run (the texts' paths, not their "
+                    + "content: see --allow-other-data); any other option given must match it"})
     boolean resume;
+
+    @Option(names = "--allow-other-data",
+            description = "with --resume: continue on a training or validation text other than the run's own")
+    boolean allowOtherData;
 
     @Option(names = "--force", description = "start over even if --checkpoint already exists (it is replaced)")
     boolean force;
@@ -254,7 +258,8 @@ final class TrainCommand implements Callable<Integer> {
                     + String.join(", ", conflicts) + "; drop them, or start a new run with --force");
         }
         TrainingLoop.requireHeap(settings, training.vocabulary().size(), threads);
-        return TrainingLoop.resume(checkpoint, saved, settings, texts, threads);
+        return TrainingLoop.resume(checkpoint, saved, settings, texts, threads,
+                allowOtherData ? TrainingLoop.Data.OTHER : TrainingLoop.Data.SAME);
     }
 
     /** The training text and the validation text: a file over the training vocabulary, or a held-out tail. */
@@ -346,6 +351,10 @@ final class TrainCommand implements Callable<Integer> {
         }
         if (resume && force) {
             throw new ParameterException(spec.commandLine(), "--resume and --force contradict each other; choose one");
+        }
+        if (allowOtherData && !resume) {
+            throw new ParameterException(spec.commandLine(), "--allow-other-data goes with --resume; a new run "
+                    + "trains on whatever text it is given");
         }
         if (resume && initFrom != null) {
             throw new ParameterException(spec.commandLine(), "--resume continues a run and --init-from starts one; "

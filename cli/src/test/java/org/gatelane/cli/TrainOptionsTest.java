@@ -137,6 +137,37 @@ class TrainOptionsTest {
         assertEquals(20, Checkpoint.read(model).run().iteration());
     }
 
+    /** Same length, same vocabulary, other content: refused unless asked for, training and validation text alike. */
+    @Test
+    void resumeOnOtherDataIsRefusedUnlessItIsMeant() throws Exception {
+        Path text = write("text.txt", "resume me gently, resume me well. ".repeat(10));
+        Path model = folder.resolve("m.gatelane");
+        assertEquals(0, train(text, model, "--iterations", "10").exitCode());
+        byte[] saved = Files.readAllBytes(model);
+        Path shuffled = write("other.txt", "resume me well, resume me gently. ".repeat(10));
+        assertEquals(Files.size(text), Files.size(shuffled));
+
+        Cli refused = train(shuffled, model, "--iterations", "20", "--resume");
+        assertEquals(1, refused.exitCode());
+        assertEquals("gatelane: the training text differs from the one the run in " + model + " was saved with; "
+                + "resume with that text, or accept other data (gatelane train --allow-other-data)", refused.err().strip());
+        assertArrayEquals(saved, Files.readAllBytes(model), "the refused resume wrote nothing");
+
+        Path validation = write("val.txt", "gently, well. ".repeat(4));
+        Path otherValidation = write("val2.txt", "well, gently. ".repeat(4));
+        Path tuned = folder.resolve("v.gatelane");
+        assertEquals(0, train(text, tuned, "--iterations", "10", "--val-text", validation.toString()).exitCode());
+        Cli otherScore = train(text, tuned, "--iterations", "20", "--resume", "--val-text", otherValidation.toString());
+        assertTrue(otherScore.err().contains("the validation text differs"), otherScore.err());
+
+        Cli meant = train(shuffled, model, "--iterations", "20", "--resume", "--allow-other-data");
+        assertEquals(0, meant.exitCode(), meant.err());
+        assertEquals(20, Checkpoint.read(model).run().iteration());
+        assertEquals(0, train(shuffled, model, "--iterations", "30", "--resume").exitCode(),
+                "the run now records the text it continued on");
+        assertTrue(train(text, model, "--allow-other-data").err().contains("--allow-other-data goes with --resume"));
+    }
+
     @Test
     void aGruTrainsResumesAndFineTunesAsAGru() throws Exception {
         Path text = write("text.txt", "gated units, recurrent and plain. ".repeat(10));

@@ -240,7 +240,24 @@ public final class TorchModels {
             throw new SafetensorsException("tensor " + name + " is missing");
         }
         unused.remove(name);
+        float[] values = tensor.values();
+        for (int i = 0; i < values.length; i++) {
+            if (!Float.isFinite(values[i])) {
+                throw new SafetensorsException("tensor " + name + " holds " + values[i] + " at "
+                        + Arrays.toString(position(tensor.shape(), i)) + "; a model must be finite");
+            }
+        }
         return tensor;
+    }
+
+    /** The row-major position of element {@code index} in a tensor of {@code shape}. */
+    private static int[] position(int[] shape, int index) {
+        int[] position = new int[shape.length];
+        for (int d = shape.length - 1; d >= 0; d--) {
+            position[d] = index % shape[d];
+            index /= shape[d];
+        }
+        return position;
     }
 
     /**

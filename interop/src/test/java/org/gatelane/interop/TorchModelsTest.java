@@ -149,6 +149,25 @@ class TorchModelsTest {
         return new Safetensors(tensors, file.metadata());
     }
 
+    /** A NaN or an infinity anywhere in a model file is refused at import, naming the tensor and the element. */
+    @Test
+    void nonFiniteWeightsAreRefusedNamingTheTensorAndTheElement() throws Exception {
+        Safetensors good = Safetensors.read(fixture("lstm-2layer-f32"));
+        String[][] cases = {{"head.weight", "NaN"}, {"rnn.weight_hh_l1", "Infinity"}, {"rnn.bias_ih_l0", "-Infinity"}};
+        for (String[] poison : cases) {
+            Map<String, Safetensors.Tensor> tensors = new LinkedHashMap<>(good.tensors());
+            Safetensors.Tensor clean = tensors.get(poison[0]);
+            float[] values = clean.values().clone();
+            int at = values.length - 2;
+            values[at] = Float.parseFloat(poison[1]);
+            tensors.put(poison[0], new Safetensors.Tensor(clean.shape(), values));
+            int[] shape = clean.shape();
+            String where = shape.length == 1 ? "[" + at + "]" : "[" + at / shape[1] + ", " + at % shape[1] + "]";
+            assertEquals("tensor " + poison[0] + " holds " + poison[1] + " at " + where + "; a model must be finite",
+                    refusal(new Safetensors(tensors, good.metadata())));
+        }
+    }
+
     private static String refusal(Safetensors file) {
         return refusal(file, TorchModels.Names.DEFAULT);
     }

@@ -32,6 +32,11 @@ final class BoundedReader {
         this.source = source;
     }
 
+    /** The file's name, for messages. */
+    String source() {
+        return source;
+    }
+
     long remaining() {
         return counted.limit - counted.position;
     }

@@ -17,6 +17,7 @@ import java.util.zip.CRC32;
 import java.util.zip.CheckedOutputStream;
 
 import org.gatelane.core.model.ModelShape;
+import org.gatelane.core.model.ParameterLayout;
 import org.gatelane.core.model.RecurrentModel;
 import org.gatelane.core.text.Vocabulary;
 
@@ -64,8 +65,16 @@ public record Checkpoint(ModelShape shape, Vocabulary vocabulary, Map<String, St
         return run != null;
     }
 
-    /** Writes durably and atomically: a crash at any moment leaves either the old file or this one. */
+    /**
+     * Writes durably and atomically: a crash at any moment leaves either the old file or this one.
+     *
+     * @throws CheckpointException if a parameter is NaN or infinite, naming it; nothing is written
+     */
     public void write(Path file) throws IOException {
+        String poisoned = new ParameterLayout(shape).firstNonFinite(parameters);
+        if (poisoned != null) {
+            throw new CheckpointException("refusing to write " + file + ": its model is not finite (" + poisoned + ")");
+        }
         DurableFile.replace(file, raw -> {
             CheckedOutputStream checked = new CheckedOutputStream(raw, new CRC32());
             DataOutputStream out = new DataOutputStream(checked);

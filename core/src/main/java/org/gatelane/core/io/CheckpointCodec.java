@@ -10,6 +10,7 @@ import java.util.function.Function;
 
 import org.gatelane.core.model.Cell;
 import org.gatelane.core.model.ModelShape;
+import org.gatelane.core.model.ParameterLayout;
 import org.gatelane.core.model.RecurrentState;
 import org.gatelane.core.text.Vocabulary;
 
@@ -80,6 +81,8 @@ final class CheckpointCodec {
         out.writeDouble(run.trainedSeconds());
         out.writeInt(run.rollbacks());
         out.writeLong(run.trainingLength());
+        out.writeLong(run.trainingFingerprint());
+        out.writeLong(run.validationFingerprint());
     }
 
     static Checkpoint decode(BoundedReader reader, int version) throws IOException {
@@ -102,6 +105,11 @@ final class CheckpointCodec {
         }
         int parameterCount = shape.parameterCount();
         float[] parameters = reader.floats("parameters", parameterCount);
+        String poisoned = new ParameterLayout(shape).firstNonFinite(parameters);
+        if (poisoned != null) {
+            throw new CheckpointException(reader.source() + " holds a model that is not finite (" + poisoned
+                    + "); it cannot be sampled, scored or trained");
+        }
         RunState run = version >= 4 ? (in.readBoolean() ? runState(reader, shape) : null)
                 : legacyRunState(reader, shape, settings);
         return new Checkpoint(shape, vocabulary, settings, parameters, run);
@@ -120,7 +128,8 @@ final class CheckpointCodec {
         RunState.Schedule schedule = new RunState.Schedule(in.readFloat(), in.readDouble(), in.readInt(),
                 in.readInt());
         return new RunState(iteration, optimizerState, optimizerStep, dataCursor, epoch, carried, sampleRng,
-                dropoutRng, schedule, in.readDouble(), in.readDouble(), in.readInt(), in.readLong());
+                dropoutRng, schedule, in.readDouble(), in.readDouble(), in.readInt(), in.readLong(), in.readLong(),
+                in.readLong());
     }
 
     /**
@@ -153,7 +162,7 @@ final class CheckpointCodec {
         return new RunState(iteration, optimizerState, optimizerStep, dataCursor, epoch, carried, sampleRng,
                 Long.parseLong(value.apply("dropoutRng")), schedule, Double.parseDouble(value.apply("smoothedLoss")),
                 Double.parseDouble(value.apply("trainedSeconds")), Integer.parseInt(value.apply("rollbacks")),
-                Long.parseLong(value.apply("trainingLength")));
+                Long.parseLong(value.apply("trainingLength")), RunState.UNRECORDED, RunState.UNRECORDED);
     }
 
     private static float[][] optimizerState(BoundedReader reader, int parameterCount) throws IOException {

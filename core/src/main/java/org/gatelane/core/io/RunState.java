@@ -23,12 +23,16 @@ import org.gatelane.core.model.RecurrentState;
  * @param rollbacks       rollbacks since the last successful validation
  * @param trainingLength  characters of the text the run trains on, or {@link #UNRECORDED} (files before format 4
  *                        that predate the check)
+ * @param trainingFingerprint   the training text's {@code Corpus.fingerprint}, or {@link #UNRECORDED} before
+ *                              format 4
+ * @param validationFingerprint the validation text's, 0 without one, {@link #UNRECORDED} before format 4
  */
 public record RunState(long iteration, float[][] optimizerState, long optimizerStep, int dataCursor, long epoch,
                        RecurrentState carriedState, long sampleRngState, long dropoutRngState, Schedule schedule,
-                       double smoothedLoss, double trainedSeconds, int rollbacks, long trainingLength) {
+                       double smoothedLoss, double trainedSeconds, int rollbacks, long trainingLength,
+                       long trainingFingerprint, long validationFingerprint) {
 
-    /** A {@link #trainingLength} that an older checkpoint did not record. */
+    /** A length or a fingerprint that an older checkpoint did not record (no CRC-32C is negative). */
     public static final long UNRECORDED = -1;
 
     public RunState {

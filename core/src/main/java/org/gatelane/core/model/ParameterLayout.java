@@ -82,6 +82,47 @@ public final class ParameterLayout {
         return ranges;
     }
 
+    /**
+     * The first parameter that is NaN or infinite, named by where it lives, such as
+     * {@code layer 0 recurrent weights [3, 17] is NaN}; null if every parameter is finite.
+     *
+     * @throws IllegalArgumentException if {@code parameters} is not this layout's size
+     */
+    public String firstNonFinite(float[] parameters) {
+        if (parameters.length != size) {
+            throw new IllegalArgumentException("a layout of " + size + " parameters got " + parameters.length);
+        }
+        for (int i = 0; i < size; i++) {
+            if (!Float.isFinite(parameters[i])) {
+                return describe(i) + " is " + parameters[i];
+            }
+        }
+        return null;
+    }
+
+    /** Where parameter {@code index} lives: its tensor and its row and column there. */
+    private String describe(int index) {
+        int gates = shape.gateWidth();
+        for (int l = 0; l < weightOffsets.length; l++) {
+            if (index < recurrentWeights(l)) {
+                int at = index - weightOffsets[l];
+                return "layer " + l + " input weights [" + at / gates + ", " + at % gates + "]";
+            }
+            if (index < biasOffsets[l]) {
+                int at = index - recurrentWeights(l);
+                return "layer " + l + " recurrent weights [" + at / gates + ", " + at % gates + "]";
+            }
+            if (index < biasOffsets[l] + shape.biasWidth()) {
+                return "layer " + l + " bias [" + (index - biasOffsets[l]) + "]";
+            }
+        }
+        if (index < outputBiasOffset) {
+            int at = index - outputWeightOffset;
+            return "output weights [" + at / shape.outputSize() + ", " + at % shape.outputSize() + "]";
+        }
+        return "output bias [" + (index - outputBiasOffset) + "]";
+    }
+
     /** Offset of the output weights {@code Wy [H x V]}. */
     public int outputWeights() {
         return outputWeightOffset;

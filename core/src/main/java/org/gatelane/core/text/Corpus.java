@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.BitSet;
 import java.util.function.IntConsumer;
+import java.util.zip.CRC32C;
 
 /**
  * A text as a sequence of symbol indices over its {@link Vocabulary}. The file is streamed twice (once for the
@@ -199,6 +200,24 @@ public final class Corpus {
             out[i - from] = symbol(i);
         }
         return out;
+    }
+
+    /**
+     * A fingerprint of the characters in {@code [from, to)}: the CRC-32C of their code points, so that a run can
+     * tell the text it trained on from another of the same length and vocabulary. Costs one pass over the range.
+     */
+    public long fingerprint(int from, int to) {
+        CRC32C crc = new CRC32C();
+        ByteBuffer block = ByteBuffer.allocate(4 * 4096);
+        for (int i = from; i < to; i++) {
+            block.putInt(vocabulary.codePoint(symbol(i)));
+            if (!block.hasRemaining()) {
+                crc.update(block.flip());
+                block.clear();
+            }
+        }
+        crc.update(block.flip());
+        return crc.getValue();
     }
 
     /** Every code point of a strict UTF-8 file, in order, without a byte-order mark at the very start. */

@@ -78,6 +78,8 @@ public final class TrainingLoop implements AutoCloseable {
     private final int[] targets;
     private final Rng sampleRng;
     private final RollbackPoint lastValidated;
+    private final long trainingFingerprint;
+    private final long validationFingerprint;
     private volatile boolean stopRequested;
     private long iteration;
     private double smoothedLoss;
@@ -104,6 +106,9 @@ public final class TrainingLoop implements AutoCloseable {
         this.smoothedLoss = Math.log(texts.training().vocabulary().size());
         this.lastValidated = settings.onNonFinite() == TrainingSettings.NonFinitePolicy.ROLLBACK
                 ? new RollbackPoint(model, optimizer) : null;
+        this.trainingFingerprint = texts.training().fingerprint(0, texts.trainEnd());
+        this.validationFingerprint = texts.validates()
+                ? texts.validation().fingerprint(texts.validationFrom(), texts.validation().length()) : 0;
     }
 
     /**
@@ -121,15 +126,30 @@ public final class TrainingLoop implements AutoCloseable {
         return loop;
     }
 
+    /** What a resume accepts of texts other than those the run was saved with. */
+    public enum Data {
+        /** The same training and validation texts, character for character (the default). */
+        SAME,
+        /** Other texts of the same training length, for those who mean to continue on them. */
+        OTHER
+    }
+
     /**
      * The run saved in {@code saved} (read from {@code file}), continued on {@code texts}, which the caller read
-     * over the checkpoint's vocabulary.
+     * over the checkpoint's vocabulary; the texts must be those the run was saved with.
      *
      * @throws CheckpointException if the file holds no run, or a corrupt one
-     * @throws CorpusException     if the training text is not as long as the one the run trained on
+     * @throws CorpusException     if the training text is not as long as the one the run trained on, or either text
+     *                             differs from the run's
      */
     public static TrainingLoop resume(Path file, Checkpoint saved, TrainingSettings settings, TrainingTexts texts,
                                       int threads) {
+        return resume(file, saved, settings, texts, threads, Data.SAME);
+    }
+
+    /** As {@link #resume(Path, Checkpoint, TrainingSettings, TrainingTexts, int)}, accepting other texts if asked. */
+    public static TrainingLoop resume(Path file, Checkpoint saved, TrainingSettings settings, TrainingTexts texts,
+                                      int threads, Data data) {
         RunState run = requireRun(file, saved);
         if (run.trainingLength() != RunState.UNRECORDED && run.trainingLength() != texts.trainEnd()) {
             throw new CorpusException("the text has " + texts.trainEnd() + " characters for training but the run in "
@@ -138,6 +158,9 @@ public final class TrainingLoop implements AutoCloseable {
         TrainingLoop loop = new TrainingLoop(settings, texts, saved.model(), run.sampleRngState(),
                 run.dropoutRngState(), threads);
         try {
+            if (data == Data.SAME) {
+                loop.requireSameTexts(file, run);
+            }
             loop.restore(file, run);
         } catch (RuntimeException e) {
             loop.close();
@@ -157,6 +180,17 @@ public final class TrainingLoop implements AutoCloseable {
                     + "with --init-from");
         }
         return saved.run();
+    }
+
+    private void requireSameTexts(Path file, RunState run) {
+        String differs = run.trainingFingerprint() != RunState.UNRECORDED
+                && run.trainingFingerprint() != trainingFingerprint ? "training"
+                : run.validationFingerprint() != RunState.UNRECORDED
+                && run.validationFingerprint() != validationFingerprint ? "validation" : null;
+        if (differs != null) {
+            throw new CorpusException("the " + differs + " text differs from the one the run in " + file
+                    + " was saved with; resume with that text, or accept other data (gatelane train --allow-other-data)");
+        }
     }
 
     private void restore(Path file, RunState run) {
@@ -321,7 +355,7 @@ public final class TrainingLoop implements AutoCloseable {
         RunState run = new RunState(iteration, optimizer.state(), optimizer.step(), batches.cursor(), batches.epoch(),
                 trainer.state(), sampleRng.state(), trainer.dropoutRng().state(),
                 new RunState.Schedule(state.multiplier(), state.best(), state.sinceBest(), state.sinceDecay()),
-                smoothedLoss, trainedSeconds, rollbacks, texts.trainEnd());
+                smoothedLoss, trainedSeconds, rollbacks, texts.trainEnd(), trainingFingerprint, validationFingerprint);
         Map<String, String> saved = settings.toOptions();
         return new Checkpoint(model.shape(), texts.training().vocabulary(), saved, model.parameters(), run);
     }

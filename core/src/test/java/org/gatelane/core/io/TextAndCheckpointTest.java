@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.zip.CRC32;
 
 import org.gatelane.core.model.ModelShape;
 import org.gatelane.core.model.ParameterLayout;
@@ -82,7 +83,7 @@ class TextAndCheckpointTest {
         float[][] optimizerState = {model.parameters().clone(), new float[model.layout().size()]};
         optimizerState[1][3] = 7f;
         RunState run = new RunState(42, optimizerState, 41, 44, 45, carried, 43L, -46L,
-                new RunState.Schedule(0.25f, 1.5, 2, 3), 2.75, 12.5, 1, 1234);
+                new RunState.Schedule(0.25f, 1.5, 2, 3), 2.75, 12.5, 1, 1234, 0xCAFEF00DL, 77L);
         Checkpoint written = new Checkpoint(shape, new Vocabulary(new int[] {'a', 'b', 'c', 'é', 0x1F600}),
                 Map.of("optimizer", "ADAM"), model.parameters(), run);
         Path file = folder.resolve("model.gatelane");
@@ -105,6 +106,8 @@ class TextAndCheckpointTest {
         assertEquals(12.5, back.trainedSeconds());
         assertEquals(1, back.rollbacks());
         assertEquals(1234, back.trainingLength());
+        assertEquals(0xCAFEF00DL, back.trainingFingerprint());
+        assertEquals(77L, back.validationFingerprint());
         assertArrayEquals(carried.h(1), back.carriedState().h(1));
         assertArrayEquals(carried.c(0), back.carriedState().c(0));
         try (var files = Files.list(folder)) {
@@ -123,6 +126,41 @@ class TextAndCheckpointTest {
         assertFalse(read.resumable());
         assertArrayEquals(model.parameters(), read.parameters());
         assertEquals(Map.of("importedFrom", "x"), read.settings());
+    }
+
+    /**
+     * A model with a NaN or an infinity never reaches the disk, and a file that holds one (written by hand here,
+     * as an older Gatelane or a damaged disk might) is refused when read, naming the parameter.
+     */
+    @Test
+    void nonFiniteModelsAreNeitherWrittenNorRead() throws IOException {
+        ModelShape shape = ModelShape.characterModel(3, 4, 2);
+        RecurrentModel model = RecurrentModel.initialized(shape, 5);
+        ParameterLayout layout = model.layout();
+        int at = layout.recurrentWeights(1) + 2 * shape.gateWidth() + 7;
+        model.parameters()[at] = Float.NaN;
+        Path file = folder.resolve("poisoned.gatelane");
+        Checkpoint poisoned = Checkpoint.modelOnly(model, new Vocabulary(new int[] {'a', 'b', 'c'}), Map.of());
+        CheckpointException refused = assertThrows(CheckpointException.class, () -> poisoned.write(file));
+        assertEquals("refusing to write " + file + ": its model is not finite (layer 1 recurrent weights [2, 7] is "
+                + "NaN)", refused.getMessage());
+        assertFalse(Files.exists(file), "nothing was written");
+
+        model.parameters()[at] = 0.5f;
+        poisoned.write(file);
+        byte[] bytes = Files.readAllBytes(file);
+        // -Infinity where the output bias's second value is (the parameters end before the run flag and the
+        // checksum), and the checksum fixed, so that only the value check can refuse it.
+        int parametersEnd = bytes.length - 8 - 1;
+        int value = parametersEnd - 4 * (shape.outputSize() - 1);
+        java.nio.ByteBuffer.wrap(bytes, value, 4).putFloat(Float.NEGATIVE_INFINITY);
+        CRC32 crc = new CRC32();
+        crc.update(bytes, 0, bytes.length - 8);
+        java.nio.ByteBuffer.wrap(bytes, bytes.length - 8, 8).putLong(crc.getValue());
+        Files.write(file, bytes);
+        CheckpointException unread = assertThrows(CheckpointException.class, () -> Checkpoint.read(file));
+        assertEquals(file + " holds a model that is not finite (output bias [1] is -Infinity); it cannot be "
+                + "sampled, scored or trained", unread.getMessage());
     }
 
     @Test
