@@ -32,8 +32,8 @@ final class ImportCommand implements Callable<Integer> {
     Path from;
 
     @Option(names = "--vocab", paramLabel = "CHARS.txt",
-            description = "UTF-8 text whose i-th character is symbol i (default: the file's gatelane.vocabulary "
-                    + "metadata)")
+            description = "UTF-8 text of the model's characters in code-point order, as sorted(set(text)) gives them: "
+                    + "the i-th is symbol i (default: the file's gatelane.vocabulary metadata)")
     Path vocab;
 
     @Option(names = "--out", required = true, paramLabel = "MODEL", description = "the Gatelane model to write")
@@ -64,8 +64,11 @@ final class ImportCommand implements Callable<Integer> {
 
     /** The characters of a UTF-8 file, in order, without a line break at its very end. */
     private static Vocabulary readVocabulary(Path file) throws IOException {
-        Corpus corpus = Corpus.read(file);
-        String text = corpus.vocabulary().decode(corpus.symbols(0, corpus.length()), 0, corpus.length());
+        String text = Corpus.readText(file);
+        if (text.isEmpty()) {
+            throw new IllegalArgumentException("--vocab " + file + " is empty; it needs the model's characters in "
+                    + "code-point order, symbol i as the i-th");
+        }
         if (text.endsWith("\n") && text.indexOf('\n') != text.length() - 1) {
             text = text.substring(0, text.length() - 1);
         }

@@ -7,6 +7,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
+import org.gatelane.core.io.DurableFile;
+
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
@@ -52,8 +54,30 @@ final class LossPlot {
         if (!validX.isEmpty()) {
             chart.addSeries("validation", validX, validY);
         }
-        String name = png.toString().endsWith(".png") ? png.toString().substring(0, png.toString().length() - 4)
-                : png.toString();
-        BitmapEncoder.saveBitmap(chart, name, BitmapEncoder.BitmapFormat.PNG);
+        byte[] image = BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG);
+        DurableFile.replace(png, out -> out.write(image));
+    }
+
+    /**
+     * Refuses, before a training starts, a plot path that could not be written as given: a folder, something that
+     * is not a regular file (a device such as {@code /dev/full}), or a file in a folder that does not exist or
+     * cannot be written.
+     *
+     * @throws IllegalArgumentException saying which
+     */
+    static void requireWritable(Path png) {
+        if (Files.isDirectory(png)) {
+            throw new IllegalArgumentException("--plot " + png + " is a folder; give the PNG file's name");
+        }
+        if (Files.exists(png) && !Files.isRegularFile(png)) {
+            throw new IllegalArgumentException("--plot " + png + " is not a regular file; give the PNG file's name");
+        }
+        Path folder = png.toAbsolutePath().getParent();
+        if (!Files.isDirectory(folder)) {
+            throw new IllegalArgumentException("--plot " + png + ": the folder " + folder + " does not exist");
+        }
+        if (!Files.isWritable(folder)) {
+            throw new IllegalArgumentException("--plot " + png + ": the folder " + folder + " cannot be written");
+        }
     }
 }

@@ -40,7 +40,27 @@ public final class Main {
                     + " (see " + e.getCommandLine().getCommandSpec().qualifiedName() + " --help)");
             return CommandLine.ExitCode.USAGE;
         });
-        return commandLine.execute(args);
+        int code = commandLine.execute(args);
+        if (out.checkError() && code == 0) {
+            err.println("gatelane: " + CLOSED_OUTPUT);
+            return FAILED;
+        }
+        return code;
+    }
+
+    /** Why a command stopped when its standard output could not be written. */
+    static final String CLOSED_OUTPUT = "cannot write to standard output (a closed pipe or a full disk)";
+
+    /**
+     * Ends a command whose standard output can no longer be written (a reader that went away, a full disk), so
+     * that nothing runs on with nobody to read it; checked after every flush of a long output.
+     *
+     * @throws UncheckedIOException saying so, which ends the command with one line and exit code 1
+     */
+    static void requireWritable(PrintWriter out) {
+        if (out.checkError()) {
+            throw new UncheckedIOException(new IOException(CLOSED_OUTPUT));
+        }
     }
 
     /** One line that names the problem; a stack trace helps no one at a terminal. */
@@ -51,6 +71,7 @@ public final class Main {
             case AccessDeniedException denied -> denied.getFile() + " cannot be read or written: permission denied";
             case NonFiniteException diverged -> "training diverged: " + diverged.getMessage();
             case IllegalArgumentException bad -> bad.getMessage();
+            case IOException io when CLOSED_OUTPUT.equals(io.getMessage()) -> CLOSED_OUTPUT;
             case IOException io -> "I/O error: " + io.getMessage();
             default -> cause.toString();
         };

@@ -55,6 +55,7 @@ final class Progress {
             out.print(statusLine());
         }
         out.flush();
+        Main.requireWritable(out);
     }
 
     void finish() {

@@ -92,17 +92,21 @@ final class SampleCommand implements Callable<Integer> {
                 out.print(Character.toString(cp));
             }
         }
-        int symbol = logits == null ? rng.nextInt(vocabulary.size()) : -1;
-        if (logits == null) {
+        int generated = 0;
+        if (logits == null && length > 0) {
+            // Without a prime the first character is drawn uniformly, and it is the first of the --length.
+            int symbol = rng.nextInt(vocabulary.size());
             out.print(Character.toString(vocabulary.codePoint(symbol)));
             logits = sampler.feed(symbol);
+            generated = 1;
         }
-        for (int i = 0; i < length; i++) {
-            symbol = sampler.draw(logits, temperature, topK, topP, rng);
+        for (; generated < length; generated++) {
+            int symbol = sampler.draw(logits, temperature, topK, topP, rng);
             int cp = vocabulary.codePoint(symbol);
             out.print(Character.toString(cp));
-            if (cp == '\n' || i % 64 == 63) {
+            if (cp == '\n' || generated % 64 == 63) {
                 out.flush();
+                Main.requireWritable(out);
             }
             logits = sampler.feed(symbol);
         }
@@ -112,7 +116,11 @@ final class SampleCommand implements Callable<Integer> {
     }
 
     private static String readPrimeFile(Path file) throws IOException {
-        Corpus corpus = Corpus.read(file);
-        return corpus.vocabulary().decode(corpus.symbols(0, corpus.length()), 0, corpus.length());
+        String text = Corpus.readText(file);
+        if (text.isEmpty()) {
+            throw new IllegalArgumentException("--prime-file " + file + " is empty; give it the text to start from, or "
+                    + "leave it out to start from a random character");
+        }
+        return text;
     }
 }

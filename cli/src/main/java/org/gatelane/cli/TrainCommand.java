@@ -204,14 +204,18 @@ final class TrainCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         TrainingLoop.Outcome outcome;
         try (TrainingLoop loop = resume ? resumeRun(unknownPolicy) : startRun(unknownPolicy)) {
+            long total = epochs == null ? iterations : Math.multiplyExact((long) epochs, loop.chunksPerEpoch());
+            if (loop.iteration() >= total) {
+                throw new ParameterException(spec.commandLine(), "the run in " + checkpoint + " already reached "
+                        + "iteration " + loop.iteration() + "; give --iterations or --epochs beyond it to train further");
+            }
             if (resume) {
                 out.printf("resuming %s at iteration %d%n", checkpoint, loop.iteration());
             }
-            long total = epochs == null ? iterations : Math.multiplyExact((long) epochs, loop.chunksPerEpoch());
             Interrupt interrupt = Interrupt.install(loop::requestStop);
             try {
                 outcome = loop.run(total, new TrainingLoop.Cadence(sampleEvery, logEvery, checkpointEvery), checkpoint,
-                        List.of(new ConsoleListener(out), history()));
+                        List.of(history(), new ConsoleListener(out)));
             } finally {
                 interrupt.done();
             }
@@ -351,6 +355,9 @@ final class TrainCommand implements Callable<Integer> {
         }
         if (resume && force) {
             throw new ParameterException(spec.commandLine(), "--resume and --force contradict each other; choose one");
+        }
+        if (plot != null) {
+            LossPlot.requireWritable(plot);
         }
         if (allowOtherData && !resume) {
             throw new ParameterException(spec.commandLine(), "--allow-other-data goes with --resume; a new run "

@@ -58,6 +58,21 @@ public final class Corpus {
     }
 
     /**
+     * The text of a UTF-8 file, read strictly, without a byte-order mark at its very start: a prime or a list of
+     * characters rather than a corpus, so an empty file gives an empty string.
+     *
+     * @throws CorpusException naming the byte offset of malformed UTF-8, or saying the path is a folder
+     */
+    public static String readText(Path file) throws IOException {
+        if (Files.isDirectory(file)) {
+            throw new CorpusException(file + " is a folder, not a text file");
+        }
+        StringBuilder text = new StringBuilder();
+        forEachCodePoint(file, text::appendCodePoint);
+        return text.toString();
+    }
+
+    /**
      * Reads a UTF-8 file strictly, over a given vocabulary (a model's), or over its own characters if
      * {@code vocabulary} is null.
      *
