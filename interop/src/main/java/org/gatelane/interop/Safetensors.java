@@ -2,8 +2,11 @@ package org.gatelane.interop;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.StringReader;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,9 +14,11 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import org.gatelane.core.io.DurableFile;
 
@@ -22,6 +27,9 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
+import com.google.gson.Strictness;
+import com.google.gson.stream.JsonReader;
+import com.google.gson.stream.JsonToken;
 
 /**
  * A safetensors file: an 8-byte little-endian header length, a JSON header mapping each tensor name to its
@@ -80,32 +88,44 @@ public record Safetensors(Map<String, Tensor> tensors, Map<String, String> metad
      * @throws IOException          if the file cannot be read
      */
     public static Safetensors read(Path file) throws IOException {
-        long size = Files.size(file);
+        try (InputStream in = Files.newInputStream(file)) {
+            return read(in, Files.size(file), file.toString());
+        }
+    }
+
+    /**
+     * Reads a file of {@code size} bytes from {@code in}; {@code file} names it in messages.
+     *
+     * @throws SafetensorsException as {@link #read(Path)}
+     */
+    static Safetensors read(InputStream in, long size, String file) throws IOException {
         if (size < 8) {
             throw new SafetensorsException(file + " is not a safetensors file: " + size + " bytes, fewer than the "
                     + "8 of the header length");
         }
-        try (InputStream in = Files.newInputStream(file)) {
-            long headerLength = ByteBuffer.wrap(in.readNBytes(8)).order(ByteOrder.LITTLE_ENDIAN).getLong();
-            if (headerLength < 2 || headerLength > size - 8 || headerLength > MAX_HEADER_BYTES) {
-                throw new SafetensorsException(file + ": the header length " + Long.toUnsignedString(headerLength)
-                        + " does not fit in the file's " + size + " bytes");
-            }
-            String json = new String(in.readNBytes((int) headerLength), StandardCharsets.UTF_8);
-            long dataLength = size - 8 - headerLength;
-            if (dataLength > Integer.MAX_VALUE - 8) {
-                throw new SafetensorsException(file + ": " + dataLength + " bytes of tensor data; at most "
-                        + (Integer.MAX_VALUE - 8) + " are supported");
-            }
-            Map<String, String> metadata = new LinkedHashMap<>();
-            List<Entry> entries = parseHeader(file, json, dataLength, metadata);
-            ByteBuffer data = ByteBuffer.wrap(in.readNBytes((int) dataLength)).order(ByteOrder.LITTLE_ENDIAN);
-            Map<String, Tensor> tensors = new LinkedHashMap<>();
-            for (Entry entry : entries) {
-                tensors.put(entry.name, new Tensor(entry.shape, entry.decode(data)));
-            }
-            return new Safetensors(Collections.unmodifiableMap(tensors), Collections.unmodifiableMap(metadata));
+        long headerLength = ByteBuffer.wrap(in.readNBytes(8)).order(ByteOrder.LITTLE_ENDIAN).getLong();
+        if (headerLength < 2 || headerLength > size - 8) {
+            throw new SafetensorsException(file + ": the header length " + Long.toUnsignedString(headerLength)
+                    + " does not fit in the file's " + size + " bytes");
         }
+        if (headerLength > MAX_HEADER_BYTES) {
+            throw new SafetensorsException(file + ": the header length " + headerLength + " is over the "
+                    + MAX_HEADER_BYTES + " bytes this reader accepts");
+        }
+        String json = utf8(file, in.readNBytes((int) headerLength));
+        long dataLength = size - 8 - headerLength;
+        if (dataLength > Integer.MAX_VALUE - 8) {
+            throw new SafetensorsException(file + ": " + dataLength + " bytes of tensor data; at most "
+                    + (Integer.MAX_VALUE - 8) + " are supported");
+        }
+        Map<String, String> metadata = new LinkedHashMap<>();
+        List<Entry> entries = parseHeader(file, json, dataLength, metadata);
+        ByteBuffer data = ByteBuffer.wrap(in.readNBytes((int) dataLength)).order(ByteOrder.LITTLE_ENDIAN);
+        Map<String, Tensor> tensors = new LinkedHashMap<>();
+        for (Entry entry : entries) {
+            tensors.put(entry.name, new Tensor(entry.shape, entry.decode(data)));
+        }
+        return new Safetensors(Collections.unmodifiableMap(tensors), Collections.unmodifiableMap(metadata));
     }
 
     /** One header entry, checked. */
@@ -127,52 +147,108 @@ public record Safetensors(Map<String, Tensor> tensors, Map<String, String> metad
         }
     }
 
-    private static List<Entry> parseHeader(Path file, String json, long dataLength, Map<String, String> metadata) {
-        JsonObject header;
+    /** The header's bytes as strict UTF-8, as the format requires. */
+    private static String utf8(String file, byte[] header) {
         try {
-            JsonElement parsed = JsonParser.parseString(json);
-            if (!parsed.isJsonObject()) {
+            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(header)).toString();
+        } catch (CharacterCodingException e) {
+            throw new SafetensorsException(file + ": the header is not valid UTF-8");
+        }
+    }
+
+    /**
+     * The header, read as strict JSON: one object whose names are each given once, the tensors' bytes covering the
+     * data exactly, in some order, with neither gaps nor anything after the last (the format forbids both, so
+     * that no other content can hide in a model file).
+     */
+    private static List<Entry> parseHeader(String file, String json, long dataLength, Map<String, String> metadata) {
+        List<Entry> entries = new ArrayList<>();
+        JsonReader reader = new JsonReader(new StringReader(json));
+        reader.setStrictness(Strictness.STRICT);
+        try {
+            if (reader.peek() != JsonToken.BEGIN_OBJECT) {
                 throw new SafetensorsException(file + ": the header is not a JSON object");
             }
-            header = parsed.getAsJsonObject();
-        } catch (JsonParseException e) {
-            throw new SafetensorsException(file + ": the header is not valid JSON (" + e.getMessage() + ")");
-        }
-        List<Entry> entries = new ArrayList<>();
-        for (Map.Entry<String, JsonElement> field : header.entrySet()) {
-            String name = field.getKey();
-            if (name.equals("__metadata__")) {
-                readMetadata(file, field.getValue(), metadata);
-            } else {
-                entries.add(entry(file, name, field.getValue(), dataLength));
+            reader.beginObject();
+            Set<String> names = new HashSet<>();
+            while (reader.hasNext()) {
+                String name = reader.nextName();
+                if (!names.add(name)) {
+                    throw new SafetensorsException(file + ": the header names " + name + " twice");
+                }
+                if (name.equals("__metadata__")) {
+                    readMetadata(file, reader, metadata);
+                } else {
+                    entries.add(entry(file, name, JsonParser.parseReader(reader), dataLength));
+                }
             }
+            reader.endObject();
+            if (!endsHere(reader)) {
+                throw new SafetensorsException(file + ": the header has more after its JSON object");
+            }
+        } catch (IOException | JsonParseException e) {
+            throw new SafetensorsException(file + ": the header is not valid JSON (" + firstLine(e.getMessage()) + ")");
         }
         List<Entry> byOffset = new ArrayList<>(entries);
         byOffset.sort(Comparator.comparingLong(Entry::begin).thenComparingLong(Entry::end));
-        for (int i = 1; i < byOffset.size(); i++) {
-            Entry before = byOffset.get(i - 1);
-            Entry after = byOffset.get(i);
-            if (after.begin < before.end) {
+        long covered = 0;
+        Entry before = null;
+        for (Entry after : byOffset) {
+            if (after.begin < covered) {
                 throw new SafetensorsException(file + ": tensors " + before.name + " and " + after.name
                         + " overlap (bytes " + after.begin + " to " + Math.min(before.end, after.end) + ")");
             }
+            if (after.begin > covered) {
+                throw new SafetensorsException(file + ": bytes " + covered + " to " + after.begin + " belong to no "
+                        + "tensor (a gap before " + after.name + ")");
+            }
+            covered = after.end;
+            before = after;
+        }
+        if (covered != dataLength) {
+            throw new SafetensorsException(file + ": the last " + (dataLength - covered) + " bytes belong to no "
+                    + "tensor");
         }
         return entries;
     }
 
-    private static void readMetadata(Path file, JsonElement value, Map<String, String> metadata) {
-        if (!value.isJsonObject()) {
-            throw new SafetensorsException(file + ": __metadata__ is not an object of strings");
-        }
-        for (Map.Entry<String, JsonElement> item : value.getAsJsonObject().entrySet()) {
-            if (!item.getValue().isJsonPrimitive() || !item.getValue().getAsJsonPrimitive().isString()) {
-                throw new SafetensorsException(file + ": __metadata__ entry " + item.getKey() + " is not a string");
-            }
-            metadata.put(item.getKey(), item.getValue().getAsString());
+    /** Whether only white space follows: a strict reader refuses a second value before it can be peeked at. */
+    private static boolean endsHere(JsonReader reader) {
+        try {
+            return reader.peek() == JsonToken.END_DOCUMENT;
+        } catch (IOException secondValue) {
+            return false;
         }
     }
 
-    private static Entry entry(Path file, String name, JsonElement value, long dataLength) {
+    /**
+     * The parser's message for a person: its first line (Gson adds a link on a second), without Gson's advice to
+     * its own callers about lenient parsing.
+     */
+    private static String firstLine(String message) {
+        String line = message == null ? "unreadable" : message.lines().findFirst().orElse("unreadable");
+        return line.replace("Use JsonReader.setStrictness(Strictness.LENIENT) to accept malformed JSON", "malformed");
+    }
+
+    private static void readMetadata(String file, JsonReader reader, Map<String, String> metadata) throws IOException {
+        if (reader.peek() != JsonToken.BEGIN_OBJECT) {
+            throw new SafetensorsException(file + ": __metadata__ is not an object of strings");
+        }
+        reader.beginObject();
+        while (reader.hasNext()) {
+            String key = reader.nextName();
+            if (reader.peek() != JsonToken.STRING) {
+                throw new SafetensorsException(file + ": __metadata__ entry " + key + " is not a string");
+            }
+            if (metadata.put(key, reader.nextString()) != null) {
+                throw new SafetensorsException(file + ": __metadata__ names " + key + " twice");
+            }
+        }
+        reader.endObject();
+    }
+
+    private static Entry entry(String file, String name, JsonElement value, long dataLength) {
         String where = file + ": tensor " + name;
         if (!value.isJsonObject()) {
             throw new SafetensorsException(where + " is not an object with dtype, shape and data_offsets");

@@ -6,10 +6,12 @@ import java.io.OutputStream;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.Locale;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
@@ -33,8 +35,35 @@ public final class DurableFile {
         void writeTo(OutputStream out) throws IOException;
     }
 
-    /** Writes {@code body} to {@code file} durably and atomically, replacing what was there. */
+    /**
+     * Writes {@code body} to {@code file} durably and atomically, replacing what was there.
+     *
+     * @throws IOException naming {@code file} and the cause (a full disk, a folder in the way, no permission);
+     *                     {@code file} is then as it was
+     */
     public static void replace(Path file, Body body) throws IOException {
+        try {
+            write(file, body);
+        } catch (IOException e) {
+            throw new IOException("cannot write " + file + ": " + reason(e), e);
+        }
+    }
+
+    /** What went wrong: a file-system exception's message is often only the path, its reason or its kind tells. */
+    private static String reason(IOException e) {
+        if (e instanceof FileSystemException fs) {
+            return fs.getReason() != null ? fs.getReason() : words(fs.getClass().getSimpleName());
+        }
+        return e.getMessage() != null ? e.getMessage() : words(e.getClass().getSimpleName());
+    }
+
+    /** {@code DirectoryNotEmptyException} as {@code directory not empty}. */
+    private static String words(String exceptionName) {
+        return exceptionName.replaceAll("Exception$", "").replaceAll("([a-z])([A-Z])", "$1 $2")
+                .toLowerCase(Locale.ROOT);
+    }
+
+    private static void write(Path file, Body body) throws IOException {
         Path folder = file.toAbsolutePath().getParent();
         Files.createDirectories(folder);
         removeLeftovers(folder, file.getFileName().toString());

@@ -1,6 +1,8 @@
 package org.gatelane.core.io;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -32,5 +34,21 @@ class DurableFileTest {
             assertEquals(expected, left);
         }
         assertEquals(3, Files.size(folder.resolve("m")));
+    }
+
+    /** A write that cannot replace its file says which file and why, and leaves the file as it was. */
+    @Test
+    void aFailedWriteNamesTheFileAndLeavesItAsItWas() throws IOException {
+        Path target = folder.resolve("model.gatelane");
+        Files.createDirectories(target.resolve("in the way"));
+        IOException e = assertThrows(IOException.class, () -> DurableFile.replace(target, out -> out.write(1)));
+        String reason = e.getMessage().substring(("cannot write " + target + ": ").length());
+        assertTrue(e.getMessage().startsWith("cannot write " + target + ": "), e.getMessage());
+        assertTrue(!reason.isBlank() && !reason.contains(folder.toString()), "a reason, not a path again: " + reason);
+        assertTrue(Files.isDirectory(target.resolve("in the way")));
+        try (Stream<Path> files = Files.list(folder)) {
+            assertEquals(List.of("model.gatelane"), files.map(p -> p.getFileName().toString()).toList(),
+                    "the temporary file is gone");
+        }
     }
 }

@@ -155,6 +155,27 @@ class TrainingLoopTest {
     }
 
     /**
+     * A new run whose first checkpoint cannot replace the old one (a folder stands in its way here; a full disk
+     * or an immutable file elsewhere) fails, and the old run's history stays as it was: no foreign rows in it.
+     */
+    @Test
+    void aRunThatCannotSaveLeavesTheOldHistoryAlone() throws Exception {
+        Path checkpoint = folder.resolve("old.gatelane");
+        Files.createDirectories(checkpoint.resolve("in the way"));
+        Path history = LossHistory.fileBeside(checkpoint);
+        Files.writeString(history, LossHistory.HEADER + "\n10,1.0,train,2.5\n");
+        byte[] before = Files.readAllBytes(history);
+        TrainingSettings settings = small().build();
+        try (TrainingLoop loop = TrainingLoop.start(settings, TrainingTexts.heldOut(FOG, 0.1),
+                settings.initialModel(FOG.vocabulary().size()), 1)) {
+            IOException e = assertThrows(IOException.class, () -> loop.run(6, new TrainingLoop.Cadence(1000, 1, 3),
+                    checkpoint, List.of(LossHistory.replacing(history))));
+            assertTrue(e.getMessage().startsWith("cannot write " + checkpoint + ": "), e.getMessage());
+        }
+        assertArrayEquals(before, Files.readAllBytes(history));
+    }
+
+    /**
      * A checkpoint that format 3 wrote (run state among the string options) resumes to exactly the model, the
      * optimizer, the generators and the cursor that the same format-3 build reached without stopping.
      */
