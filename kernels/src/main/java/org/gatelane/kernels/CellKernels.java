@@ -69,8 +69,9 @@ public interface CellKernels {
 
     /**
      * The Elman cell with tanh, PyTorch's {@code nn.RNN}: {@code h = tanh(z)}, where {@code z [hidden]} holds the
-     * whole pre-activation {@code x·W_ih + h_prev·W_hh + b} and is left as it was. Elementwise, so {@code hidden}
-     * may cover several streams side by side; {@code h} may be {@code z} at the same offset.
+     * whole pre-activation {@code x·W_ih + h_prev·W_hh + b} and is left as it was; {@code h} may be {@code z} at
+     * the same offset. Elementwise, but the vector implementation rounds its body and its tail differently, so a
+     * caller that wants a stream's values independent of its neighbours calls it stream by stream.
      */
     void rnnCellForward(int hidden, float[] z, int zOff, float[] h, int hOff);
 

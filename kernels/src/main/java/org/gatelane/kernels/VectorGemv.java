@@ -7,14 +7,14 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The matrix-vector products of {@link VectorKernels}, one stream's step of the recurrence and its gradient:
- * {@code y (+)= x·W}, four rows of W per pass, and {@code y (+)= W·v} as tiles of four dot products. Both are bound
+ * {@code y (+)= x·W}, four rows of W per pass, each element one FMA chain in depth order exactly as in
+ * {@link VectorGemm}, and {@code y (+)= W·v} as tiles of four dot products. Both are bound
  * by reading W, so they stream it once, row by row, and do nothing else. Stateless.
  */
 final class VectorGemv {
 
     private static final VectorSpecies<Float> SPECIES = VectorConstants.SPECIES;
     private static final int LANES = SPECIES.length();
-    private static final ScalarKernels SCALAR = new ScalarKernels();
 
     private VectorGemv() {
     }
@@ -128,7 +128,15 @@ final class VectorGemv {
                         .intoArray(y, yOff + j);
             }
         }
-        // The columns past the last full vector: the scalar twin's own loop, as in every kernel here.
-        SCALAR.gemv(k, n - bound, x, xOff, w, wOff + bound, ldw, y, yOff + bound, true);
+        // The columns past the last full vector: one fused multiply-add per depth, in depth order, as a lane of
+        // the GEMM's micro-kernel adds them. Every element of y is then the same FMA chain as the GEMM's, so one
+        // stream's step gives bit for bit what the same stream gives among many (batched generation relies on it).
+        for (int j = bound; j < n; j++) {
+            float acc = y[yOff + j];
+            for (int q = 0; q < k; q++) {
+                acc = Math.fma(x[xOff + q], w[wOff + q * ldw + j], acc);
+            }
+            y[yOff + j] = acc;
+        }
     }
 }

@@ -164,6 +164,37 @@ class VectorMatchesScalarTest {
         }
     }
 
+    /**
+     * One row's product is the same whichever kernel computes it and however many rows share it: the GEMV, the
+     * GEMM and the packed GEMM agree bit for bit on every row, on each implementation. A stream generated alone
+     * and the same stream generated among many then draw the same text.
+     */
+    @Test
+    void aRowsProductIsTheSameAloneOrAmongMany() {
+        PropertyCases.check("row-independence", 200, random -> {
+            int m = 1 + random.nextInt(40);
+            int n = size(random, LANES) % 300 + 1;
+            int k = random.nextInt(4) == 0 ? 300 + random.nextInt(400) : 1 + size(random, LANES) % 200;
+            float[] a = array(random, m * k, 2f);
+            float[] b = array(random, k * n, 2f);
+            float[] c = array(random, m * n, 2f);
+            for (RecurrentKernels kernels : new RecurrentKernels[] {Kernels.scalar(), Kernels.vector()}) {
+                float[] together = c.clone();
+                kernels.gemm(m, n, k, a, 0, k, b, 0, n, together, 0, n, true);
+                float[] packed = new float[kernels.packedSize(k, n)];
+                kernels.packB(k, n, b, 0, n, packed, 0);
+                float[] togetherPacked = c.clone();
+                kernels.gemmPacked(m, n, k, a, 0, k, packed, 0, togetherPacked, 0, n, true);
+                assertArrayEquals(together, togetherPacked, kernels.name() + " packed " + m + "x" + n + "x" + k);
+                int row = random.nextInt(m);
+                float[] alone = java.util.Arrays.copyOfRange(c, row * n, row * n + n);
+                kernels.gemv(k, n, a, row * k, b, 0, n, alone, 0, true);
+                assertArrayEquals(java.util.Arrays.copyOfRange(together, row * n, row * n + n), alone,
+                        kernels.name() + " row " + row + " of " + m + "x" + n + "x" + k);
+            }
+        });
+    }
+
     /** B packed once, then used by a product: as {@code gemm} on the unpacked B, on both implementations. */
     @Test
     void packedGemmMatchesThePlainOne() {

@@ -18,22 +18,18 @@ import org.gatelane.kernels.RecurrentKernels;
 public final class Sampler {
 
     private final RecurrentModel model;
-    private final RecurrentKernels kernels;
     private final RecurrentState state;
     /** One step of one stream: the training pass's code, so sampling runs every cell the way training does. */
     private final SequencePass step;
     private final int[] symbol = new int[1];
-    private final float[] probabilities;
-    private final int[] order;
+    private final SymbolDraw draw;
 
     public Sampler(RecurrentModel model, RecurrentKernels kernels) {
         this.model = model;
-        this.kernels = kernels;
         ModelShape shape = model.shape();
         this.state = RecurrentState.zeros(shape, 1);
         this.step = new SequencePass(model, kernels, 1, 1);
-        this.probabilities = new float[shape.outputSize()];
-        this.order = new int[shape.outputSize()];
+        this.draw = new SymbolDraw(shape.outputSize(), kernels);
     }
 
     /** Forgets everything fed so far: the state returns to zero. */
@@ -85,66 +81,14 @@ public final class Sampler {
      * @param topK        keep only the {@code topK} most likely symbols; 0 keeps all
      * @param topP        keep the smallest set of most likely symbols whose probability reaches {@code topP};
      *                    1 keeps all
+     * @throws IllegalArgumentException if the settings are out of range, or {@code logits} does not hold one value
+     *                                  per output
      */
     public int draw(float[] logits, float temperature, int topK, float topP, Rng rng) {
-        int v = logits.length;
-        if (!(temperature >= 0) || topK < 0 || !(topP > 0 && topP <= 1)) {
-            throw new IllegalArgumentException("need temperature >= 0, topK >= 0 and topP in (0, 1] but got "
-                    + temperature + ", " + topK + ", " + topP);
+        if (logits.length != model.shape().outputSize()) {
+            throw new IllegalArgumentException("logits must hold " + model.shape().outputSize() + " values but hold "
+                    + logits.length);
         }
-        if (temperature == 0) {
-            int best = 0;
-            for (int i = 1; i < v; i++) {
-                best = logits[i] > logits[best] ? i : best;
-            }
-            return best;
-        }
-        for (int i = 0; i < v; i++) {
-            probabilities[i] = logits[i] / temperature;
-        }
-        kernels.softmax(v, probabilities, 0, probabilities, 0);
-        int kept = v;
-        if (topK > 0 || topP < 1) {
-            sortByProbability();
-            kept = topK > 0 ? Math.min(topK, v) : v;
-            double mass = 0;
-            for (int i = 0; i < kept; i++) {
-                mass += probabilities[order[i]];
-                if (mass >= topP) {
-                    kept = i + 1;
-                    break;
-                }
-            }
-        } else {
-            for (int i = 0; i < v; i++) {
-                order[i] = i;
-            }
-        }
-        double total = 0;
-        for (int i = 0; i < kept; i++) {
-            total += probabilities[order[i]];
-        }
-        double u = rng.nextDouble() * total;
-        for (int i = 0; i < kept; i++) {
-            u -= probabilities[order[i]];
-            if (u < 0) {
-                return order[i];
-            }
-        }
-        return order[kept - 1];
-    }
-
-    /** Insertion sort of symbol indices by descending probability: vocabularies are small and this allocates nothing. */
-    private void sortByProbability() {
-        int v = probabilities.length;
-        for (int i = 0; i < v; i++) {
-            int symbol = i;
-            int j = i - 1;
-            while (j >= 0 && probabilities[order[j]] < probabilities[symbol]) {
-                order[j + 1] = order[j];
-                j--;
-            }
-            order[j + 1] = symbol;
-        }
+        return draw.draw(logits, 0, temperature, topK, topP, rng);
     }
 }

@@ -36,8 +36,12 @@ abstract sealed class RecurrentLayer permits LstmLayer, GruLayer, RnnLayer {
     /** dL/dh of the previous step, carried backward from step to step. */
     final float[] carriedOutputGradient;
     private final float[] packedRecurrent;
-    private final float[] transposedRecurrent;
-    private final float[] packedRecurrentTransposed;
+    /**
+     * {@code W_hᵀ} and its packed copy for the reverse sweep with several streams, made by the first backward
+     * pass: a pass that only ever runs forward (sampling, generation) never holds them.
+     */
+    private float[] transposedRecurrent;
+    private float[] packedRecurrentTransposed;
 
     RecurrentLayer(RecurrentModel model, RecurrentKernels kernels, int layer, int steps, int streams) {
         ModelShape shape = model.shape();
@@ -54,8 +58,6 @@ abstract sealed class RecurrentLayer permits LstmLayer, GruLayer, RnnLayer {
         carriedOutputGradient = new float[streams * hiddenSize];
         boolean packs = streams > 1;
         packedRecurrent = packs ? new float[kernels.packedSize(hiddenSize, gateWidth)] : null;
-        transposedRecurrent = packs ? new float[gateWidth * hiddenSize] : null;
-        packedRecurrentTransposed = packs ? new float[kernels.packedSize(gateWidth, hiddenSize)] : null;
     }
 
     /** The layer for {@code model}'s cell. */
@@ -127,7 +129,11 @@ abstract sealed class RecurrentLayer permits LstmLayer, GruLayer, RnnLayer {
 
     /** Packs {@code W_hᵀ} for the reverse sweep and clears the carried gradient. */
     final void beginBackward(float[] parameters) {
-        if (packedRecurrentTransposed != null) {
+        if (packedRecurrent != null) {
+            if (packedRecurrentTransposed == null) {
+                transposedRecurrent = new float[gateWidth * hiddenSize];
+                packedRecurrentTransposed = new float[kernels.packedSize(gateWidth, hiddenSize)];
+            }
             kernels.transpose(hiddenSize, gateWidth, parameters, layout.recurrentWeights(layer), transposedRecurrent, 0);
             kernels.packB(gateWidth, hiddenSize, transposedRecurrent, 0, hiddenSize, packedRecurrentTransposed, 0);
         }

@@ -5,8 +5,7 @@ import java.util.Arrays;
 import org.gatelane.kernels.RecurrentKernels;
 
 /**
- * An RNN layer's recurrence (Elman, tanh): {@code z_t += h_{t-1}·W_h}, then {@code h_t = tanh(z_t)} for all
- * streams of the step at once. Backward, {@code dz = dh·(1 - h²)} from the outputs the forward pass kept, and
+ * An RNN layer's recurrence (Elman, tanh): {@code z_t += h_{t-1}·W_h}, then {@code h_t = tanh(z_t)}. Backward, {@code dz = dh·(1 - h²)} from the outputs the forward pass kept, and
  * {@code dz·W_hᵀ} carries to h_{t-1}. It keeps nothing beyond the outputs and pre-activations every layer has.
  */
 final class RnnLayer extends RecurrentLayer {
@@ -22,7 +21,12 @@ final class RnnLayer extends RecurrentLayer {
         for (int t = 0; t < steps; t++) {
             int zAt = t * stepWidth;
             recurrentProduct(parameters, t, gates, zAt, true);
-            kernels.rnnCellForward(stepWidth, gates, zAt, outputs, zAt + stepWidth);
+            // Stream by stream, not the step's streams as one array: the vector tanh and its scalar tail round
+            // differently, so each stream's values must not depend on where it sits among the others.
+            for (int b = 0; b < streams; b++) {
+                int at = zAt + b * hiddenSize;
+                kernels.rnnCellForward(hiddenSize, gates, at, outputs, at + stepWidth);
+            }
         }
     }
 
