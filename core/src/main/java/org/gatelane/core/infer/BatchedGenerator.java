@@ -23,7 +23,8 @@ import org.gatelane.kernels.RecurrentKernels;
  * {@code gatelane sample} prints after the prime): a row of the kernels' products is the same bit for bit alone
  * or among many, a prime goes through the same pass as one chunk, and every stream draws with its own generator.
  *
- * <p>Not thread-safe: one thread joins, steps and cancels (a server's generation loop); listeners are called on
+ * <p>The model must not change while a generator uses it: the recurrent weights are packed for the batched products
+ * once. Not thread-safe: one thread joins, steps and cancels (a server's generation loop); listeners are called on
  * it.
  */
 public final class BatchedGenerator {
@@ -299,7 +300,7 @@ public final class BatchedGenerator {
     private SequencePass passFor(int size) {
         if (passes[size] == null) {
             int streams = Math.min(1 << size, maxStreams);
-            passes[size] = new SequencePass(model, kernels, 1, streams);
+            passes[size] = SequencePass.forFixedWeights(model, kernels, 1, streams);
             states[size] = RecurrentState.zeros(shape, streams);
             symbols[size] = new int[streams];
         }

@@ -36,6 +36,9 @@ abstract sealed class RecurrentLayer permits LstmLayer, GruLayer, RnnLayer {
     /** dL/dh of the previous step, carried backward from step to step. */
     final float[] carriedOutputGradient;
     private final float[] packedRecurrent;
+    /** Whether the weights stay as they are for this layer's life, so {@link #packedRecurrent} is packed once. */
+    private boolean weightsFixed;
+    private boolean packed;
     /**
      * {@code W_hᵀ} and its packed copy for the reverse sweep with several streams, made by the first backward
      * pass: a pass that only ever runs forward (sampling, generation) never holds them.
@@ -106,12 +109,18 @@ abstract sealed class RecurrentLayer permits LstmLayer, GruLayer, RnnLayer {
     /** Copies the state after the last step into {@code last}. */
     abstract void saveLast(RecurrentState last);
 
-    /** Copies the initial h into the leading step slot and packs {@code W_h} for the pass. */
+    /** From now on the weights do not change: {@code W_h} is packed at the next pass and kept. */
+    final void fixWeights() {
+        weightsFixed = true;
+    }
+
+    /** Copies the initial h into the leading step slot and packs {@code W_h} for the pass (once, if fixed). */
     final void begin(float[] parameters, RecurrentState initial) {
         System.arraycopy(initial.h(layer), 0, outputs, 0, streams * hiddenSize);
-        if (packedRecurrent != null) {
+        if (packedRecurrent != null && !(weightsFixed && packed)) {
             kernels.packB(hiddenSize, gateWidth, parameters, layout.recurrentWeights(layer), gateWidth,
                     packedRecurrent, 0);
+            packed = true;
         }
     }
 

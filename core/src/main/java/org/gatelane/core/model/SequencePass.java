@@ -54,6 +54,7 @@ public final class SequencePass {
     private final float[][] masks;
     private final float[][] droppedOutputs;
     private boolean masksDrawn;
+    private boolean weightsFixed;
 
     /**
      * @param kernels the kernels every pass runs on (see {@code org.gatelane.kernels.Kernels})
@@ -105,6 +106,21 @@ public final class SequencePass {
         this.dropout = dropout;
         this.masks = new float[dropout > 0 ? layers.length : 0][positions * h];
         this.droppedOutputs = new float[masks.length][positions * h];
+    }
+
+    /**
+     * A pass that only runs forward, over a model that does not change while the pass lives (generation): the
+     * recurrent weights are packed for the products once, at the first pass, instead of at every one, which at one
+     * step per pass would cost more than the product itself. Training such a pass is refused.
+     */
+    public static SequencePass forFixedWeights(RecurrentModel model, RecurrentKernels kernels, int steps,
+                                               int streams) {
+        SequencePass pass = new SequencePass(model, kernels, steps, streams);
+        pass.weightsFixed = true;
+        for (RecurrentLayer layer : pass.layers) {
+            layer.fixWeights();
+        }
+        return pass;
     }
 
     /**
@@ -202,6 +218,9 @@ public final class SequencePass {
     private float run(int[] symbols, float[] vectors, int[] targets, RecurrentState initial, RecurrentState last,
                       float[] gradients, RecurrentState initialGradients) {
         checkInputs(symbols, vectors, targets, initial, last, gradients, initialGradients);
+        if (gradients != null && weightsFixed) {
+            throw new IllegalStateException("a pass for fixed weights only runs forward; train with a pass of its own");
+        }
         forwardLayers(symbols, vectors, initial);
         headLogits();
         float loss = softmaxLoss(targets);

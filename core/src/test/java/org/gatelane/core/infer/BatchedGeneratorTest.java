@@ -11,7 +11,9 @@ import java.util.SplittableRandom;
 import org.gatelane.core.model.Cell;
 import org.gatelane.core.model.ModelShape;
 import org.gatelane.core.model.RecurrentModel;
+import org.gatelane.core.model.RecurrentState;
 import org.gatelane.core.model.Rng;
+import org.gatelane.core.model.SequencePass;
 import org.gatelane.core.text.Corpus;
 import org.gatelane.core.text.Vocabulary;
 import org.gatelane.kernels.Kernels;
@@ -150,6 +152,11 @@ class BatchedGeneratorTest {
         }
         assertEquals(BatchedGenerator.End.LENGTH, skipped.end);
         assertEquals(3, skipped.text.length());
+        SequencePass fixed = SequencePass.forFixedWeights(model, Kernels.preferred(), 2, 3);
+        assertEquals("a pass for fixed weights only runs forward; train with a pass of its own",
+                assertThrows(IllegalStateException.class, () -> fixed.lossAndGradients(new int[6], new int[6],
+                        RecurrentState.zeros(model.shape(), 3), null, new float[model.layout().size()], null))
+                        .getMessage());
         assertThrows(IllegalArgumentException.class, () -> new BatchedGenerator.Request("", -1, 1f, 0, 1f, 0,
                 List.of(), Corpus.Unknown.ERROR));
         assertThrows(IllegalArgumentException.class, () -> new BatchedGenerator.Request("", 1, 1f, 0, 1f, 0,
