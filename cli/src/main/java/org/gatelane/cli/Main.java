@@ -15,7 +15,7 @@ import picocli.CommandLine;
 @Command(name = "gatelane", mixinStandardHelpOptions = true, version = "gatelane 0.1.0",
         description = "Train and run character-level LSTM, GRU and RNN language models on the CPU.",
         subcommands = {TrainCommand.class, SampleCommand.class, EvalCommand.class, ImportCommand.class,
-                ExportCommand.class})
+                ExportCommand.class, ServeCommand.class})
 public final class Main {
 
     /** Exit code of bad input or a failed run; usage errors exit with picocli's 2. */

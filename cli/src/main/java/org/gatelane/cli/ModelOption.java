@@ -4,7 +4,7 @@ import java.nio.file.Path;
 
 import picocli.CommandLine.Option;
 
-/** The {@code --model} option of the commands that read a model: sample, eval and export. */
+/** The {@code --model} option of the commands that read a model: sample, eval, export and serve. */
 final class ModelOption {
 
     @Option(names = "--model", required = true, paramLabel = "MODEL",

@@ -1,0 +1,202 @@
+package org.gatelane.serve;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.gatelane.core.infer.BatchedGenerator;
+
+/**
+ * The generation loop behind the server: one thread owns a {@link BatchedGenerator} and steps every active stream
+ * together; request threads only {@link #submit} and read what their {@link Ticket} receives. Requests beyond the
+ * streams wait in a bounded queue, and beyond that are refused, so the work held is always bounded.
+ */
+final class GenerationService implements AutoCloseable {
+
+    /** More work than the streams and the queue hold: the caller should come back later. */
+    static final class Busy extends Exception {
+        Busy(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    /** What a request thread receives: pieces of text, then the end. */
+    sealed interface Event {
+        record Text(String piece) implements Event {
+        }
+
+        record End(BatchedGenerator.End how, int characters) implements Event {
+        }
+
+        /** The request could not start (its prime was refused); the message says why. */
+        record Refused(String message) implements Event {
+        }
+    }
+
+    /** One request's place in the service; its events arrive in order on {@link #next}. */
+    final class Ticket implements BatchedGenerator.Listener {
+        private final BatchedGenerator.Request request;
+        private final LinkedBlockingQueue<Event> events = new LinkedBlockingQueue<>();
+        private final AtomicInteger characters = new AtomicInteger();
+        private volatile BatchedGenerator.Stream stream;
+
+        private Ticket(BatchedGenerator.Request request) {
+            this.request = request;
+        }
+
+        /** The next event, waiting for it. */
+        Event next() throws InterruptedException {
+            return events.take();
+        }
+
+        /** Ends the request at the next step (a client that went away); safe from any thread, more than once. */
+        void cancel() {
+            cancellations.add(this);
+        }
+
+        @Override
+        public void text(String piece) {
+            characters.incrementAndGet();
+            generated.incrementAndGet();
+            events.add(new Event.Text(piece));
+        }
+
+        @Override
+        public void ended(BatchedGenerator.End how) {
+            events.add(new Event.End(how, characters.get()));
+        }
+    }
+
+    private final BatchedGenerator generator;
+    private final int queueCapacity;
+    private final LinkedBlockingQueue<Ticket> waiting;
+    private final Queue<Ticket> cancellations = new ConcurrentLinkedQueue<>();
+    private final List<Ticket> running = new ArrayList<>();
+    private final AtomicInteger activeCount = new AtomicInteger();
+    private final AtomicLong generated = new AtomicLong();
+    private final Thread loop;
+    private volatile boolean stopping;
+
+    /** Starts the loop. */
+    GenerationService(BatchedGenerator generator, int queueCapacity) {
+        this.generator = generator;
+        this.queueCapacity = queueCapacity;
+        this.waiting = new LinkedBlockingQueue<>();
+        this.loop = Thread.ofPlatform().name("gatelane-generation").daemon(true).start(this::run);
+    }
+
+    /**
+     * Queues {@code request}; its stream starts at the next step with a free place.
+     *
+     * @throws Busy if every stream and every place in the queue is taken, or the service is stopping
+     */
+    synchronized Ticket submit(BatchedGenerator.Request request) throws Busy {
+        if (stopping) {
+            throw new Busy("the server is stopping");
+        }
+        if (activeCount.get() + waiting.size() >= generator.maxStreams() + queueCapacity) {
+            throw new Busy("all " + generator.maxStreams() + " streams and " + queueCapacity + " queue places are "
+                    + "taken");
+        }
+        Ticket ticket = new Ticket(request);
+        waiting.add(ticket);
+        return ticket;
+    }
+
+    /** Streams generating now. */
+    int active() {
+        return activeCount.get();
+    }
+
+    /** Requests waiting for a stream. */
+    int queued() {
+        return waiting.size();
+    }
+
+    /** Characters generated since the start. */
+    long generatedCharacters() {
+        return generated.get();
+    }
+
+    private void run() {
+        try {
+            while (!stopping || !running.isEmpty()) {
+                admit();
+                cancelRequested();
+                if (running.isEmpty()) {
+                    Ticket next = waiting.poll(100, TimeUnit.MILLISECONDS);
+                    if (next != null) {
+                        start(next);
+                    }
+                    continue;
+                }
+                generator.step();
+                running.removeIf(ticket -> ticket.stream.ended());
+                activeCount.set(running.size());
+            }
+            for (Ticket ticket; (ticket = waiting.poll()) != null; ) {
+                ticket.events.add(new Event.End(BatchedGenerator.End.CANCELLED, 0));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Moves queued requests into free streams, between steps. */
+    private void admit() {
+        while (!stopping && running.size() < generator.maxStreams()) {
+            Ticket next = waiting.poll();
+            if (next == null) {
+                return;
+            }
+            start(next);
+        }
+    }
+
+    private void start(Ticket ticket) {
+        try {
+            ticket.stream = generator.join(ticket.request, ticket);
+        } catch (IllegalArgumentException refused) {
+            ticket.events.add(new Event.Refused(refused.getMessage()));
+            return;
+        }
+        if (!ticket.stream.ended()) {
+            running.add(ticket);
+        }
+        activeCount.set(running.size());
+    }
+
+    private void cancelRequested() {
+        for (Ticket ticket; (ticket = cancellations.poll()) != null; ) {
+            if (ticket.stream != null) {
+                ticket.stream.cancel();
+            } else if (waiting.remove(ticket)) {
+                ticket.events.add(new Event.End(BatchedGenerator.End.CANCELLED, 0));
+            }
+        }
+        if (stopping) {
+            running.forEach(ticket -> ticket.stream.cancel());
+            for (Ticket ticket; (ticket = waiting.poll()) != null; ) {
+                ticket.events.add(new Event.End(BatchedGenerator.End.CANCELLED, 0));
+            }
+        }
+    }
+
+    /** Stops taking requests, ends the streams in flight (each gets its end), and waits for the loop. */
+    @Override
+    public void close() {
+        synchronized (this) {
+            stopping = true;
+        }
+        try {
+            loop.join(TimeUnit.SECONDS.toMillis(30));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
