@@ -54,6 +54,11 @@ final class GenerationService implements AutoCloseable {
             return events.take();
         }
 
+        /** The next event if one is there, else null. */
+        Event poll() {
+            return events.poll();
+        }
+
         /** Ends the request at the next step (a client that went away); safe from any thread, more than once. */
         void cancel() {
             cancellations.add(this);

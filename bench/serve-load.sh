@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# gatelane serve under load, on loopback only: bench/serve-load.sh [SECONDS] (default 15 per point)
+# For H = 128, 256, 512 (one layer, a model drawn from the default initialisation: speed does not depend on what
+# a model learned), starts `gatelane serve --max-streams 64`, runs bench's ServeLoad with 1, 8 and 64 clients for
+# SECONDS each (streamed requests of 2,000 characters, one after another per client), stops the server, and
+# writes bench/results/serve-load.jsonl and serve-load.md. Run nothing else meanwhile.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$here"
+seconds="${1:-15}"
+java=$(./gatelane --print-java)
+out=bench/results
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+(./mvnw -q -B -DskipTests install >&2)
+rm -f "$out/serve-load.jsonl"
+for H in 128 256 512; do
+  ./gatelane train --hidden "$H" --iterations 1 --val-fraction 0 --sample-every 1000 --checkpoint "$work/h$H.gatelane" \
+      > /dev/null 2>&1
+  ./gatelane serve --model "$work/h$H.gatelane" --port 0 --max-streams 64 --queue 64 > "$work/serve.log" 2>&1 &
+  server=$!
+  for _ in $(seq 100); do grep -q '^serving ' "$work/serve.log" && break; sleep 0.1; done
+  port=$(sed -n 's|^serving .* at http://127\.0\.0\.1:\([0-9]*\)/.*|\1|p' "$work/serve.log")
+  for N in 1 8 64; do
+    "$java" -cp bench/target/benchmarks.jar org.gatelane.bench.ServeLoad "$port" "$N" "$seconds" 2000 "H=$H" \
+        | tee -a "$out/serve-load.jsonl"
+  done
+  kill -TERM "$server"
+  wait "$server" || true
+done
+/usr/bin/python3 - "$out" "$java" <<'PY'
+import json, subprocess, sys
+out, java = sys.argv[1], sys.argv[2]
+cpu = next(l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name"))
+family = next(l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("cpu family"))
+model = next(l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model\t"))
+jdk = subprocess.run([java, "-version"], capture_output=True, text=True).stderr.splitlines()[0]
+rows = [json.loads(l) for l in open(f"{out}/serve-load.jsonl")]
+single = {r["label"]: r["chars_per_second"] for r in rows if r["clients"] == 1}
+lines = ["# gatelane serve under load", "",
+         f"{cpu} (family {family}, model {model}), {jdk}; one generation thread; clients on loopback, each asking for "
+         "2,000 streamed characters after the prompt \"The \", again and again. Written by `bench/serve-load.sh`.", "",
+         "| model | clients | chars/s (all clients) | x one client | first character p50 / p99 (ms) | between characters p50 / p99 (ms) | failures |",
+         "|---|---|---|---|---|---|---|"]
+for r in rows:
+    lines.append(f"| {r['label']} | {r['clients']} | {r['chars_per_second']:,.0f} | "
+                 f"{r['chars_per_second'] / single[r['label']]:.2f} | {r['first_character_ms_p50']:.1f} / "
+                 f"{r['first_character_ms_p99']:.1f} | {r['gap_ms_p50']:.2f} / {r['gap_ms_p99']:.2f} | {r['failures']} |")
+open(f"{out}/serve-load.md", "w").write("\n".join(lines) + "\n")
+print("\n".join(lines))
+PY

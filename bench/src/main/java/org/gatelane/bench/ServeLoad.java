@@ -1,0 +1,136 @@
+package org.gatelane.bench;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.atomic.AtomicLong;
+
+import com.google.gson.JsonParser;
+
+/**
+ * A load on {@code gatelane serve}: N clients on loopback, each asking for streamed text again and again until the
+ * time is up, timing every event. Prints one JSON line: aggregate chars/s, time to first character and the time
+ * between characters (p50 and p99, milliseconds). Bounded: every loop ends with the time, every request with its
+ * length.
+ *
+ * <pre>java -cp bench/target/benchmarks.jar org.gatelane.bench.ServeLoad PORT CLIENTS SECONDS LENGTH [LABEL]</pre>
+ */
+public final class ServeLoad {
+
+    private ServeLoad() {
+    }
+
+    /** What one client measured. */
+    private static final class Client {
+        final List<Double> firstCharacterMillis = new ArrayList<>();
+        final List<Double> gapMillis = new ArrayList<>();
+        long characters;
+        int failures;
+    }
+
+    public static void main(String[] args) throws Exception {
+        int port = Integer.parseInt(args[0]);
+        int clients = Integer.parseInt(args[1]);
+        double seconds = Double.parseDouble(args[2]);
+        int length = Integer.parseInt(args[3]);
+        String label = args.length > 4 ? args[4] : "";
+        long deadline = System.nanoTime() + (long) (seconds * 1e9);
+        List<Client> results = new ArrayList<>();
+        List<Thread> threads = new ArrayList<>();
+        AtomicLong seeds = new AtomicLong();
+        long started = System.nanoTime();
+        for (int i = 0; i < clients; i++) {
+            Client client = new Client();
+            results.add(client);
+            threads.add(Thread.ofVirtual().start(() -> {
+                while (System.nanoTime() < deadline) {
+                    try {
+                        request(port, length, seeds.incrementAndGet(), client, deadline);
+                    } catch (IOException e) {
+                        client.failures++;
+                    }
+                }
+            }));
+        }
+        for (Thread thread : threads) {
+            thread.join();
+        }
+        double elapsed = (System.nanoTime() - started) / 1e9;
+        List<Double> first = new ArrayList<>();
+        List<Double> gaps = new ArrayList<>();
+        long characters = 0;
+        int failures = 0;
+        for (Client client : results) {
+            first.addAll(client.firstCharacterMillis);
+            gaps.addAll(client.gapMillis);
+            characters += client.characters;
+            failures += client.failures;
+        }
+        System.out.println(String.format(Locale.ROOT, "{\"label\": \"%s\", \"clients\": %d, \"seconds\": %.2f, "
+                        + "\"characters\": %d, \"chars_per_second\": %.1f, \"first_character_ms_p50\": %.3f, "
+                        + "\"first_character_ms_p99\": %.3f, \"gap_ms_p50\": %.3f, \"gap_ms_p99\": %.3f, "
+                        + "\"requests\": %d, \"failures\": %d}", label, clients, elapsed, characters,
+                characters / elapsed, percentile(first, 0.5), percentile(first, 0.99), percentile(gaps, 0.5),
+                percentile(gaps, 0.99), first.size(), failures));
+    }
+
+    /** One streamed generation, read event by event; stops reading (and leaves) at the deadline. */
+    private static void request(int port, int length, long seed, Client client, long deadline) throws IOException {
+        String body = "{\"prompt\": \"The \", \"length\": " + length + ", \"seed\": " + seed + ", \"stream\": true}";
+        try (Socket socket = new Socket("127.0.0.1", port)) {
+            socket.setSoTimeout(60_000);
+            long sent = System.nanoTime();
+            OutputStream out = socket.getOutputStream();
+            out.write(("POST /v1/generate HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                    + "Connection: close\r\nContent-Length: " + body.length() + "\r\n\r\n" + body)
+                    .getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(),
+                    StandardCharsets.UTF_8));
+            String status = in.readLine();
+            if (status == null || !status.startsWith("HTTP/1.1 200")) {
+                throw new IOException("answered " + status);
+            }
+            long last = 0;
+            for (String line; (line = in.readLine()) != null && System.nanoTime() < deadline; ) {
+                if (line.startsWith("event: done")) {
+                    return;
+                }
+                if (line.startsWith("data: {\"text\"")) {
+                    long now = System.nanoTime();
+                    String text = JsonParser.parseString(line.substring("data: ".length())).getAsJsonObject()
+                            .get("text").getAsString();
+                    int count = text.codePointCount(0, text.length());
+                    // An event carries the characters made since the last one: the first of them waited, the
+                    // others came with it.
+                    if (last == 0) {
+                        client.firstCharacterMillis.add((now - sent) / 1e6);
+                    } else {
+                        client.gapMillis.add((now - last) / 1e6);
+                    }
+                    for (int i = 1; i < count; i++) {
+                        client.gapMillis.add(0.0);
+                    }
+                    last = now;
+                    client.characters += count;
+                }
+            }
+        }
+    }
+
+    private static double percentile(List<Double> values, double p) {
+        if (values.isEmpty()) {
+            return Double.NaN;
+        }
+        List<Double> sorted = new ArrayList<>(values);
+        Collections.sort(sorted);
+        return sorted.get((int) Math.min(sorted.size() - 1, Math.floor(p * sorted.size())));
+    }
+}
