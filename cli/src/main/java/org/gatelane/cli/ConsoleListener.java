@@ -24,10 +24,13 @@ final class ConsoleListener implements TrainingListener {
         TrainingSettings settings = loop.settings();
         var texts = loop.texts();
         progress = Progress.forConsole(out, lastIteration, firstIteration - 1, loop.charsPerIteration());
+        String extent = lastIteration == Long.MAX_VALUE
+                ? String.format(Locale.ROOT, "from iteration %d for %.0f s", firstIteration, settings.timeBudgetSeconds())
+                : "iterations " + firstIteration + ".." + lastIteration;
         out.printf("training %d-layer %s, H=%d, %d symbols, %d chars for training, %d for validation; "
-                        + "kernels %s; iterations %d..%d%n", settings.layers(), settings.cell().name(), settings.hidden(),
+                        + "kernels %s; %s%n", settings.layers(), settings.cell().name(), settings.hidden(),
                 texts.training().vocabulary().size(), texts.trainEnd(), texts.validates() ? texts.validationLength() : 0,
-                loop.kernelsName(), firstIteration, lastIteration);
+                loop.kernelsName(), extent);
     }
 
     @Override
@@ -58,6 +61,11 @@ final class ConsoleListener implements TrainingListener {
     @Override
     public void stoppedEarly(long iteration, int patience, Path bestFile) {
         progress.println("early stop: no improvement in " + patience + " validations; the best model is " + bestFile);
+    }
+
+    @Override
+    public void timeSpent(long iteration, double seconds) {
+        progress.println(String.format(Locale.ROOT, "time budget of %.0f s spent at iteration %d", seconds, iteration));
     }
 
     @Override

@@ -5,6 +5,7 @@ import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.NoSuchFileException;
+import java.time.Instant;
 
 import org.gatelane.core.train.NonFiniteException;
 
@@ -21,12 +22,27 @@ public final class Main {
     /** Exit code of bad input or a failed run; usage errors exit with picocli's 2. */
     static final int FAILED = 1;
 
+    /** When the command began, which {@code --time} counts from. */
+    private static volatile Instant commandStart = Instant.now();
+
     public static void main(String[] args) {
-        System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+        // The process's own start: the JVM's start-up is part of what a user's --time buys.
+        Instant processStart = ProcessHandle.current().info().startInstant().orElse(Instant.now());
+        System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true), processStart));
     }
 
     /** Runs the command with the given streams and returns its exit code; never throws. */
     public static int run(String[] args, PrintWriter out, PrintWriter err) {
+        return run(args, out, err, Instant.now());
+    }
+
+    /** When the running command began: its process's start, or its call when run in-process. */
+    static Instant commandStart() {
+        return commandStart;
+    }
+
+    private static int run(String[] args, PrintWriter out, PrintWriter err, Instant started) {
+        commandStart = started;
         CommandLine commandLine = new CommandLine(new Main());
         Choices.register(commandLine);
         commandLine.setOut(out);

@@ -77,6 +77,10 @@ final class Progress {
     }
 
     private String statusLine() {
+        if (total == Long.MAX_VALUE) {
+            // A run to a time budget: its end is a moment, not an iteration, and the header names it.
+            return String.format("iter %d | loss %.4f | %s", iteration, loss, speed());
+        }
         int width = 30;
         int filled = (int) (width * iteration / Math.max(1, total));
         double rate = (iteration - firstIteration) / Math.max(1e-9, (System.nanoTime() - started) / 1e9);

@@ -6,6 +6,7 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -141,6 +142,15 @@ final class TrainCommand implements Callable<Integer> {
             description = "total training iterations, counting those before a resume (default: ${DEFAULT-VALUE})")
     long iterations;
 
+    @Option(names = "--time", paramLabel = "DURATION",
+            description = "train for this long, start-up included (90s, 10m, 2h), then validate and save; the "
+                    + "schedule (linear unless --lr-schedule says otherwise) descends to its end. With --iterations "
+                    + "too, whichever comes first")
+    String timeText;
+
+    /** --time, read by validate(). */
+    private Duration time;
+
     @Option(names = "--epochs", description = "train for this many passes over the text instead of --iterations")
     Integer epochs;
 
@@ -204,7 +214,14 @@ final class TrainCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         TrainingLoop.Outcome outcome;
         try (TrainingLoop loop = resume ? resumeRun(unknownPolicy) : startRun(unknownPolicy)) {
-            long total = epochs == null ? iterations : Math.multiplyExact((long) epochs, loop.chunksPerEpoch());
+            long total = epochs != null ? Math.multiplyExact((long) epochs, loop.chunksPerEpoch())
+                    : loop.settings().timeBudgetSeconds() > 0 && !given("--iterations") ? Long.MAX_VALUE : iterations;
+            loop.countTimeFrom(Main.commandStart());
+            if (loop.settings().timeBudgetSeconds() > 0 && loop.budgetSpent() >= loop.settings().timeBudgetSeconds()) {
+                throw new ParameterException(spec.commandLine(), "the run in " + checkpoint + " already spent its "
+                        + "time budget of " + loop.settings().timeBudgetSeconds() + " s; give a longer --time to "
+                        + "train further");
+            }
             if (loop.iteration() >= total) {
                 throw new ParameterException(spec.commandLine(), "the run in " + checkpoint + " already reached "
                         + "iteration " + loop.iteration() + "; give --iterations or --epochs beyond it to train further");
@@ -292,7 +309,10 @@ final class TrainCommand implements Callable<Integer> {
                     + "-layer " + cellType.id() + " with H=" + hiddenSize + "; drop --cell, --hidden and --layers or "
                     + "make them match");
         }
+        // With a time budget, a linear descent to its end: what budgeted training studies found best for a fixed
+        // budget; not yet measured against cosine here.
         TrainingSchedule.Kind scheduleKind = lrSchedule != null ? lrSchedule
+                : time != null ? TrainingSchedule.Kind.LINEAR
                 : learningRateDecay < 1 ? TrainingSchedule.Kind.STEP : TrainingSchedule.Kind.CONSTANT;
         int groups = streamGroups != null ? streamGroups : Math.min(batchSize, threads);
         long chunks = TextBatches.chunksPerEpoch(texts.trainEnd(), seqLength, batchSize);
@@ -300,7 +320,8 @@ final class TrainCommand implements Callable<Integer> {
         return new TrainingSettings(cellType, hiddenSize, layerCount, seqLength, batchSize, groups, optimizer,
                 scheduleKind, learningRate, learningRateDecay, warmup, patience, earlyStop, clip, dropout, valFraction,
                 valText == null ? "" : valText.toString(), initFrom == null ? "" : initFrom.toString(),
-                forgetBias == null ? Float.NaN : forgetBias, seed, onNonFinite, horizon);
+                forgetBias == null ? Float.NaN : forgetBias, seed, onNonFinite, horizon,
+                time == null ? 0 : time.toMillis() / 1000.0);
     }
 
     private boolean given(String option) {
@@ -358,6 +379,9 @@ final class TrainCommand implements Callable<Integer> {
         }
         if (plot != null) {
             LossPlot.requireWritable(plot);
+        }
+        if (timeText != null) {
+            time = TimeBudget.parse(spec, timeText);
         }
         if (allowOtherData && !resume) {
             throw new ParameterException(spec.commandLine(), "--allow-other-data goes with --resume; a new run "

@@ -168,6 +168,33 @@ class TrainOptionsTest {
         assertTrue(train(text, model, "--allow-other-data").err().contains("--allow-other-data goes with --resume"));
     }
 
+    /** --time trains until the budget, start-up included, then validates and saves; the budget is the run's own. */
+    @Test
+    void aTimeBudgetEndsTheRunValidatedAndSaved() throws Exception {
+        Path text = write("text.txt", "a run to a deadline, then a model. ".repeat(20));
+        Path model = folder.resolve("t.gatelane");
+        Cli timed = train(text, model, "--time", "3s", "--checkpoint-every", "100000");
+        assertEquals(0, timed.exitCode(), timed.err());
+        java.util.regex.Matcher spent = java.util.regex.Pattern.compile("time budget of 3 s spent at iteration (\\d+)")
+                .matcher(timed.out());
+        assertTrue(spent.find(), timed.out());
+        long iteration = Long.parseLong(spent.group(1));
+        Checkpoint saved = Checkpoint.read(model);
+        assertEquals(iteration, saved.run().iteration());
+        assertTrue(saved.run().budgetSpentSeconds() >= 3, "spent " + saved.run().budgetSpentSeconds());
+        assertEquals(3.0, TrainingSettings.fromOptions(saved.settings()).timeBudgetSeconds());
+        assertEquals("LINEAR", saved.settings().get("schedule"), "a deadline descends linearly unless told");
+        assertTrue(timed.out().contains("checkpoint iter " + iteration + " | validation"), timed.out());
+
+        Cli again = train(text, model, "--resume");
+        assertEquals(2, again.exitCode());
+        assertTrue(again.err().contains("already spent its time budget of 3.0 s"), again.err());
+        Cli longer = train(text, model, "--resume", "--time", "5s");
+        assertTrue(longer.err().contains("--time 5.0 (saved: 3.0)"), longer.err());
+        assertTrue(train(text, folder.resolve("x.gatelane"), "--time", "soon").err()
+                .contains("--time must be a number and a unit"));
+    }
+
     @Test
     void aGruTrainsResumesAndFineTunesAsAGru() throws Exception {
         Path text = write("text.txt", "gated units, recurrent and plain. ".repeat(10));

@@ -83,6 +83,7 @@ final class CheckpointCodec {
         out.writeLong(run.trainingLength());
         out.writeLong(run.trainingFingerprint());
         out.writeLong(run.validationFingerprint());
+        out.writeDouble(run.budgetSpentSeconds());
     }
 
     static Checkpoint decode(BoundedReader reader, int version) throws IOException {
@@ -129,7 +130,7 @@ final class CheckpointCodec {
                 in.readInt());
         return new RunState(iteration, optimizerState, optimizerStep, dataCursor, epoch, carried, sampleRng,
                 dropoutRng, schedule, in.readDouble(), in.readDouble(), in.readInt(), in.readLong(), in.readLong(),
-                in.readLong());
+                in.readLong(), in.readDouble());
     }
 
     /**
@@ -162,7 +163,7 @@ final class CheckpointCodec {
         return new RunState(iteration, optimizerState, optimizerStep, dataCursor, epoch, carried, sampleRng,
                 Long.parseLong(value.apply("dropoutRng")), schedule, Double.parseDouble(value.apply("smoothedLoss")),
                 Double.parseDouble(value.apply("trainedSeconds")), Integer.parseInt(value.apply("rollbacks")),
-                Long.parseLong(value.apply("trainingLength")), RunState.UNRECORDED, RunState.UNRECORDED);
+                Long.parseLong(value.apply("trainingLength")), RunState.UNRECORDED, RunState.UNRECORDED, 0);
     }
 
     private static float[][] optimizerState(BoundedReader reader, int parameterCount) throws IOException {

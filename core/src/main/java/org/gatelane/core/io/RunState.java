@@ -26,11 +26,12 @@ import org.gatelane.core.model.RecurrentState;
  * @param trainingFingerprint   the training text's {@code Corpus.fingerprint}, or {@link #UNRECORDED} before
  *                              format 4
  * @param validationFingerprint the validation text's, 0 without one, {@link #UNRECORDED} before format 4
+ * @param budgetSpentSeconds    wall time of the run's time budget spent so far, start-up included
  */
 public record RunState(long iteration, float[][] optimizerState, long optimizerStep, int dataCursor, long epoch,
                        RecurrentState carriedState, long sampleRngState, long dropoutRngState, Schedule schedule,
                        double smoothedLoss, double trainedSeconds, int rollbacks, long trainingLength,
-                       long trainingFingerprint, long validationFingerprint) {
+                       long trainingFingerprint, long validationFingerprint, double budgetSpentSeconds) {
 
     /** A length or a fingerprint that an older checkpoint did not record (no CRC-32C is negative). */
     public static final long UNRECORDED = -1;

@@ -52,6 +52,10 @@ public interface TrainingListener {
     default void stoppedEarly(long iteration, int patience, Path bestFile) {
     }
 
+    /** The time budget of {@code seconds} is spent; the run ends with a validation and a checkpoint. */
+    default void timeSpent(long iteration, double seconds) {
+    }
+
     /** A stop was requested; the run was saved to {@code file} and can be resumed. */
     default void interrupted(long iteration, Path file) {
     }

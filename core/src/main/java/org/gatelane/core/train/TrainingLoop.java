@@ -2,6 +2,8 @@ package org.gatelane.core.train;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -81,6 +83,12 @@ public final class TrainingLoop implements AutoCloseable {
     private final long trainingFingerprint;
     private final long validationFingerprint;
     private volatile boolean stopRequested;
+    /** Where this process's share of a time budget began, on the {@link System#nanoTime} clock. */
+    private long clockStart = System.nanoTime();
+    /** Seconds of the time budget that earlier sessions of a resumed run spent. */
+    private double budgetSpentBefore;
+    /** The iteration of the last checkpoint written or resumed from. */
+    private long savedAt = -1;
     private long iteration;
     private double smoothedLoss;
     private double trainedSeconds;
@@ -106,6 +114,9 @@ public final class TrainingLoop implements AutoCloseable {
         this.smoothedLoss = Math.log(texts.training().vocabulary().size());
         this.lastValidated = settings.onNonFinite() == TrainingSettings.NonFinitePolicy.ROLLBACK
                 ? new RollbackPoint(model, optimizer) : null;
+        if (settings.timeBudgetSeconds() > 0) {
+            schedule.followTime(() -> Math.min(1, budgetSpent() / settings.timeBudgetSeconds()));
+        }
         this.trainingFingerprint = texts.training().fingerprint(0, texts.trainEnd());
         this.validationFingerprint = texts.validates()
                 ? texts.validation().fingerprint(texts.validationFrom(), texts.validation().length()) : 0;
@@ -202,6 +213,8 @@ public final class TrainingLoop implements AutoCloseable {
         batches.restore(run.dataCursor(), run.epoch());
         trainer.state().copyFrom(run.carriedState());
         iteration = run.iteration();
+        savedAt = iteration;
+        budgetSpentBefore = run.budgetSpentSeconds();
         smoothedLoss = run.smoothedLoss();
         trainedSeconds = run.trainedSeconds();
         rollbacks = run.rollbacks();
@@ -218,15 +231,33 @@ public final class TrainingLoop implements AutoCloseable {
         return checkpoint.resolveSibling(checkpoint.getFileName() + ".best");
     }
 
+    /**
+     * Counts the time budget from {@code startedAt} rather than from this loop's construction, so that a budget
+     * given on a command line includes the JVM's start-up. Without a time budget it changes nothing.
+     */
+    public void countTimeFrom(Instant startedAt) {
+        clockStart = System.nanoTime() - Duration.between(startedAt, Instant.now()).toNanos();
+    }
+
+    /** Seconds of the time budget spent, those of earlier sessions of a resumed run included. */
+    public double budgetSpent() {
+        return budgetSpentBefore + (System.nanoTime() - clockStart) / 1e9;
+    }
+
+    private boolean timeUp() {
+        return settings.timeBudgetSeconds() > 0 && budgetSpent() >= settings.timeBudgetSeconds();
+    }
+
     /** Asks the loop to stop after the current iteration and save; safe from any thread, a signal handler's too. */
     public void requestStop() {
         stopRequested = true;
     }
 
     /**
-     * Trains until iteration {@code lastIteration} (counting those before a resume), validating and writing
-     * {@code checkpoint} at the cadence and at the end, and telling {@code listeners} what happens. The run holds
-     * the checkpoint's {@link CheckpointLock} meanwhile.
+     * Trains until iteration {@code lastIteration} (counting those before a resume) or until the settings' time
+     * budget is spent, whichever comes first, validating and writing {@code checkpoint} at the cadence and at the
+     * end, and telling {@code listeners} what happens. The run holds the checkpoint's {@link CheckpointLock}
+     * meanwhile.
      *
      * @throws CheckpointException if another run holds the checkpoint
      * @throws NonFiniteException if a step is not finite and the policy is to stop, or rollbacks did not help
@@ -243,7 +274,7 @@ public final class TrainingLoop implements AutoCloseable {
             throws IOException {
         all.forEach(l -> l.started(this, iteration + 1, lastIteration));
         long lastTick = System.nanoTime();
-        while (iteration < lastIteration && !stopRequested) {
+        while (iteration < lastIteration && !stopRequested && !timeUp()) {
             if (batches.next(inputs, targets)) {
                 trainer.state().reset();
             }
@@ -283,8 +314,16 @@ public final class TrainingLoop implements AutoCloseable {
         }
         if (stopRequested && iteration < lastIteration) {
             checkpoint().write(checkpoint);
+            savedAt = iteration;
             all.forEach(l -> l.interrupted(iteration, checkpoint));
             return Outcome.INTERRUPTED;
+        }
+        if (iteration < lastIteration) {
+            // The time budget is spent: the run ends as a finished run does, validated and saved.
+            all.forEach(l -> l.timeSpent(iteration, settings.timeBudgetSeconds()));
+            if (savedAt != iteration) {
+                validateAndSave(checkpoint, all);
+            }
         }
         all.forEach(l -> l.finished(iteration));
         return Outcome.COMPLETED;
@@ -339,6 +378,7 @@ public final class TrainingLoop implements AutoCloseable {
         }
         Checkpoint state = checkpoint();
         state.write(checkpoint);
+        savedAt = iteration;
         if (best) {
             state.write(bestBeside(checkpoint));
         }
@@ -355,7 +395,8 @@ public final class TrainingLoop implements AutoCloseable {
         RunState run = new RunState(iteration, optimizer.state(), optimizer.step(), batches.cursor(), batches.epoch(),
                 trainer.state(), sampleRng.state(), trainer.dropoutRng().state(),
                 new RunState.Schedule(state.multiplier(), state.best(), state.sinceBest(), state.sinceDecay()),
-                smoothedLoss, trainedSeconds, rollbacks, texts.trainEnd(), trainingFingerprint, validationFingerprint);
+                smoothedLoss, trainedSeconds, rollbacks, texts.trainEnd(), trainingFingerprint, validationFingerprint,
+                budgetSpent());
         Map<String, String> saved = settings.toOptions();
         return new Checkpoint(model.shape(), texts.training().vocabulary(), saved, model.parameters(), run);
     }

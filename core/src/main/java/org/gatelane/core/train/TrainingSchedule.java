@@ -1,6 +1,7 @@
 package org.gatelane.core.train;
 
 import java.util.Locale;
+import java.util.function.DoubleSupplier;
 
 /**
  * The learning rate over a run, and when to stop it: a base schedule (constant, step decay, cosine, or decay on
@@ -17,18 +18,20 @@ public final class TrainingSchedule implements LearningRateSchedule {
         CONSTANT,
         /** {@code rate · decay^⌊step / decayEvery⌋}, char-rnn's decay after every epoch. */
         STEP,
-        /** Half a cosine from {@code rate} down to 0 over {@code horizon} steps, 0 after. */
+        /** Half a cosine from {@code rate} down to 0 over {@code horizon} steps (or a time budget), 0 after. */
         COSINE,
+        /** A straight line from {@code rate} down to 0 over {@code horizon} steps (or a time budget), 0 after. */
+        LINEAR,
         /** Multiply the rate by {@code decay} after {@code patience} validations without improvement. */
         PLATEAU;
 
-        /** Parses {@code constant|step|cosine|plateau}, case-insensitive. */
+        /** Parses {@code constant|step|cosine|linear|plateau}, case-insensitive. */
         public static Kind parse(String name) {
             try {
                 return valueOf(name.trim().toUpperCase(Locale.ROOT));
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("unknown schedule '" + name + "'; use constant, step, cosine or "
-                        + "plateau");
+                throw new IllegalArgumentException("unknown schedule '" + name + "'; use constant, step, cosine, "
+                        + "linear or plateau");
             }
         }
     }
@@ -74,6 +77,8 @@ public final class TrainingSchedule implements LearningRateSchedule {
 
     private final Settings settings;
     private State state = State.INITIAL;
+    /** The share of a time budget spent, which cosine and linear descend over instead of steps; null for none. */
+    private DoubleSupplier timeSpent;
 
     public TrainingSchedule(Settings settings) {
         this.settings = settings;
@@ -87,6 +92,14 @@ public final class TrainingSchedule implements LearningRateSchedule {
         return state;
     }
 
+    /**
+     * Makes the cosine and linear descents follow a time budget: {@code spent} gives the share of it spent so far
+     * (0 at the start, 1 at the deadline). Warmup still counts steps.
+     */
+    public void followTime(DoubleSupplier spent) {
+        this.timeSpent = spent;
+    }
+
     /** Continues from a saved state. */
     public void restore(State saved) {
         this.state = saved;
@@ -97,13 +110,21 @@ public final class TrainingSchedule implements LearningRateSchedule {
         float base = switch (settings.kind()) {
             case CONSTANT, PLATEAU -> settings.rate();
             case STEP -> (float) (settings.rate() * Math.pow(settings.decay(), step / settings.decayEvery()));
-            case COSINE -> step >= settings.horizon() ? 0f
+            case COSINE -> timeSpent != null ? cosine(timeSpent.getAsDouble()) : step >= settings.horizon() ? 0f
                     : (float) (settings.rate() * 0.5 * (1 + Math.cos(Math.PI * step / settings.horizon())));
+            case LINEAR -> {
+                double done = timeSpent != null ? timeSpent.getAsDouble() : (double) step / settings.horizon();
+                yield done >= 1 ? 0f : (float) (settings.rate() * (1 - done));
+            }
         };
         if (step < settings.warmup()) {
             base = base * (step + 1) / settings.warmup();
         }
         return base * state.multiplier();
+    }
+
+    private float cosine(double done) {
+        return done >= 1 ? 0f : (float) (settings.rate() * 0.5 * (1 + Math.cos(Math.PI * done)));
     }
 
     /**

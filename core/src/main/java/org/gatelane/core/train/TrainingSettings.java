@@ -20,13 +20,15 @@ import org.gatelane.core.model.RecurrentModel;
  * @param forgetBias   the forget-gate bias of char-rnn's initialisation, or NaN for PyTorch's initialisation
  * @param valText      the validation text's path, or empty to hold out {@code valFraction} of the text
  * @param initFrom     the model the weights started from, or empty for a fresh initialisation
- * @param horizon      the iterations a cosine schedule descends over
+ * @param horizon      the iterations a cosine or linear schedule descends over
+ * @param timeBudgetSeconds the wall time the run trains for, start-up included, or 0 for no time budget; cosine
+ *                     and linear schedules then descend to its end instead of over {@code horizon}
  */
 public record TrainingSettings(Cell cell, int hidden, int layers, int seqLength, int batchSize, int streamGroups,
                                Optimizer.Kind optimizer, TrainingSchedule.Kind schedule, float learningRate,
                                float learningRateDecay, int warmup, int patience, int earlyStop, float clip,
                                float dropout, double valFraction, String valText, String initFrom, float forgetBias,
-                               long seed, NonFinitePolicy onNonFinite, long horizon) {
+                               long seed, NonFinitePolicy onNonFinite, long horizon, double timeBudgetSeconds) {
 
     /** What a step with a NaN or infinite loss or gradient does to the run. */
     public enum NonFinitePolicy {
@@ -69,7 +71,8 @@ public record TrainingSettings(Cell cell, int hidden, int layers, int seqLength,
         SEED("seed", "--seed", TrainingSettings::seed, Long::parseLong, null),
         ON_NON_FINITE("onNonFinite", "--on-nonfinite", TrainingSettings::onNonFinite, NonFinitePolicy::valueOf,
                 "STOP"),
-        HORIZON("horizon", "--cosine-steps", TrainingSettings::horizon, Long::parseLong, "1");
+        HORIZON("horizon", "--cosine-steps", TrainingSettings::horizon, Long::parseLong, "1"),
+        TIME_BUDGET("timeBudgetSeconds", "--time", TrainingSettings::timeBudgetSeconds, Double::parseDouble, "0");
 
         private final String key;
         private final String option;
@@ -146,7 +149,8 @@ public record TrainingSettings(Cell cell, int hidden, int layers, int seqLength,
         return new TrainingSettings((Cell) v[0], (Integer) v[1], (Integer) v[2], (Integer) v[3], (Integer) v[4],
                 (Integer) v[5], (Optimizer.Kind) v[6], (TrainingSchedule.Kind) v[7], (Float) v[8], (Float) v[9],
                 (Integer) v[10], (Integer) v[11], (Integer) v[12], (Float) v[13], (Float) v[14], (Double) v[15],
-                (String) v[16], (String) v[17], (Float) v[18], (Long) v[19], (NonFinitePolicy) v[20], (Long) v[21]);
+                (String) v[16], (String) v[17], (Float) v[18], (Long) v[19], (NonFinitePolicy) v[20], (Long) v[21],
+                (Double) v[22]);
     }
 
     /** Whether {@code text} reads as the float 1; a missing or unreadable decay is refused on its own turn. */
@@ -222,6 +226,7 @@ public record TrainingSettings(Cell cell, int hidden, int layers, int seqLength,
         private long seed = 42;
         private NonFinitePolicy onNonFinite = NonFinitePolicy.ROLLBACK;
         private long horizon = 15_000;
+        private double timeBudgetSeconds;
 
         private Builder() {
         }
@@ -252,11 +257,13 @@ public record TrainingSettings(Cell cell, int hidden, int layers, int seqLength,
         public Builder onNonFinite(NonFinitePolicy value) { onNonFinite = value; return this; }
         /** The iterations a cosine schedule descends over. */
         public Builder horizon(long iterations) { horizon = iterations; return this; }
+        /** Train for this long, start-up included; cosine and linear schedules descend to its end. */
+        public Builder timeBudget(java.time.Duration budget) { timeBudgetSeconds = budget.toMillis() / 1000.0; return this; }
 
         public TrainingSettings build() {
             return new TrainingSettings(cell, hidden, layers, seqLength, batchSize, streamGroups,
                     optimizer, schedule, learningRate, learningRateDecay, warmup, patience, earlyStop, clip, dropout,
-                    validationFraction, "", "", forgetBias, seed, onNonFinite, horizon);
+                    validationFraction, "", "", forgetBias, seed, onNonFinite, horizon, timeBudgetSeconds);
         }
     }
 }

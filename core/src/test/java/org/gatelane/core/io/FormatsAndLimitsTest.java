@@ -52,7 +52,7 @@ class FormatsAndLimitsTest {
     /** A run that has not begun: no optimizer state, nothing validated. */
     static RunState freshRun(ModelShape shape) {
         return new RunState(0, new float[0][], 0, 0, 0, RecurrentState.zeros(shape, 1), 0, 0, RunState.Schedule.START,
-                Double.NaN, 0, 0, RunState.UNRECORDED, RunState.UNRECORDED, RunState.UNRECORDED);
+                Double.NaN, 0, 0, RunState.UNRECORDED, RunState.UNRECORDED, RunState.UNRECORDED, 0);
     }
 
     @Test

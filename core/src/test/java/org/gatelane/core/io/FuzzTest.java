@@ -87,7 +87,7 @@ class FuzzTest {
         RecurrentState carried = RecurrentState.zeros(shape, 2);
         Checkpoint checkpoint = new Checkpoint(shape, new Vocabulary(new int[] {'a', 'b', 'c', 'é', 0x1F600}), options,
                 model.parameters(), new RunState(4, adam, 3, 6, 7, carried, 5, 8, new RunState.Schedule(0.5f, 2.5, 1, 2),
-                1.25, 9.5, 1, 100, 0xFEDCBA98L, 0x1234L));
+                1.25, 9.5, 1, 100, 0xFEDCBA98L, 0x1234L, 3.5));
         Path file = Files.createTempFile("fuzz", ".gatelane");
         try {
             checkpoint.write(file);

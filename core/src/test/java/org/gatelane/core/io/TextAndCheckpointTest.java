@@ -83,7 +83,7 @@ class TextAndCheckpointTest {
         float[][] optimizerState = {model.parameters().clone(), new float[model.layout().size()]};
         optimizerState[1][3] = 7f;
         RunState run = new RunState(42, optimizerState, 41, 44, 45, carried, 43L, -46L,
-                new RunState.Schedule(0.25f, 1.5, 2, 3), 2.75, 12.5, 1, 1234, 0xCAFEF00DL, 77L);
+                new RunState.Schedule(0.25f, 1.5, 2, 3), 2.75, 12.5, 1, 1234, 0xCAFEF00DL, 77L, 41.25);
         Checkpoint written = new Checkpoint(shape, new Vocabulary(new int[] {'a', 'b', 'c', 'é', 0x1F600}),
                 Map.of("optimizer", "ADAM"), model.parameters(), run);
         Path file = folder.resolve("model.gatelane");
@@ -108,6 +108,7 @@ class TextAndCheckpointTest {
         assertEquals(1234, back.trainingLength());
         assertEquals(0xCAFEF00DL, back.trainingFingerprint());
         assertEquals(77L, back.validationFingerprint());
+        assertEquals(41.25, back.budgetSpentSeconds());
         assertArrayEquals(carried.h(1), back.carriedState().h(1));
         assertArrayEquals(carried.c(0), back.carriedState().c(0));
         try (var files = Files.list(folder)) {

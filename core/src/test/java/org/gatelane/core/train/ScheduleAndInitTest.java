@@ -77,7 +77,7 @@ class ScheduleAndInitTest {
         constant.validated(3.0);
         assertEquals(0.1f, constant.rate(5), 0f);
         assertEquals(2, constant.validationsSinceBest());
-        assertThrows(IllegalArgumentException.class, () -> TrainingSchedule.Kind.parse("linear"));
+        assertThrows(IllegalArgumentException.class, () -> TrainingSchedule.Kind.parse("exponential"));
         assertThrows(IllegalArgumentException.class,
                 () -> new TrainingSchedule.Settings(TrainingSchedule.Kind.STEP, 0.1f, 1.5f, 1, 1, 0, 1));
     }

@@ -176,6 +176,51 @@ class TrainingLoopTest {
     }
 
     /**
+     * A run to a time budget stops once it is spent, validated and saved, with the budget it spent recorded; the
+     * linear schedule has descended with the time.
+     */
+    @Test
+    void aTimeBudgetEndsTheRunWithAValidationAndACheckpoint() throws Exception {
+        TrainingSettings settings = small().schedule(TrainingSchedule.Kind.LINEAR)
+                .timeBudget(java.time.Duration.ofMillis(1500)).build();
+        Path checkpoint = folder.resolve("timed.gatelane");
+        Recorder recorder = new Recorder();
+        long started = System.nanoTime();
+        try (TrainingLoop loop = TrainingLoop.start(settings, TrainingTexts.heldOut(FOG, 0.1),
+                settings.initialModel(FOG.vocabulary().size()), 1)) {
+            assertEquals(TrainingLoop.Outcome.COMPLETED, loop.run(Long.MAX_VALUE,
+                    new TrainingLoop.Cadence(1000, 1000, 1_000_000), checkpoint, List.of(recorder)));
+            double seconds = (System.nanoTime() - started) / 1e9;
+            assertTrue(seconds >= 1.5 && seconds < 30, "ran " + seconds + " s");
+            long last = loop.iteration();
+            assertEquals(List.of("checkpoint " + last + " best", "finished " + last), recorder.events);
+            RunState saved = Checkpoint.read(checkpoint).run();
+            assertEquals(last, saved.iteration());
+            assertTrue(saved.budgetSpentSeconds() >= 1.5 && saved.budgetSpentSeconds() < seconds + 1,
+                    "spent " + saved.budgetSpentSeconds());
+        }
+    }
+
+    @Test
+    void cosineAndLinearFollowTheTimeSpent() {
+        double[] spent = {0.25};
+        TrainingSchedule linear = new TrainingSchedule(new TrainingSchedule.Settings(TrainingSchedule.Kind.LINEAR, 0.01f,
+                1f, 1, 1000, 0, 1));
+        linear.followTime(() -> spent[0]);
+        TrainingSchedule cosine = new TrainingSchedule(new TrainingSchedule.Settings(TrainingSchedule.Kind.COSINE, 0.01f,
+                1f, 1, 1000, 0, 1));
+        cosine.followTime(() -> spent[0]);
+        assertEquals(0.0075f, linear.rate(999_999), 1e-9f, "a quarter of the time: three quarters of the rate");
+        assertEquals((float) (0.01 * 0.5 * (1 + Math.cos(Math.PI / 4))), cosine.rate(0), 1e-9f);
+        spent[0] = 1;
+        assertEquals(0f, linear.rate(3));
+        assertEquals(0f, cosine.rate(3));
+        TrainingSchedule steps = new TrainingSchedule(new TrainingSchedule.Settings(TrainingSchedule.Kind.LINEAR, 0.01f,
+                1f, 1, 1000, 0, 1));
+        assertEquals(0.005f, steps.rate(500), 1e-9f, "without a time budget, linear descends over the horizon");
+    }
+
+    /**
      * A checkpoint that format 3 wrote (run state among the string options) resumes to exactly the model, the
      * optimizer, the generators and the cursor that the same format-3 build reached without stopping.
      */

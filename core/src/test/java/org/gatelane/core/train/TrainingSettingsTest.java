@@ -29,7 +29,7 @@ class TrainingSettingsTest {
                 (float) random.nextDouble(0, 0.9), random.nextDouble(0, 0.5), random.nextBoolean() ? "" : "v é.txt",
                 random.nextBoolean() ? "" : "base.gatelane", random.nextBoolean() ? Float.NaN : 1.5f,
                 random.nextLong(), TrainingSettings.NonFinitePolicy.values()[random.nextInt(2)],
-                1 + random.nextInt(100_000));
+                1 + random.nextInt(100_000), random.nextBoolean() ? 0 : random.nextInt(100_000) / 10.0);
     }
 
     @Test
