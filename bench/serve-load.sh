@@ -3,7 +3,7 @@
 # For H = 128, 256, 512 (one layer, a model drawn from the default initialisation: speed does not depend on what
 # a model learned), starts `gatelane serve --max-streams 64`, runs bench's ServeLoad with 1, 8 and 64 clients for
 # SECONDS each (streamed requests of 2,000 characters, one after another per client), stops the server, and
-# writes bench/results/serve-load.jsonl and serve-load.md. Run nothing else meanwhile.
+# writes bench/results/serve-load.jsonl, serve-load.md and serve-load.png. Run nothing else meanwhile.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$here"
@@ -37,7 +37,7 @@ model = next(l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.star
 jdk = subprocess.run([java, "-version"], capture_output=True, text=True).stderr.splitlines()[0]
 rows = [json.loads(l) for l in open(f"{out}/serve-load.jsonl")]
 single = {r["label"]: r["chars_per_second"] for r in rows if r["clients"] == 1}
-lines = ["# gatelane serve under load", "",
+lines = ["# gatelane serve under load", "", "![chars/s by clients](serve-load.png)", "",
          f"{cpu} (family {family}, model {model}), {jdk}; one generation thread; clients on loopback, each asking for "
          "2,000 streamed characters after the prompt \"The \", again and again. Written by `bench/serve-load.sh`.", "",
          "| model | clients | chars/s (all clients) | x one client | first character p50 / p99 (ms) | between characters p50 / p99 (ms) | failures |",
@@ -49,3 +49,4 @@ for r in rows:
 open(f"{out}/serve-load.md", "w").write("\n".join(lines) + "\n")
 print("\n".join(lines))
 PY
+"$java" -cp bench/target/benchmarks.jar org.gatelane.bench.ServeLoadReport "$out/serve-load.jsonl" "$out/serve-load.png"

@@ -143,9 +143,9 @@ final class TrainCommand implements Callable<Integer> {
     long iterations;
 
     @Option(names = "--time", paramLabel = "DURATION",
-            description = "train for this long, start-up included (90s, 10m, 2h), then validate and save; the "
-                    + "schedule (linear unless --lr-schedule says otherwise) descends to its end. With --iterations "
-                    + "too, whichever comes first")
+            description = "train for this long, start-up included (90s, 10m, 2h), then validate and save; "
+                    + "--lr-schedule cosine or linear then descends to its end. With --iterations too, whichever "
+                    + "comes first")
     String timeText;
 
     /** --time, read by validate(). */
@@ -217,7 +217,7 @@ final class TrainCommand implements Callable<Integer> {
             long total = epochs != null ? Math.multiplyExact((long) epochs, loop.chunksPerEpoch())
                     : loop.settings().timeBudgetSeconds() > 0 && !given("--iterations") ? Long.MAX_VALUE : iterations;
             loop.countTimeFrom(Main.commandStart());
-            if (loop.settings().timeBudgetSeconds() > 0 && loop.budgetSpent() >= loop.settings().timeBudgetSeconds()) {
+            if (loop.timeUp()) {
                 throw new ParameterException(spec.commandLine(), "the run in " + checkpoint + " already spent its "
                         + "time budget of " + loop.settings().timeBudgetSeconds() + " s; give a longer --time to "
                         + "train further");
@@ -309,10 +309,9 @@ final class TrainCommand implements Callable<Integer> {
                     + "-layer " + cellType.id() + " with H=" + hiddenSize + "; drop --cell, --hidden and --layers or "
                     + "make them match");
         }
-        // With a time budget, a linear descent to its end: what budgeted training studies found best for a fixed
-        // budget; not yet measured against cosine here.
+        // A time budget keeps the default schedule: a linear descent to the deadline measured 0.27 bits/char worse
+        // than a constant rate after 120 s (KJV, H = 256), where the model is still learning fast.
         TrainingSchedule.Kind scheduleKind = lrSchedule != null ? lrSchedule
-                : time != null ? TrainingSchedule.Kind.LINEAR
                 : learningRateDecay < 1 ? TrainingSchedule.Kind.STEP : TrainingSchedule.Kind.CONSTANT;
         int groups = streamGroups != null ? streamGroups : Math.min(batchSize, threads);
         long chunks = TextBatches.chunksPerEpoch(texts.trainEnd(), seqLength, batchSize);

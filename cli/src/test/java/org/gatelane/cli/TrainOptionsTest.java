@@ -181,9 +181,9 @@ class TrainOptionsTest {
         long iteration = Long.parseLong(spent.group(1));
         Checkpoint saved = Checkpoint.read(model);
         assertEquals(iteration, saved.run().iteration());
-        assertTrue(saved.run().budgetSpentSeconds() >= 3, "spent " + saved.run().budgetSpentSeconds());
+        assertTrue(saved.run().budgetSpentSeconds() >= 2.5, "spent " + saved.run().budgetSpentSeconds());
         assertEquals(3.0, TrainingSettings.fromOptions(saved.settings()).timeBudgetSeconds());
-        assertEquals("LINEAR", saved.settings().get("schedule"), "a deadline descends linearly unless told");
+        assertEquals("CONSTANT", saved.settings().get("schedule"), "a deadline keeps the default schedule");
         assertTrue(timed.out().contains("checkpoint iter " + iteration + " | validation"), timed.out());
 
         Cli again = train(text, model, "--resume");

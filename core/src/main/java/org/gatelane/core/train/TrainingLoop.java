@@ -87,6 +87,8 @@ public final class TrainingLoop implements AutoCloseable {
     private long clockStart = System.nanoTime();
     /** Seconds of the time budget that earlier sessions of a resumed run spent. */
     private double budgetSpentBefore;
+    /** Seconds the last validation took, 0 before the first. */
+    private double validationSeconds;
     /** The iteration of the last checkpoint written or resumed from. */
     private long savedAt = -1;
     private long iteration;
@@ -244,8 +246,25 @@ public final class TrainingLoop implements AutoCloseable {
         return budgetSpentBefore + (System.nanoTime() - clockStart) / 1e9;
     }
 
-    private boolean timeUp() {
-        return settings.timeBudgetSeconds() > 0 && budgetSpent() >= settings.timeBudgetSeconds();
+    /** Whether training must stop now for the final validation to end by the deadline; false without a budget. */
+    public boolean timeUp() {
+        return settings.timeBudgetSeconds() > 0
+                && budgetSpent() + finalValidationSeconds() >= settings.timeBudgetSeconds();
+    }
+
+    /**
+     * What the final validation will take: the last one's time, or before any, the validation text at three times
+     * the training speed (a forward pass is about a third of a training step's work).
+     */
+    private double finalValidationSeconds() {
+        if (!texts.validates()) {
+            return 0;
+        }
+        if (validationSeconds > 0) {
+            return validationSeconds;
+        }
+        double trainingCharsPerSecond = (iteration * charsPerIteration()) / Math.max(1e-3, trainedSeconds);
+        return iteration == 0 ? 0 : texts.validationLength() / (3 * trainingCharsPerSecond);
     }
 
     /** Asks the loop to stop after the current iteration and save; safe from any thread, a signal handler's too. */
@@ -255,7 +274,8 @@ public final class TrainingLoop implements AutoCloseable {
 
     /**
      * Trains until iteration {@code lastIteration} (counting those before a resume) or until the settings' time
-     * budget is spent, whichever comes first, validating and writing {@code checkpoint} at the cadence and at the
+     * budget is spent (less the time the final validation will take, so that it ends by the deadline), whichever
+     * comes first, validating and writing {@code checkpoint} at the cadence and at the
      * end, and telling {@code listeners} what happens. The run holds the checkpoint's {@link CheckpointLock}
      * meanwhile.
      *
@@ -365,8 +385,10 @@ public final class TrainingLoop implements AutoCloseable {
             // Side by side, a piece of at least 50 chunks each: a few zero-state starts cost far less accuracy
             // than the seconds one stream would take from training.
             int streams = Math.clamp(texts.validationLength() / (50L * settings.seqLength()), 1, VALIDATION_STREAMS);
+            long started = System.nanoTime();
             score = Evaluation.of(model, kernels, texts.validation(), texts.validationFrom(),
                     texts.validation().length(), settings.seqLength(), streams);
+            validationSeconds = (System.nanoTime() - started) / 1e9;
             best = schedule.validated(score.nats());
             for (TrainingListener l : listeners) {
                 l.validated(iteration, trainedSeconds, score, best);

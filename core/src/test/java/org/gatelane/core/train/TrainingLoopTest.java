@@ -191,12 +191,13 @@ class TrainingLoopTest {
             assertEquals(TrainingLoop.Outcome.COMPLETED, loop.run(Long.MAX_VALUE,
                     new TrainingLoop.Cadence(1000, 1000, 1_000_000), checkpoint, List.of(recorder)));
             double seconds = (System.nanoTime() - started) / 1e9;
-            assertTrue(seconds >= 1.5 && seconds < 30, "ran " + seconds + " s");
+            // It stops early enough for the final validation to end by the deadline, give or take a step.
+            assertTrue(seconds >= 1.2 && seconds < 2.5, "ran " + seconds + " s");
             long last = loop.iteration();
             assertEquals(List.of("checkpoint " + last + " best", "finished " + last), recorder.events);
             RunState saved = Checkpoint.read(checkpoint).run();
             assertEquals(last, saved.iteration());
-            assertTrue(saved.budgetSpentSeconds() >= 1.5 && saved.budgetSpentSeconds() < seconds + 1,
+            assertTrue(saved.budgetSpentSeconds() >= 1.2 && saved.budgetSpentSeconds() <= seconds,
                     "spent " + saved.budgetSpentSeconds());
         }
     }
