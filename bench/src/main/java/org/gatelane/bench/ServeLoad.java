@@ -20,7 +20,9 @@ import com.google.gson.JsonParser;
  * between characters (p50 and p99, milliseconds). Bounded: every loop ends with the time, every request with its
  * length.
  *
- * <pre>java -cp bench/target/benchmarks.jar org.gatelane.bench.ServeLoad PORT CLIENTS SECONDS LENGTH [LABEL]</pre>
+ * <pre>java -cp bench/target/benchmarks.jar org.gatelane.bench.ServeLoad PORT CLIENTS SECONDS LENGTH [LABEL [PROMPT]]</pre>
+ *
+ * <p>PROMPT is the number of characters of the prompt, "The " repeated and cut (default 4).
  */
 public final class ServeLoad {
 
@@ -41,6 +43,8 @@ public final class ServeLoad {
         double seconds = Double.parseDouble(args[2]);
         int length = Integer.parseInt(args[3]);
         String label = args.length > 4 ? args[4] : "";
+        int promptLength = args.length > 5 ? Integer.parseInt(args[5]) : 4;
+        String prompt = "The ".repeat(promptLength / 4 + 1).substring(0, promptLength);
         long deadline = System.nanoTime() + (long) (seconds * 1e9);
         List<Client> results = new ArrayList<>();
         List<Thread> threads = new ArrayList<>();
@@ -52,7 +56,7 @@ public final class ServeLoad {
             threads.add(Thread.ofVirtual().start(() -> {
                 while (System.nanoTime() < deadline) {
                     try {
-                        request(port, length, seeds.incrementAndGet(), client, deadline);
+                        request(port, prompt, length, seeds.incrementAndGet(), client, deadline);
                     } catch (IOException e) {
                         client.failures++;
                     }
@@ -82,8 +86,10 @@ public final class ServeLoad {
     }
 
     /** One streamed generation, read event by event; stops reading (and leaves) at the deadline. */
-    private static void request(int port, int length, long seed, Client client, long deadline) throws IOException {
-        String body = "{\"prompt\": \"The \", \"length\": " + length + ", \"seed\": " + seed + ", \"stream\": true}";
+    private static void request(int port, String prompt, int length, long seed, Client client, long deadline)
+            throws IOException {
+        String body = "{\"prompt\": \"" + prompt + "\", \"length\": " + length + ", \"seed\": " + seed
+                + ", \"stream\": true}";
         try (Socket socket = new Socket("127.0.0.1", port)) {
             socket.setSoTimeout(60_000);
             long sent = System.nanoTime();

@@ -9,12 +9,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.CategoryChartBuilder;
-
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 
 /**
  * The chart of {@code bench/serve-load.sh}: aggregate chars/s against the number of clients, a group of bars per

@@ -40,13 +40,12 @@ final class GenerationService implements AutoCloseable {
 
     /** One request's place in the service; its events arrive in order on {@link #next}. */
     final class Ticket implements BatchedGenerator.Listener {
-        private final BatchedGenerator.Request request;
+        private BatchedGenerator.Primed primed;
         private final LinkedBlockingQueue<Event> events = new LinkedBlockingQueue<>();
         private final AtomicInteger characters = new AtomicInteger();
         private volatile BatchedGenerator.Stream stream;
 
-        private Ticket(BatchedGenerator.Request request) {
-            this.request = request;
+        private Ticket() {
         }
 
         /** The next event, waiting for it. */
@@ -83,6 +82,8 @@ final class GenerationService implements AutoCloseable {
     private final Queue<Ticket> cancellations = new ConcurrentLinkedQueue<>();
     private final List<Ticket> running = new ArrayList<>();
     private final AtomicInteger activeCount = new AtomicInteger();
+    /** Requests whose prime is being fed, counted against the queue. */
+    private int priming;
     private final AtomicLong generated = new AtomicLong();
     private final Thread loop;
     private volatile boolean stopping;
@@ -96,20 +97,39 @@ final class GenerationService implements AutoCloseable {
     }
 
     /**
-     * Queues {@code request}; its stream starts at the next step with a free place.
+     * Feeds {@code request}'s prime on the calling thread, then queues it; its stream starts at the next step
+     * with a free place. A refused prime comes back as the ticket's first event.
      *
      * @throws Busy if every stream and every place in the queue is taken, or the service is stopping
      */
-    synchronized Ticket submit(BatchedGenerator.Request request) throws Busy {
-        if (stopping) {
-            throw new Busy("the server is stopping");
+    Ticket submit(BatchedGenerator.Request request) throws Busy {
+        synchronized (this) {
+            if (stopping) {
+                throw new Busy("the server is stopping");
+            }
+            if (activeCount.get() + waiting.size() + priming >= generator.maxStreams() + queueCapacity) {
+                throw new Busy("all " + generator.maxStreams() + " streams and " + queueCapacity + " queue places "
+                        + "are taken");
+            }
+            priming++;
         }
-        if (activeCount.get() + waiting.size() >= generator.maxStreams() + queueCapacity) {
-            throw new Busy("all " + generator.maxStreams() + " streams and " + queueCapacity + " queue places are "
-                    + "taken");
+        Ticket ticket = new Ticket();
+        try {
+            // Here, not on the loop's thread: a long prompt would hold every stream's next character otherwise.
+            ticket.primed = generator.prime(request);
+        } catch (IllegalArgumentException refused) {
+            ticket.events.add(new Event.Refused(refused.getMessage()));
+            return ticket;
+        } finally {
+            synchronized (this) {
+                priming--;
+                if (ticket.primed != null && stopping) {
+                    ticket.events.add(new Event.End(BatchedGenerator.End.CANCELLED, 0));
+                } else if (ticket.primed != null) {
+                    waiting.add(ticket);
+                }
+            }
         }
-        Ticket ticket = new Ticket(request);
-        waiting.add(ticket);
         return ticket;
     }
 
@@ -164,12 +184,7 @@ final class GenerationService implements AutoCloseable {
     }
 
     private void start(Ticket ticket) {
-        try {
-            ticket.stream = generator.join(ticket.request, ticket);
-        } catch (IllegalArgumentException refused) {
-            ticket.events.add(new Event.Refused(refused.getMessage()));
-            return;
-        }
+        ticket.stream = generator.join(ticket.primed, ticket);
         if (!ticket.stream.ended()) {
             running.add(ticket);
         }

@@ -1,6 +1,7 @@
 package org.gatelane.core.infer;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 
@@ -99,11 +100,11 @@ public final class BatchedGenerator {
         private boolean cancelled;
         private End end;
 
-        private Stream(Request request, Listener listener) {
+        private Stream(Request request, Listener listener, RecurrentState state) {
             this.request = request;
             this.listener = listener;
             this.rng = new Rng(request.seed());
-            this.state = RecurrentState.zeros(shape, 1);
+            this.state = state;
             this.logits = new float[shape.outputSize()];
         }
 
@@ -196,6 +197,41 @@ public final class BatchedGenerator {
     }
 
     /**
+     * A request whose prime has gone through the model: the state after it and the logits of what comes next
+     * (none without a prime). Made by {@link #prime}, on any thread.
+     */
+    public final class Primed {
+        private final Request request;
+        private final RecurrentState state;
+        private final float[] logits;
+
+        private Primed(Request request, RecurrentState state, float[] logits) {
+            this.request = request;
+            this.state = state;
+            this.logits = logits;
+        }
+    }
+
+    /**
+     * Feeds {@code request}'s prime through the model as one pass. It reads only the model, so any thread may
+     * call it, also while another steps: a server primes on the request's own thread, and the stepping thread
+     * only {@linkplain #join(Primed, Listener) joins}.
+     *
+     * @throws IllegalArgumentException if the prime has characters outside the vocabulary and the request refuses
+     *                                  them, naming them
+     */
+    public Primed prime(Request request) {
+        int[] prime = primeSymbols(request);
+        RecurrentState state = RecurrentState.zeros(shape, 1);
+        float[] logits = null;
+        if (prime.length > 0 && request.length() > 0) {
+            float[] all = new SequencePass(model, kernels, prime.length, 1).logits(prime, null, state);
+            logits = Arrays.copyOfRange(all, (prime.length - 1) * shape.outputSize(), prime.length * shape.outputSize());
+        }
+        return new Primed(request, state, logits);
+    }
+
+    /**
      * Adds a stream: its prime goes through the model as one pass, and its first character comes with the next
      * {@link #step()}. A request for no characters ends at once.
      *
@@ -204,18 +240,27 @@ public final class BatchedGenerator {
      *                                  them, naming them
      */
     public Stream join(Request request, Listener listener) {
+        return join(prime(request), listener);
+    }
+
+    /**
+     * Adds a stream whose prime has been fed, at little cost to the stepping thread; its first character comes with
+     * the next {@link #step()}. A request for no characters ends at once.
+     *
+     * @throws IllegalStateException if {@link #maxStreams()} streams are active
+     */
+    public Stream join(Primed primed, Listener listener) {
         if (active.size() >= maxStreams) {
             throw new IllegalStateException("all " + maxStreams + " streams are busy; join after one ends");
         }
-        int[] prime = primeSymbols(request);
-        Stream stream = new Stream(request, Objects.requireNonNull(listener, "listener"));
+        Request request = primed.request;
+        Stream stream = new Stream(request, Objects.requireNonNull(listener, "listener"), primed.state);
         if (request.length() == 0) {
             stream.finish(End.LENGTH);
             return stream;
         }
-        if (prime.length > 0) {
-            float[] all = new SequencePass(model, kernels, prime.length, 1).logits(prime, null, stream.state);
-            System.arraycopy(all, (prime.length - 1) * shape.outputSize(), stream.logits, 0, shape.outputSize());
+        if (primed.logits != null) {
+            System.arraycopy(primed.logits, 0, stream.logits, 0, shape.outputSize());
         } else {
             // Without a prime the first character is drawn uniformly, as gatelane sample does.
             int first = stream.rng.nextInt(vocabulary.size());
