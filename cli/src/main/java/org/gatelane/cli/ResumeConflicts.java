@@ -2,7 +2,7 @@ package org.gatelane.cli;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
+import java.util.function.Predicate;
 
 import org.gatelane.core.train.TrainingSettings;
 
@@ -13,13 +13,13 @@ final class ResumeConflicts {
     }
 
     /**
-     * The options in {@code given} whose value in {@code requested} differs from the {@code saved} run's, as
-     * {@code --lr 0.01 (saved: 0.002)}.
+     * The options {@code given} on the command line whose value in {@code requested} differs from the
+     * {@code saved} run's, as {@code --lr 0.01 (saved: 0.002)}.
      */
-    static List<String> of(TrainingSettings saved, TrainingSettings requested, Set<String> given) {
+    static List<String> of(TrainingSettings saved, TrainingSettings requested, Predicate<String> given) {
         List<String> conflicts = new ArrayList<>();
         for (TrainingSettings.Setting setting : saved.differences(requested)) {
-            if (given.contains(setting.option())) {
+            if (setting.option() != null && given.test(setting.option())) {
                 conflicts.add(setting.option() + " " + display(setting.of(requested)) + " (saved: "
                         + display(setting.of(saved)) + ")");
             }

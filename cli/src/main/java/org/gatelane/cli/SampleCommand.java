@@ -3,12 +3,11 @@ package org.gatelane.cli;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 
-import org.gatelane.core.infer.Sampler;
+import org.gatelane.core.infer.BatchedGenerator;
 import org.gatelane.core.io.Checkpoint;
-import org.gatelane.core.model.RecurrentModel;
-import org.gatelane.core.model.Rng;
 import org.gatelane.core.text.Corpus;
 import org.gatelane.core.text.Vocabulary;
 import org.gatelane.kernels.Kernels;
@@ -25,7 +24,6 @@ import picocli.CommandLine.Spec;
         description = "Generate text from a saved model, streamed to stdout as it is generated.")
 final class SampleCommand implements Callable<Integer> {
 
-    /** What to do with prime characters the model has never seen. */
     @Spec
     CommandSpec spec;
 
@@ -81,34 +79,21 @@ final class SampleCommand implements Callable<Integer> {
             throw new IllegalArgumentException("the prime has characters the model never saw: "
                     + vocabulary.describeUnknown(primeText) + " (use --unknown skip to drop them)");
         }
-        Sampler sampler = new Sampler(new RecurrentModel(saved.shape(), saved.parameters()), Kernels.preferred());
-        Rng rng = new Rng(seed);
         PrintWriter out = spec.commandLine().getOut();
-        float[] logits = null;
-        for (int cp : primeText.codePoints().toArray()) {
-            int symbol = vocabulary.indexOf(cp);
-            if (symbol >= 0) {
-                logits = sampler.feed(symbol);
-                out.print(Character.toString(cp));
-            }
-        }
-        int generated = 0;
-        if (logits == null && length > 0) {
-            // Without a prime the first character is drawn uniformly, and it is the first of the --length.
-            int symbol = rng.nextInt(vocabulary.size());
-            out.print(Character.toString(vocabulary.codePoint(symbol)));
-            logits = sampler.feed(symbol);
-            generated = 1;
-        }
-        for (; generated < length; generated++) {
-            int symbol = sampler.draw(logits, temperature, topK, topP, rng);
-            int cp = vocabulary.codePoint(symbol);
-            out.print(Character.toString(cp));
-            if (cp == '\n' || generated % 64 == 63) {
+        primeText.codePoints().filter(cp -> vocabulary.indexOf(cp) >= 0).forEach(cp -> out.print(Character.toString(cp)));
+        // The generator the server runs, with one stream: what this prints is what a request to it returns.
+        BatchedGenerator generator = new BatchedGenerator(saved.model(), vocabulary, Kernels.preferred(), 1);
+        int[] printed = {0};
+        generator.join(new BatchedGenerator.Request(primeText, length, temperature, topK, topP, seed, List.of(),
+                unknown), piece -> {
+            out.print(piece);
+            if (piece.equals("\n") || ++printed[0] % 64 == 0) {
                 out.flush();
                 Main.requireWritable(out);
             }
-            logits = sampler.feed(symbol);
+        });
+        while (generator.active() > 0) {
+            generator.step();
         }
         out.println();
         out.flush();

@@ -7,9 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.Callable;
 
 import org.gatelane.core.io.Checkpoint;
@@ -27,7 +25,6 @@ import org.gatelane.core.train.TrainingTexts;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
@@ -210,10 +207,9 @@ final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         validate();
-        Corpus.Unknown unknownPolicy = unknown;
         PrintWriter out = spec.commandLine().getOut();
         TrainingLoop.Outcome outcome;
-        try (TrainingLoop loop = resume ? resumeRun(unknownPolicy) : startRun(unknownPolicy)) {
+        try (TrainingLoop loop = resume ? resumeRun() : startRun()) {
             long total = epochs != null ? Math.multiplyExact((long) epochs, loop.chunksPerEpoch())
                     : loop.settings().timeBudgetSeconds() > 0 && !given("--iterations") ? Long.MAX_VALUE : iterations;
             loop.countTimeFrom(Main.commandStart());
@@ -249,31 +245,26 @@ final class TrainCommand implements Callable<Integer> {
         return resume ? LossHistory.appending(file) : LossHistory.replacing(file);
     }
 
-    private TrainingLoop startRun(Corpus.Unknown unknownPolicy) throws IOException {
+    private TrainingLoop startRun() throws IOException {
         Checkpoint base = initFrom == null ? null : Checkpoint.read(initFrom);
         Vocabulary vocabulary = base == null ? null : base.vocabulary();
-        Corpus training = text == null ? bundledCorpus(vocabulary, unknownPolicy)
-                : Corpus.read(text, vocabulary, unknownPolicy);
-        TrainingTexts texts = texts(training, valFraction, valText == null ? "" : valText.toString(), unknownPolicy);
+        Corpus training = text == null ? bundledCorpus(vocabulary, unknown) : Corpus.read(text, vocabulary, unknown);
+        TrainingTexts texts = texts(training, valFraction, valText == null ? "" : valText.toString(), unknown);
         TrainingSettings settings = settings(base, texts);
         TrainingLoop.requireHeap(settings, training.vocabulary().size(), threads);
         RecurrentModel model = base == null ? settings.initialModel(training.vocabulary().size()) : base.model();
         return TrainingLoop.start(settings, texts, model, threads);
     }
 
-    private TrainingLoop resumeRun(Corpus.Unknown unknownPolicy) throws IOException {
+    private TrainingLoop resumeRun() throws IOException {
         Checkpoint saved = Checkpoint.read(checkpoint);
         TrainingLoop.requireRun(checkpoint, saved);
         TrainingSettings settings = TrainingSettings.fromOptions(saved.settings());
-        Set<String> given = new HashSet<>();
-        for (OptionSpec option : spec.commandLine().getParseResult().matchedOptions()) {
-            given.add(option.longestName());
-        }
-        Corpus training = text == null ? bundledCorpus(saved.vocabulary(), unknownPolicy)
-                : Corpus.read(text, saved.vocabulary(), unknownPolicy);
+        Corpus training = text == null ? bundledCorpus(saved.vocabulary(), unknown)
+                : Corpus.read(text, saved.vocabulary(), unknown);
         String validationFile = valText != null ? valText.toString() : settings.valText();
-        TrainingTexts texts = texts(training, settings.valFraction(), validationFile, unknownPolicy);
-        List<String> conflicts = ResumeConflicts.of(settings, settings(saved, texts), given);
+        TrainingTexts texts = texts(training, settings.valFraction(), validationFile, unknown);
+        List<String> conflicts = ResumeConflicts.of(settings, settings(saved, texts), this::given);
         if (!conflicts.isEmpty()) {
             throw new ParameterException(spec.commandLine(), "--resume continues the saved run, which differs in "
                     + String.join(", ", conflicts) + "; drop them, or start a new run with --force");

@@ -1,5 +1,7 @@
 package org.gatelane.kernels;
 
+import java.util.Arrays;
+
 /**
  * Matrix products and the row-wise data moves around them: GEMM in its three forms and over a packed B, the
  * gate GEMV and its transpose, the one-hot gather ({@code axpy}), row sums, transposes and elementwise products.
@@ -72,9 +74,15 @@ public interface MatrixKernels {
     /**
      * {@code target [width] = Σ rows[from + r·stride, +width)} over {@code r < count}, summed in row order: the
      * bias gradients, each the sum of the gate gradients of every position. {@code target} must not overlap
-     * {@code rows}.
+     * {@code rows}. One {@link #axpy} per row, so each implementation sums with its own, and the two agree exactly:
+     * with {@code alpha = 1} each add rounds once, fused or not.
      */
-    void sumRows(int count, int width, float[] rows, int from, int stride, float[] target, int targetOff);
+    default void sumRows(int count, int width, float[] rows, int from, int stride, float[] target, int targetOff) {
+        Arrays.fill(target, targetOff, targetOff + width, 0f);
+        for (int r = 0; r < count; r++) {
+            axpy(width, 1f, rows, from + r * stride, target, targetOff);
+        }
+    }
 
     /**
      * Writes the {@code rows x cols} matrix at {@code source[from]} (row stride {@code cols}) into

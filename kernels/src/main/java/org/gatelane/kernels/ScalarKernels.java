@@ -112,14 +112,6 @@ final class ScalarKernels implements RecurrentKernels {
     }
 
     @Override
-    public void sumRows(int count, int width, float[] rows, int from, int stride, float[] target, int targetOff) {
-        Arrays.fill(target, targetOff, targetOff + width, 0f);
-        for (int r = 0; r < count; r++) {
-            axpy(width, 1f, rows, from + r * stride, target, targetOff);
-        }
-    }
-
-    @Override
     public void transpose(int rows, int cols, float[] source, int from, float[] target, int targetOff) {
         for (int r = 0; r < rows; r++) {
             int row = from + r * cols;

@@ -1,7 +1,5 @@
 package org.gatelane.kernels;
 
-import java.util.Arrays;
-
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -101,21 +99,6 @@ final class VectorKernels implements RecurrentKernels {
                     .intoArray(y, yOff + i);
         }
         SCALAR.axpy(n - i, alpha, x, xOff + i, y, yOff + i);
-    }
-
-    /** Row by row as the scalar twin, so the sums agree exactly: each add rounds once either way. */
-    @Override
-    public void sumRows(int count, int width, float[] rows, int from, int stride, float[] target, int targetOff) {
-        Arrays.fill(target, targetOff, targetOff + width, 0f);
-        for (int r = 0; r < count; r++) {
-            int row = from + r * stride;
-            int i = 0;
-            for (; i < SPECIES.loopBound(width); i += LANES) {
-                FloatVector.fromArray(SPECIES, rows, row + i).add(FloatVector.fromArray(SPECIES, target, targetOff + i))
-                        .intoArray(target, targetOff + i);
-            }
-            SCALAR.axpy(width - i, 1f, rows, row + i, target, targetOff + i);
-        }
     }
 
     /**

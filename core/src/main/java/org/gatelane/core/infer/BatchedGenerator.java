@@ -95,6 +95,8 @@ public final class BatchedGenerator {
         private final RecurrentState state;
         private final float[] logits;
         private final StringBuilder generated = new StringBuilder();
+        /** Characters in {@link #generated}, counted as they come rather than recounted at every one. */
+        private int generatedCharacters;
         /** The symbol to feed at the next step, or -1 when {@link #logits} are fresh. */
         private int pending = -1;
         private boolean cancelled;
@@ -120,12 +122,13 @@ public final class BatchedGenerator {
 
         /** The characters generated so far (the prime not included). */
         public int generatedLength() {
-            return generated.codePointCount(0, generated.length());
+            return generatedCharacters;
         }
 
         private void emit(int symbol) {
             String piece = Character.toString(vocabulary.codePoint(symbol));
             generated.append(piece);
+            generatedCharacters++;
             listener.text(piece);
         }
 
@@ -147,6 +150,9 @@ public final class BatchedGenerator {
             listener.ended(why);
         }
     }
+
+    /** Characters of a prompt fed per pass. */
+    private static final int PRIME_CHUNK = 256;
 
     private final RecurrentModel model;
     private final ModelShape shape;
@@ -225,8 +231,21 @@ public final class BatchedGenerator {
         RecurrentState state = RecurrentState.zeros(shape, 1);
         float[] logits = null;
         if (prime.length > 0 && request.length() > 0) {
-            float[] all = new SequencePass(model, kernels, prime.length, 1).logits(prime, null, state);
-            logits = Arrays.copyOfRange(all, (prime.length - 1) * shape.outputSize(), prime.length * shape.outputSize());
+            // In chunks, the state carried between them: a pass's workspace grows with its steps, and a long prompt
+            // in one pass would take memory in proportion; the arithmetic is the same either way.
+            int chunk = Math.min(PRIME_CHUNK, prime.length);
+            SequencePass pass = new SequencePass(model, kernels, chunk, 1);
+            int from = 0;
+            for (; from + chunk <= prime.length; from += chunk) {
+                logits = pass.logits(Arrays.copyOfRange(prime, from, from + chunk), null, state);
+            }
+            int last = chunk;
+            if (from < prime.length) {
+                last = prime.length - from;
+                logits = new SequencePass(model, kernels, last, 1).logits(Arrays.copyOfRange(prime, from,
+                        prime.length), null, state);
+            }
+            logits = Arrays.copyOfRange(logits, (last - 1) * shape.outputSize(), last * shape.outputSize());
         }
         return new Primed(request, state, logits);
     }
@@ -319,14 +338,11 @@ public final class BatchedGenerator {
         SequencePass pass = passFor(size);
         RecurrentState batch = states[size];
         int[] input = symbols[size];
-        batch.reset();
+        // Rows past n keep whatever they last held: rows do not mix, and their output is never read.
         for (int i = 0; i < n; i++) {
             Stream stream = active.get(i);
             RecurrentState.copyStreams(stream.state, 0, batch, i, 1);
             input[i] = stream.pending;
-        }
-        for (int i = n; i < input.length; i++) {
-            input[i] = 0;
         }
         float[] logits = pass.logits(input, null, batch);
         for (int i = 0; i < n; i++) {

@@ -6,7 +6,6 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.function.Function;
 
 import org.gatelane.core.model.Cell;
 import org.gatelane.core.model.ModelShape;
@@ -155,15 +154,14 @@ final class CheckpointCodec {
         if (!settings.containsKey("optimizer")) {
             return null;
         }
-        Function<String, String> value = legacy::get;
-        RunState.Schedule schedule = new RunState.Schedule(Float.parseFloat(value.apply("rateMultiplier")),
-                Double.parseDouble(value.apply("bestValidation")),
-                Integer.parseInt(value.apply("validationsSinceBest")),
-                Integer.parseInt(value.apply("validationsSinceDecay")));
+        RunState.Schedule schedule = new RunState.Schedule(Float.parseFloat(legacy.get("rateMultiplier")),
+                Double.parseDouble(legacy.get("bestValidation")),
+                Integer.parseInt(legacy.get("validationsSinceBest")),
+                Integer.parseInt(legacy.get("validationsSinceDecay")));
         return new RunState(iteration, optimizerState, optimizerStep, dataCursor, epoch, carried, sampleRng,
-                Long.parseLong(value.apply("dropoutRng")), schedule, Double.parseDouble(value.apply("smoothedLoss")),
-                Double.parseDouble(value.apply("trainedSeconds")), Integer.parseInt(value.apply("rollbacks")),
-                Long.parseLong(value.apply("trainingLength")), RunState.UNRECORDED, RunState.UNRECORDED, 0);
+                Long.parseLong(legacy.get("dropoutRng")), schedule, Double.parseDouble(legacy.get("smoothedLoss")),
+                Double.parseDouble(legacy.get("trainedSeconds")), Integer.parseInt(legacy.get("rollbacks")),
+                Long.parseLong(legacy.get("trainingLength")), RunState.UNRECORDED, RunState.UNRECORDED, 0);
     }
 
     private static float[][] optimizerState(BoundedReader reader, int parameterCount) throws IOException {

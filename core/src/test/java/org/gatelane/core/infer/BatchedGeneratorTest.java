@@ -133,6 +133,24 @@ class BatchedGeneratorTest {
         });
     }
 
+    /** A prompt longer than one of the generator's prime passes: fed in pieces, it leaves the same state. */
+    @Test
+    void aLongPromptIsFedInPiecesToTheSameText() {
+        RecurrentModel model = RecurrentModel.initialized(ModelShape.characterModel(VOCABULARY.size(), 13, 2), 11);
+        String prompt = "the keeper winds the clock at dusk; ships count.\n".repeat(13).substring(0, 600);
+        for (RecurrentKernels kernels : new RecurrentKernels[] {Kernels.scalar(), Kernels.vector()}) {
+            BatchedGenerator.Request request = new BatchedGenerator.Request(prompt, 40, 0.9f, 0, 1f, 5, List.of(),
+                    Corpus.Unknown.ERROR);
+            BatchedGenerator generator = new BatchedGenerator(model, VOCABULARY, kernels, 2);
+            Collected output = new Collected();
+            generator.join(request, output);
+            while (generator.active() > 0) {
+                generator.step();
+            }
+            assertEquals(alone(model, kernels, request), output.text.toString(), kernels.name());
+        }
+    }
+
     @Test
     void refusalsNameTheirReason() {
         RecurrentModel model = RecurrentModel.initialized(ModelShape.characterModel(VOCABULARY.size(), 8, 1), 1);
