@@ -1,9 +1,7 @@
 package org.gatelane.core.train;
 
-import java.util.Arrays;
+import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.BrokenBarrierException;
-import java.util.concurrent.CyclicBarrier;
 
 import org.gatelane.core.model.Bytes;
 import org.gatelane.core.model.ModelShape;
@@ -25,10 +23,10 @@ import org.gatelane.kernels.RecurrentKernels;
  * from PyTorch's into models that fail on rare inputs (see {@code bench/results/quality-spikes.md}).
  *
  * <p>The streams are cut into a fixed number of contiguous {@linkplain Batching#streamGroups() groups}, each with
- * its own workspace and gradient buffer, whose gradients are summed in group order. Threads only decide who
- * computes which group, so results are bit-identical for any thread count with the same groups; more threads
- * than groups are not used. Dropout masks are drawn for every group, in group order, from the trainer's
- * {@code dropoutRng} before any group runs.
+ * its own workspace and gradient buffer, whose gradients are summed in group order. A {@link GroupRunner} computes
+ * the groups: this machine's threads by default, a cluster's tasks if given one. It only decides who computes
+ * which group, so results are bit-identical for any thread count, or machine count, with the same groups. Dropout
+ * masks are drawn for every group, in group order, from the trainer's {@code dropoutRng} before any group runs.
  *
  * <p>A step is failure-atomic: if it throws (bad input, a non-finite loss or gradient, a failing thread), the
  * parameters, the optimizer state and the carried state are as they were before it (the dropout generator has
@@ -76,12 +74,9 @@ public final class Trainer implements AutoCloseable {
     private final Rng dropoutRng;
     private final RecurrentState state;
     private final float[] gradients;
-    private final StreamGroup[] groups;
-    private final int threads;
-    private final CyclicBarrier barrier;
-    private final Thread[] helpers;
-    private final RuntimeException[] failures;
-    private volatile boolean closed;
+    private final List<StreamGroup> groups;
+    private final GroupRunner runner;
+    private boolean closed;
     private float lastGradientNorm;
 
     /** A single-threaded trainer over one group of streams, without dropout. */
@@ -95,6 +90,18 @@ public final class Trainer implements AutoCloseable {
      */
     public Trainer(RecurrentModel model, RecurrentKernels kernels, Optimizer optimizer, GradientClipping clipping,
                    LearningRateSchedule schedule, Batching batching, Rng dropoutRng) {
+        this(model, kernels, optimizer, clipping, schedule, batching, dropoutRng,
+                GroupRunner.threads(Math.min(batching.threads(), batching.streamGroups())));
+    }
+
+    /**
+     * A trainer whose groups {@code runner} computes (its {@code batching.threads()} unused); closing the trainer
+     * closes the runner.
+     *
+     * @param dropoutRng the generator of the dropout masks, live: save its {@link Rng#state()} to resume exactly
+     */
+    public Trainer(RecurrentModel model, RecurrentKernels kernels, Optimizer optimizer, GradientClipping clipping,
+                   LearningRateSchedule schedule, Batching batching, Rng dropoutRng, GroupRunner runner) {
         this.model = model;
         this.twinBiases = model.layout().twinBiases();
         this.kernels = Objects.requireNonNull(kernels, "kernels");
@@ -107,22 +114,15 @@ public final class Trainer implements AutoCloseable {
         this.state = RecurrentState.zeros(model.shape(), streams);
         this.gradients = new float[model.layout().size()];
         int groupCount = batching.streamGroups();
-        this.groups = new StreamGroup[groupCount];
+        StreamGroup[] cut = new StreamGroup[groupCount];
         for (int g = 0; g < groupCount; g++) {
             int from = streams * g / groupCount;
             int to = streams * (g + 1) / groupCount;
-            groups[g] = new StreamGroup(new SequencePass(model, kernels, batching.steps(), to - from, batching.dropout()),
-                    from, to, groupCount == 1 ? gradients : new float[gradients.length]);
+            cut[g] = new StreamGroup(new SequencePass(model, kernels, batching.steps(), to - from, batching.dropout()),
+                    g, from, to, groupCount == 1 ? gradients : new float[gradients.length]);
         }
-        this.threads = Math.min(batching.threads(), groupCount);
-        this.failures = new RuntimeException[threads];
-        this.barrier = new CyclicBarrier(threads);
-        this.helpers = new Thread[threads - 1];
-        for (int t = 1; t < threads; t++) {
-            int worker = t;
-            helpers[t - 1] = Thread.ofPlatform().daemon().name("gatelane-trainer-" + t)
-                    .start(() -> helperLoop(worker));
-        }
+        this.groups = List.of(cut);
+        this.runner = Objects.requireNonNull(runner, "runner");
     }
 
     /**
@@ -176,10 +176,9 @@ public final class Trainer implements AutoCloseable {
                     + " and " + targets.length);
         }
         for (StreamGroup group : groups) {
-            group.load(inputs, targets, state, batching.streams());
-            group.bptt.drawDropoutMasks(dropoutRng);
+            group.cut(inputs, targets, state, batching.streams(), dropoutRng);
         }
-        runGroups();
+        runner.run(groups);
         float loss = combine();
         if (!Float.isFinite(loss)) {
             throw new NonFiniteException("the training loss is " + loss + " at step " + optimizer.step()
@@ -188,97 +187,35 @@ public final class Trainer implements AutoCloseable {
         lastGradientNorm = clipping.apply(kernels, gradients, twinBiases);
         optimizer.update(model.parameters(), gradients, schedule.rate(optimizer.step()), twinBiases);
         for (StreamGroup group : groups) {
-            RecurrentState.copyStreams(group.next, 0, state, group.from, group.to - group.from);
+            RecurrentState.copyStreams(group.next(), 0, state, group.from(), group.width());
         }
         return loss;
-    }
-
-    /** Every worker runs its groups; the caller is worker 0. Every worker reaches both barriers, failed or not. */
-    private void runGroups() {
-        if (threads == 1) {
-            runShare(0);
-            return;
-        }
-        await();
-        try {
-            runShare(0);
-        } catch (RuntimeException e) {
-            failures[0] = e;
-        }
-        await();
-        for (int t = 0; t < threads; t++) {
-            RuntimeException failure = failures[t];
-            if (failure != null) {
-                Arrays.fill(failures, null);
-                throw failure;
-            }
-        }
-    }
-
-    /** Groups {@code worker, worker + threads, ...}: which thread runs a group never changes what it computes. */
-    private void runShare(int worker) {
-        for (int g = worker; g < groups.length; g += threads) {
-            groups[g].run();
-        }
     }
 
     /** Weighted by each group's share of the streams, summed in group order: the same for any thread count. */
     private float combine() {
-        if (groups.length == 1) {
-            return groups[0].loss;
+        StreamGroup first = groups.getFirst();
+        if (groups.size() == 1) {
+            return first.loss(); // its gradients are the trainer's
         }
         int streams = batching.streams();
-        System.arraycopy(groups[0].gradients, 0, gradients, 0, gradients.length);
-        kernels.scale(gradients.length, groups[0].share(streams), gradients, 0);
-        float loss = groups[0].loss * groups[0].share(streams);
-        for (int g = 1; g < groups.length; g++) {
-            kernels.axpy(gradients.length, groups[g].share(streams), groups[g].gradients, 0, gradients, 0);
-            loss += groups[g].loss * groups[g].share(streams);
+        System.arraycopy(first.gradients(), 0, gradients, 0, gradients.length);
+        kernels.scale(gradients.length, first.share(streams), gradients, 0);
+        float loss = first.loss() * first.share(streams);
+        for (int g = 1; g < groups.size(); g++) { // indexed: a step allocates nothing
+            StreamGroup group = groups.get(g);
+            kernels.axpy(gradients.length, group.share(streams), group.gradients(), 0, gradients, 0);
+            loss += group.loss() * group.share(streams);
         }
         return loss;
     }
 
-    private void helperLoop(int worker) {
-        while (true) {
-            try {
-                barrier.await();
-                if (closed) {
-                    return;
-                }
-                try {
-                    runShare(worker);
-                } catch (RuntimeException e) {
-                    failures[worker] = e;
-                }
-                barrier.await();
-            } catch (InterruptedException | BrokenBarrierException e) {
-                return;
-            }
-        }
-    }
-
-    private void await() {
-        try {
-            barrier.await();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while waiting for the training threads", e);
-        } catch (BrokenBarrierException e) {
-            throw new IllegalStateException("a training thread failed", e);
-        }
-    }
-
-    /** Stops the helper threads. */
+    /** Closes the group runner (the default's helper threads stop). */
     @Override
     public void close() {
         if (!closed) {
             closed = true;
-            if (helpers.length > 0) {
-                barrier.reset();
-                for (Thread helper : helpers) {
-                    helper.interrupt();
-                }
-            }
+            runner.close();
         }
     }
 
@@ -307,48 +244,5 @@ public final class Trainer implements AutoCloseable {
     /** The global gradient norm of the last step, before clipping. */
     public float lastGradientNorm() {
         return lastGradientNorm;
-    }
-
-    /** Streams {@code [from, to)} of every chunk, with their own workspace. */
-    private static final class StreamGroup {
-        final SequencePass bptt;
-        final int from;
-        final int to;
-        final float[] gradients;
-        final int[] inputs;
-        final int[] targets;
-        final RecurrentState initial;
-        final RecurrentState next;
-        float loss;
-
-        StreamGroup(SequencePass bptt, int from, int to, float[] gradients) {
-            this.bptt = bptt;
-            this.from = from;
-            this.to = to;
-            this.gradients = gradients;
-            this.inputs = new int[bptt.steps() * (to - from)];
-            this.targets = new int[inputs.length];
-            ModelShape shape = bptt.model().shape();
-            this.initial = RecurrentState.zeros(shape, to - from);
-            this.next = RecurrentState.zeros(shape, to - from);
-        }
-
-        float share(int streams) {
-            return (float) (to - from) / streams;
-        }
-
-        /** Copies this group's streams out of the full chunk and carried state. */
-        void load(int[] allInputs, int[] allTargets, RecurrentState carried, int streams) {
-            int width = to - from;
-            for (int t = 0; t < bptt.steps(); t++) {
-                System.arraycopy(allInputs, t * streams + from, inputs, t * width, width);
-                System.arraycopy(allTargets, t * streams + from, targets, t * width, width);
-            }
-            RecurrentState.copyStreams(carried, from, initial, 0, width);
-        }
-
-        void run() {
-            loss = bptt.lossAndGradients(inputs, targets, initial, next, gradients, null);
-        }
     }
 }

@@ -97,7 +97,7 @@ public final class TrainingLoop implements AutoCloseable {
     private int rollbacks;
 
     private TrainingLoop(TrainingSettings settings, TrainingTexts texts, RecurrentModel model, long sampleRngState,
-                         long dropoutRngState, int threads) {
+                         long dropoutRngState, GroupRunner runner) {
         this.settings = settings;
         this.texts = texts;
         this.model = model;
@@ -108,8 +108,8 @@ public final class TrainingLoop implements AutoCloseable {
                 : GradientClipping.none();
         Optimizer optimizer = new Optimizer(settings.optimizer(), Optimizer.Settings.defaults(), kernels,
                 model.layout().size());
-        this.trainer = new Trainer(model, kernels, optimizer, clipping, schedule, settings.batching(threads),
-                new Rng(dropoutRngState));
+        this.trainer = new Trainer(model, kernels, optimizer, clipping, schedule, settings.batching(1),
+                new Rng(dropoutRngState), runner);
         this.inputs = new int[settings.seqLength() * settings.batchSize()];
         this.targets = new int[inputs.length];
         this.sampleRng = new Rng(sampleRngState);
@@ -132,7 +132,16 @@ public final class TrainingLoop implements AutoCloseable {
      */
     public static TrainingLoop start(TrainingSettings settings, TrainingTexts texts, RecurrentModel model,
                                      int threads) {
-        TrainingLoop loop = new TrainingLoop(settings, texts, model, settings.seed(), ~settings.seed(), threads);
+        return start(settings, texts, model, threadsFor(settings, threads));
+    }
+
+    /**
+     * As {@link #start(TrainingSettings, TrainingTexts, RecurrentModel, int)}, with the stream groups computed by
+     * {@code runner} (a cluster's tasks, say), which the loop closes when it is closed.
+     */
+    public static TrainingLoop start(TrainingSettings settings, TrainingTexts texts, RecurrentModel model,
+                                     GroupRunner runner) {
+        TrainingLoop loop = new TrainingLoop(settings, texts, model, settings.seed(), ~settings.seed(), runner);
         if (loop.lastValidated != null) {
             loop.lastValidated.take();
         }
@@ -163,13 +172,19 @@ public final class TrainingLoop implements AutoCloseable {
     /** As {@link #resume(Path, Checkpoint, TrainingSettings, TrainingTexts, int)}, accepting other texts if asked. */
     public static TrainingLoop resume(Path file, Checkpoint saved, TrainingSettings settings, TrainingTexts texts,
                                       int threads, Data data) {
+        return resume(file, saved, settings, texts, threadsFor(settings, threads), data);
+    }
+
+    /** As {@link #resume(Path, Checkpoint, TrainingSettings, TrainingTexts, int, Data)} with {@code runner}. */
+    public static TrainingLoop resume(Path file, Checkpoint saved, TrainingSettings settings, TrainingTexts texts,
+                                      GroupRunner runner, Data data) {
         RunState run = requireRun(file, saved);
         if (run.trainingLength() != RunState.UNRECORDED && run.trainingLength() != texts.trainEnd()) {
             throw new CorpusException("the text has " + texts.trainEnd() + " characters for training but the run in "
                     + file + " trained on " + run.trainingLength() + "; resume with the text it was trained on");
         }
         TrainingLoop loop = new TrainingLoop(settings, texts, saved.model(), run.sampleRngState(),
-                run.dropoutRngState(), threads);
+                run.dropoutRngState(), runner);
         try {
             if (data == Data.SAME) {
                 loop.requireSameTexts(file, run);
@@ -180,6 +195,11 @@ public final class TrainingLoop implements AutoCloseable {
             throw e;
         }
         return loop;
+    }
+
+    /** This machine's threads, as many as asked but no more than the settings' stream groups. */
+    private static GroupRunner threadsFor(TrainingSettings settings, int threads) {
+        return GroupRunner.threads(Math.min(threads, settings.streamGroups()));
     }
 
     /**
