@@ -2,7 +2,6 @@ package org.gatelane.spark;
 
 import org.gatelane.core.model.RecurrentModel;
 import org.gatelane.core.train.StreamGroup;
-import org.gatelane.kernels.Kernels;
 import org.gatelane.kernels.RecurrentKernels;
 
 /**
@@ -46,12 +45,7 @@ final class Replicas {
     }
 
     private static Replica create(ReplicaSpec spec, GroupTask task) {
-        RecurrentKernels kernels = Kernels.preferred();
-        if (!kernels.name().equals(spec.kernels())) {
-            throw new IllegalStateException("this executor computes with " + kernels.name() + " kernels but the driver "
-                    + "with " + spec.kernels() + ", so their gradients would differ; give every JVM of the job the same "
-                    + "-Dgatelane.vectorBits (or -Dgatelane.kernels=scalar)");
-        }
+        RecurrentKernels kernels = spec.requireSameKernels();
         RecurrentModel model = new RecurrentModel(spec.shape(), new float[spec.shape().parameterCount()]);
         StreamGroup group = new StreamGroup(model, kernels, spec.steps(), task.index(), task.from(), task.to(),
                 spec.dropout());

@@ -1,16 +1,15 @@
 package org.gatelane.spark;
 
-import java.io.Serial;
-import java.io.Serializable;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 
-import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.broadcast.Broadcast;
 import org.gatelane.core.train.GroupRunner;
 import org.gatelane.core.train.StreamGroup;
 import org.gatelane.kernels.Kernels;
+
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
 
 /**
  * Computes a step's stream groups on a Spark cluster: one job per step, whose tasks each compute a contiguous run
@@ -23,48 +22,28 @@ import org.gatelane.kernels.Kernels;
  */
 public final class SparkGroupRunner implements GroupRunner {
 
-    /** Run in each task before its groups are computed; a test's way to make an attempt fail. */
-    interface TaskHook extends Serializable {
-        void beforeCompute(int groupIndex);
-    }
-
-    /** Where the time of the steps went, summed over the steps so far. */
-    public record Timing(long steps, double roundSeconds, double computeSeconds, double slowestTaskSeconds) {
-
-        /**
-         * Seconds per step spent outside the groups' computation: broadcasting, scheduling, serializing and
-         * collecting (a step's round less its slowest task's computation).
-         */
-        public double overheadPerStep() {
-            return steps == 0 ? 0 : (roundSeconds - slowestTaskSeconds) / steps;
-        }
-    }
-
-    private static final TaskHook NO_HOOK = groupIndex -> { };
-
     private final JavaSparkContext spark;
     private final int tasks;
     private final String kernels = Kernels.preferred().name();
     private final TaskHook hook;
-    private long steps;
-    private double roundSeconds;
-    private double computeSeconds;
-    private double slowestTaskSeconds;
+    private final RoundTiming timing;
 
     /**
-     * @param tasks how many tasks a step's groups are spread over (at most one per group)
+     * @param tasks  how many tasks a step's groups are spread over (at most one per group)
+     * @param timing receives where each step's time went
      */
-    public SparkGroupRunner(JavaSparkContext spark, int tasks) {
-        this(spark, tasks, NO_HOOK);
+    public SparkGroupRunner(JavaSparkContext spark, int tasks, RoundTiming timing) {
+        this(spark, tasks, timing, TaskHook.NONE);
     }
 
-    SparkGroupRunner(JavaSparkContext spark, int tasks, TaskHook hook) {
+    SparkGroupRunner(JavaSparkContext spark, int tasks, RoundTiming timing, TaskHook hook) {
         if (tasks < 1) {
             throw new IllegalArgumentException("tasks must be at least 1 but was " + tasks);
         }
         this.spark = Objects.requireNonNull(spark, "spark");
         this.tasks = tasks;
         this.hook = hook;
+        this.timing = Objects.requireNonNull(timing, "timing");
     }
 
     @Override
@@ -91,12 +70,9 @@ public final class SparkGroupRunner implements GroupRunner {
         double[] perTask = new double[slices];
         for (GroupResult result : results) {
             result.deliverTo(groups.get(result.index()));
-            computeSeconds += result.computeSeconds();
             perTask[sliceOf(result.index(), work.size(), slices)] += result.computeSeconds();
         }
-        steps++;
-        slowestTaskSeconds += Arrays.stream(perTask).max().orElse(0);
-        roundSeconds += (System.nanoTime() - started) / 1e9;
+        timing.add(1, (System.nanoTime() - started) / 1e9, Arrays.stream(perTask).max().orElse(0));
     }
 
     /** The slice Spark puts element {@code i} of {@code n} in when it cuts them into {@code slices} (contiguous). */
@@ -106,11 +82,6 @@ public final class SparkGroupRunner implements GroupRunner {
             slice++;
         }
         return slice;
-    }
-
-    /** Where the time of the steps so far went. */
-    public Timing timing() {
-        return new Timing(steps, roundSeconds, computeSeconds, slowestTaskSeconds);
     }
 
     /** The Spark context is the caller's: it stays open. */

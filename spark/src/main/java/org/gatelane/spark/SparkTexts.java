@@ -6,11 +6,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 
-import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FileSystem;
 import org.gatelane.core.text.Corpus;
 import org.gatelane.core.text.CorpusException;
 import org.gatelane.core.text.Vocabulary;
+
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
 
 /**
  * Texts read from any path Spark reads ({@code hdfs://}, {@code s3a://}, a local file), strictly as core reads a

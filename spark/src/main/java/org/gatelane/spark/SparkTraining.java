@@ -8,12 +8,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.Callable;
 
-import org.apache.hadoop.conf.Configuration;
-import org.apache.spark.SparkConf;
-import org.apache.spark.api.java.JavaSparkContext;
 import org.gatelane.core.io.Checkpoint;
 import org.gatelane.core.io.CheckpointException;
 import org.gatelane.core.model.Cell;
@@ -22,26 +18,31 @@ import org.gatelane.core.text.CorpusException;
 import org.gatelane.core.train.LossHistory;
 import org.gatelane.core.train.NonFiniteException;
 import org.gatelane.core.train.Optimizer;
+import org.gatelane.core.train.TrainingEngine;
 import org.gatelane.core.train.TrainingLoop;
 import org.gatelane.core.train.TrainingSchedule;
 import org.gatelane.core.train.TrainingSettings;
 import org.gatelane.core.train.TrainingTexts;
 
-import picocli.CommandLine;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.SparkConf;
+import org.apache.spark.api.java.JavaSparkContext;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine;
 
 /**
- * The Spark job: the driver runs core's training loop and Spark's tasks compute each step's stream groups
- * ({@link SparkGroupRunner}). The checkpoints are those of {@code gatelane train}, so a model trained here samples,
+ * The Spark job: the driver runs core's training loop; Spark's tasks compute either each step's stream groups
+ * ({@link SparkGroupRunner}, exact) or K steps of each group on its own between averagings ({@link
+ * ParameterAveraging}). The checkpoints are those of {@code gatelane train}, so a model trained here samples,
  * evaluates, exports and fine-tunes like any other, and {@code --resume} continues a run exactly.
  */
 @Command(name = "gatelane-spark", mixinStandardHelpOptions = true, sortOptions = false,
-        description = "Trains a character model on a Spark cluster, data-parallel over stream groups; the parameters "
-                + "are bit-identical to `gatelane train` with the same --stream-groups.")
+        description = "Trains a character model on a Spark cluster, data-parallel over stream groups, with the "
+                + "checkpoints of `gatelane train`.")
 public final class SparkTraining implements Callable<Integer> {
 
     /** The settings a resumed run keeps from its checkpoint; giving one with --resume is an error. */
@@ -70,9 +71,12 @@ public final class SparkTraining implements Callable<Integer> {
             description = "Spark's master when not given by spark-submit (default: local[2])")
     String master;
 
-    @Option(names = "--tasks", paramLabel = "N",
-            description = "tasks per step, at most --stream-groups (default: one per stream group)")
-    Integer tasks;
+    @Option(names = "--average-every", paramLabel = "K", defaultValue = "8",
+            description = {"the scheme: 0 sums every step's gradients over the tasks, exactly the arithmetic of "
+                    + "gatelane train with the same --stream-groups; K >= 1 lets each task train its stream group "
+                    + "alone for K steps, then averages parameters and optimizer state (local SGD), which exchanges "
+                    + "the model K times less often (default: ${DEFAULT-VALUE})"})
+    int averageEvery;
 
     @Option(names = "--iterations", defaultValue = "1000",
             description = "total iterations, counting those before a resume (default: ${DEFAULT-VALUE})")
@@ -91,14 +95,15 @@ public final class SparkTraining implements Callable<Integer> {
     @Option(names = "--layers", defaultValue = "1", description = "stacked layers (default: ${DEFAULT-VALUE})")
     int layers;
 
-    @Option(names = "--seq-length", defaultValue = "100", description = "T, steps per chunk (default: ${DEFAULT-VALUE})")
+    @Option(names = "--seq-length", defaultValue = "100",
+            description = "T, steps per chunk (default: ${DEFAULT-VALUE})")
     int seqLength;
 
     @Option(names = "--batch-size", defaultValue = "32", description = "B, streams (default: ${DEFAULT-VALUE})")
     int batchSize;
 
     @Option(names = "--stream-groups", defaultValue = "2",
-            description = "groups the streams are cut into; fixes the arithmetic (default: ${DEFAULT-VALUE})")
+            description = "groups the streams are cut into, one task each (default: ${DEFAULT-VALUE})")
     int streamGroups;
 
     @Option(names = "--optimizer", defaultValue = "ADAM", description = "${COMPLETION-CANDIDATES} (default: adam)")
@@ -179,8 +184,11 @@ public final class SparkTraining implements Callable<Integer> {
         }
         try (JavaSparkContext spark = new JavaSparkContext(conf)) {
             spark.setLogLevel("WARN");
-            SparkGroupRunner runner = new SparkGroupRunner(spark, tasks == null ? Integer.MAX_VALUE : tasks);
-            try (TrainingLoop loop = saved != null ? resumeRun(saved, training, runner) : startRun(training, runner)) {
+            RoundTiming timing = new RoundTiming();
+            TrainingEngine.Factory engine = averageEvery == 0
+                    ? TrainingEngine.Factory.groups(new SparkGroupRunner(spark, Integer.MAX_VALUE, timing))
+                    : ParameterAveraging.factory(spark, averageEvery, timing);
+            try (TrainingLoop loop = saved != null ? resumeRun(saved, training, engine) : startRun(training, engine)) {
                 loop.countTimeFrom(started);
                 boolean timed = loop.settings().timeBudgetSeconds() > 0;
                 long last = timed ? Long.MAX_VALUE : iterations;
@@ -192,17 +200,13 @@ public final class SparkTraining implements Callable<Integer> {
                         : LossHistory.replacing(LossHistory.fileBeside(checkpoint));
                 loop.run(last, new TrainingLoop.Cadence(Integer.MAX_VALUE, logEvery, checkpointEvery), checkpoint,
                         List.of(history, new PrintedProgress(out)));
-                SparkGroupRunner.Timing timing = runner.timing();
-                out.printf(Locale.ROOT, "%d steps: %.3f s a step, of which the groups' computation %.3f s (slowest "
-                                + "task) and the round's overhead %.3f s%n", timing.steps(),
-                        timing.roundSeconds() / timing.steps(), timing.slowestTaskSeconds() / timing.steps(),
-                        timing.overheadPerStep());
+                out.println(timing.summary());
             }
         }
         return 0;
     }
 
-    private TrainingLoop startRun(Corpus training, SparkGroupRunner runner) {
+    private TrainingLoop startRun(Corpus training, TrainingEngine.Factory engine) {
         TrainingTexts texts = TrainingTexts.heldOut(training, valFraction);
         TrainingSettings.Builder settings = TrainingSettings.builder().cell(Cell.of(cell)).hidden(hidden).layers(layers)
                 .seqLength(seqLength).batchSize(batchSize).streamGroups(streamGroups).optimizer(optimizer)
@@ -213,10 +217,10 @@ public final class SparkTraining implements Callable<Integer> {
         }
         TrainingSettings run = settings.build();
         TrainingLoop.requireHeap(run, training.vocabulary().size(), 1);
-        return TrainingLoop.start(run, texts, run.initialModel(training.vocabulary().size()), runner);
+        return TrainingLoop.start(run, texts, run.initialModel(training.vocabulary().size()), engine);
     }
 
-    private TrainingLoop resumeRun(Checkpoint saved, Corpus training, SparkGroupRunner runner) {
+    private TrainingLoop resumeRun(Checkpoint saved, Corpus training, TrainingEngine.Factory engine) {
         TrainingLoop.requireRun(checkpoint, saved);
         TrainingSettings settings = TrainingSettings.fromOptions(saved.settings());
         if (!settings.valText().isEmpty()) {
@@ -224,7 +228,7 @@ public final class SparkTraining implements Callable<Integer> {
                     + "); resume it with gatelane train");
         }
         TrainingTexts texts = TrainingTexts.heldOut(training, settings.valFraction());
-        return TrainingLoop.resume(checkpoint, saved, settings, texts, runner, TrainingLoop.Data.SAME);
+        return TrainingLoop.resume(checkpoint, saved, settings, texts, engine, TrainingLoop.Data.SAME);
     }
 
     private void validate() {
@@ -245,8 +249,9 @@ public final class SparkTraining implements Callable<Integer> {
         if (resume && force) {
             throw new ParameterException(spec.commandLine(), "--resume and --force contradict each other; choose one");
         }
-        if (tasks != null && tasks < 1) {
-            throw new ParameterException(spec.commandLine(), "--tasks must be at least 1 but was " + tasks);
+        if (averageEvery < 0) {
+            throw new ParameterException(spec.commandLine(), "--average-every must be 0 (a gradient sum every step) "
+                    + "or a number of steps, but was " + averageEvery);
         }
         if (timeSeconds != null && !(timeSeconds > 0)) {
             throw new ParameterException(spec.commandLine(), "--time must be a positive number of seconds");

@@ -17,9 +17,9 @@ import org.gatelane.core.train.LearningRateSchedule;
 import org.gatelane.core.train.Optimizer;
 import org.gatelane.core.train.Trainer;
 import org.gatelane.kernels.Kernels;
-import org.junit.jupiter.api.Test;
 
 import org.apache.spark.TaskContext;
+import org.junit.jupiter.api.Test;
 
 /** A step whose groups Spark computes is the step this machine computes, bit for bit. */
 class SparkGroupRunnerTest {
@@ -61,7 +61,8 @@ class SparkGroupRunnerTest {
                 float dropout = groups == 3 ? 0.25f : 0f;
                 long seed = 31L * cell.ordinal() + groups;
                 float[] here = train(cell, groups, dropout, GroupRunner.threads(1), seed, 6);
-                float[] spark = train(cell, groups, dropout, new SparkGroupRunner(LocalSpark.context(), 2), seed, 6);
+                float[] spark = train(cell, groups, dropout,
+                        new SparkGroupRunner(LocalSpark.context(), 2, new RoundTiming()), seed, 6);
                 assertArrayEquals(here, spark, cell + " with " + groups + " groups, dropout " + dropout);
             }
         }
@@ -71,26 +72,27 @@ class SparkGroupRunnerTest {
     void aTaskThatFailsIsRetriedAndTheRunEndsAsAnUndisturbedOne() {
         var context = LocalSpark.context();
         FAILED_ATTEMPTS.set(0);
-        SparkGroupRunner.TaskHook failFirstAttemptOfGroupOne = group -> {
+        TaskHook failFirstAttemptOfGroupOne = group -> {
             if (group == 1 && TaskContext.get().attemptNumber() == 0) {
                 FAILED_ATTEMPTS.incrementAndGet();
                 throw new IllegalStateException("injected failure of the first attempt");
             }
         };
         float[] undisturbed = train(Cell.LSTM, 2, 0f, GroupRunner.threads(2), 5, 4);
-        float[] retried = train(Cell.LSTM, 2, 0f, new SparkGroupRunner(context, 2, failFirstAttemptOfGroupOne), 5, 4);
+        float[] retried = train(Cell.LSTM, 2, 0f,
+                new SparkGroupRunner(context, 2, new RoundTiming(), failFirstAttemptOfGroupOne), 5, 4);
         assertEquals(4, FAILED_ATTEMPTS.get(), "each of the 4 steps failed once");
         assertArrayEquals(undisturbed, retried);
     }
 
     @Test
     void timingSplitsRoundsIntoComputeAndOverhead() {
-        SparkGroupRunner runner = new SparkGroupRunner(LocalSpark.context(), 2);
-        train(Cell.GRU, 2, 0f, runner, 3, 3);
-        SparkGroupRunner.Timing timing = runner.timing();
+        RoundTiming timing = new RoundTiming();
+        train(Cell.GRU, 2, 0f, new SparkGroupRunner(LocalSpark.context(), 2, timing), 3, 3);
         assertEquals(3, timing.steps());
-        assertTrue(timing.computeSeconds() > 0 && timing.slowestTaskSeconds() <= timing.computeSeconds()
-                && timing.slowestTaskSeconds() < timing.roundSeconds(), timing.toString());
-        assertTrue(timing.overheadPerStep() > 0, timing.toString());
+        assertEquals(3, timing.rounds());
+        assertTrue(timing.slowestTaskSeconds() > 0 && timing.slowestTaskSeconds() < timing.roundSeconds(),
+                timing.summary());
+        assertTrue(timing.overheadPerRound() > 0, timing.summary());
     }
 }

@@ -19,9 +19,11 @@ import java.util.concurrent.TimeUnit;
 import org.gatelane.core.io.Checkpoint;
 import org.gatelane.core.io.RunState;
 import org.gatelane.core.text.Corpus;
+import org.gatelane.core.train.TrainingEngine;
 import org.gatelane.core.train.TrainingLoop;
 import org.gatelane.core.train.TrainingSettings;
 import org.gatelane.core.train.TrainingTexts;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -72,11 +74,25 @@ class SparkTrainingTest {
     }
 
     @Test
-    void aKilledDriverLosesOnlyTheWorkSinceItsLastCheckpointAndResumesExactly() throws Exception {
+    void aKilledDriverOfTheExactSchemeResumesToSingleMachineTraining() throws Exception {
+        killResumeAndCompare("0", TrainingEngine.Factory.threads(2));
+    }
+
+    @Test
+    void aKilledDriverOfTheAveragingSchemeResumesToTheUninterruptedRun() throws Exception {
+        killResumeAndCompare("5", ParameterAveraging.factory(LocalSpark.context(), 5, new RoundTiming()));
+    }
+
+    /**
+     * Runs the job with {@code --average-every averageEvery} in a child JVM, kills it (SIGKILL) after its third
+     * checkpoint, resumes it 20 iterations further, and compares the end with an uninterrupted run in this JVM that
+     * trains with {@code engine}.
+     */
+    private void killResumeAndCompare(String averageEvery, TrainingEngine.Factory engine) throws Exception {
         Path text = text();
         Path checkpoint = dir.resolve("model.gatelane");
         Process first = new ProcessBuilder(job(with("--text", text.toString(), "--checkpoint", checkpoint.toString(),
-                "--iterations", "100000"))).redirectErrorStream(true).start();
+                "--iterations", "100000", "--average-every", averageEvery))).redirectErrorStream(true).start();
         StringBuilder log = new StringBuilder();
         try (BufferedReader lines = new BufferedReader(new InputStreamReader(first.getInputStream(),
                 StandardCharsets.UTF_8))) {
@@ -93,7 +109,7 @@ class SparkTrainingTest {
 
         long last = killedAt + 20;
         Process second = new ProcessBuilder(job(resuming("--text", text.toString(), "--checkpoint",
-                checkpoint.toString(), "--iterations", Long.toString(last))))
+                checkpoint.toString(), "--iterations", Long.toString(last), "--average-every", averageEvery)))
                 .redirectErrorStream(true).start();
         String resumed = new String(second.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(second.waitFor(120, TimeUnit.SECONDS));
@@ -101,14 +117,14 @@ class SparkTrainingTest {
         Checkpoint end = Checkpoint.read(checkpoint);
         assertEquals(last, end.run().iteration(), resumed);
 
-        // The same run on this machine's threads, uninterrupted: the same parameters to the last bit.
+        // The same run, uninterrupted: the same parameters to the last bit.
         TrainingSettings settings = TrainingSettings.builder().hidden(16).seqLength(10).batchSize(4).streamGroups(2)
                 .build();
         Corpus corpus = Corpus.read(text);
         TrainingTexts texts = TrainingTexts.heldOut(corpus, settings.valFraction());
         Path reference = dir.resolve("reference.gatelane");
         try (TrainingLoop loop = TrainingLoop.start(settings, texts, settings.initialModel(corpus.vocabulary().size()),
-                2)) {
+                engine)) {
             loop.run(last, new TrainingLoop.Cadence(1000, 1000, 10), reference, List.of());
         }
         Checkpoint expected = Checkpoint.read(reference);

@@ -17,6 +17,11 @@ public final class Rng {
         return state;
     }
 
+    /** Continues from {@code savedState}, a state {@link #state()} once gave, as {@code new Rng(savedState)} would. */
+    public void restore(long savedState) {
+        state = savedState;
+    }
+
     public long nextLong() {
         long z = (state += 0x9E3779B97F4A7C15L);
         z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;

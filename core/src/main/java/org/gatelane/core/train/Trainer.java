@@ -32,7 +32,7 @@ import org.gatelane.kernels.RecurrentKernels;
  * parameters, the optimizer state and the carried state are as they were before it (the dropout generator has
  * advanced). Not thread-safe: one caller at a time. Close the trainer to stop its threads.
  */
-public final class Trainer implements AutoCloseable {
+public final class Trainer implements TrainingEngine {
 
     /**
      * The shape of every step.
@@ -192,6 +192,23 @@ public final class Trainer implements AutoCloseable {
         return loss;
     }
 
+    /** One step: a trainer's round is one chunk long. */
+    @Override
+    public int roundLength() {
+        return 1;
+    }
+
+    @Override
+    public void round(int count, int[][] inputs, int[][] targets, boolean[] resets, float[] losses) {
+        if (count != 1) {
+            throw new IllegalArgumentException("a trainer's round is one chunk but was asked for " + count);
+        }
+        if (resets[0]) {
+            state.reset();
+        }
+        losses[0] = step(inputs[0], targets[0]);
+    }
+
     /** Weighted by each group's share of the streams, summed in group order: the same for any thread count. */
     private float combine() {
         StreamGroup first = groups.getFirst();
@@ -220,10 +237,12 @@ public final class Trainer implements AutoCloseable {
     }
 
     /** The carried state, live. */
+    @Override
     public RecurrentState state() {
         return state;
     }
 
+    @Override
     public Optimizer optimizer() {
         return optimizer;
     }
@@ -237,6 +256,7 @@ public final class Trainer implements AutoCloseable {
     }
 
     /** The generator of the dropout masks, live. */
+    @Override
     public Rng dropoutRng() {
         return dropoutRng;
     }

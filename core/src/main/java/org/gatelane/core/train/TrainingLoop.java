@@ -73,11 +73,14 @@ public final class TrainingLoop implements AutoCloseable {
     private final TrainingTexts texts;
     private final RecurrentKernels kernels = Kernels.preferred();
     private final RecurrentModel model;
-    private final Trainer trainer;
+    private final TrainingEngine trainer;
     private final TrainingSchedule schedule;
     private final TextBatches batches;
-    private final int[] inputs;
-    private final int[] targets;
+    /** A round's chunks, and for each whether it starts a new epoch and its loss. */
+    private final int[][] inputs;
+    private final int[][] targets;
+    private final boolean[] resets;
+    private final float[] losses;
     private final Rng sampleRng;
     private final RollbackPoint lastValidated;
     private final long trainingFingerprint;
@@ -97,7 +100,7 @@ public final class TrainingLoop implements AutoCloseable {
     private int rollbacks;
 
     private TrainingLoop(TrainingSettings settings, TrainingTexts texts, RecurrentModel model, long sampleRngState,
-                         long dropoutRngState, GroupRunner runner) {
+                         long dropoutRngState, TrainingEngine.Factory engine) {
         this.settings = settings;
         this.texts = texts;
         this.model = model;
@@ -108,10 +111,13 @@ public final class TrainingLoop implements AutoCloseable {
                 : GradientClipping.none();
         Optimizer optimizer = new Optimizer(settings.optimizer(), Optimizer.Settings.defaults(), kernels,
                 model.layout().size());
-        this.trainer = new Trainer(model, kernels, optimizer, clipping, schedule, settings.batching(1),
-                new Rng(dropoutRngState), runner);
-        this.inputs = new int[settings.seqLength() * settings.batchSize()];
-        this.targets = new int[inputs.length];
+        this.trainer = engine.create(model, kernels, optimizer, clipping, schedule, settings.batching(1),
+                new Rng(dropoutRngState));
+        int rounds = trainer.roundLength();
+        this.inputs = new int[rounds][settings.seqLength() * settings.batchSize()];
+        this.targets = new int[rounds][settings.seqLength() * settings.batchSize()];
+        this.resets = new boolean[rounds];
+        this.losses = new float[rounds];
         this.sampleRng = new Rng(sampleRngState);
         this.smoothedLoss = Math.log(texts.training().vocabulary().size());
         this.lastValidated = settings.onNonFinite() == TrainingSettings.NonFinitePolicy.ROLLBACK
@@ -132,16 +138,16 @@ public final class TrainingLoop implements AutoCloseable {
      */
     public static TrainingLoop start(TrainingSettings settings, TrainingTexts texts, RecurrentModel model,
                                      int threads) {
-        return start(settings, texts, model, threadsFor(settings, threads));
+        return start(settings, texts, model, TrainingEngine.Factory.threads(threads));
     }
 
     /**
-     * As {@link #start(TrainingSettings, TrainingTexts, RecurrentModel, int)}, with the stream groups computed by
-     * {@code runner} (a cluster's tasks, say), which the loop closes when it is closed.
+     * As {@link #start(TrainingSettings, TrainingTexts, RecurrentModel, int)}, training with the engine
+     * {@code engine} makes (a trainer whose groups a cluster computes, say), which the loop closes when it is closed.
      */
     public static TrainingLoop start(TrainingSettings settings, TrainingTexts texts, RecurrentModel model,
-                                     GroupRunner runner) {
-        TrainingLoop loop = new TrainingLoop(settings, texts, model, settings.seed(), ~settings.seed(), runner);
+                                     TrainingEngine.Factory engine) {
+        TrainingLoop loop = new TrainingLoop(settings, texts, model, settings.seed(), ~settings.seed(), engine);
         if (loop.lastValidated != null) {
             loop.lastValidated.take();
         }
@@ -172,19 +178,19 @@ public final class TrainingLoop implements AutoCloseable {
     /** As {@link #resume(Path, Checkpoint, TrainingSettings, TrainingTexts, int)}, accepting other texts if asked. */
     public static TrainingLoop resume(Path file, Checkpoint saved, TrainingSettings settings, TrainingTexts texts,
                                       int threads, Data data) {
-        return resume(file, saved, settings, texts, threadsFor(settings, threads), data);
+        return resume(file, saved, settings, texts, TrainingEngine.Factory.threads(threads), data);
     }
 
-    /** As {@link #resume(Path, Checkpoint, TrainingSettings, TrainingTexts, int, Data)} with {@code runner}. */
+    /** As {@link #resume(Path, Checkpoint, TrainingSettings, TrainingTexts, int, Data)} with {@code engine}. */
     public static TrainingLoop resume(Path file, Checkpoint saved, TrainingSettings settings, TrainingTexts texts,
-                                      GroupRunner runner, Data data) {
+                                      TrainingEngine.Factory engine, Data data) {
         RunState run = requireRun(file, saved);
         if (run.trainingLength() != RunState.UNRECORDED && run.trainingLength() != texts.trainEnd()) {
             throw new CorpusException("the text has " + texts.trainEnd() + " characters for training but the run in "
                     + file + " trained on " + run.trainingLength() + "; resume with the text it was trained on");
         }
         TrainingLoop loop = new TrainingLoop(settings, texts, saved.model(), run.sampleRngState(),
-                run.dropoutRngState(), runner);
+                run.dropoutRngState(), engine);
         try {
             if (data == Data.SAME) {
                 loop.requireSameTexts(file, run);
@@ -195,11 +201,6 @@ public final class TrainingLoop implements AutoCloseable {
             throw e;
         }
         return loop;
-    }
-
-    /** This machine's threads, as many as asked but no more than the settings' stream groups. */
-    private static GroupRunner threadsFor(TrainingSettings settings, int threads) {
-        return GroupRunner.threads(Math.min(threads, settings.streamGroups()));
     }
 
     /**
@@ -315,34 +316,43 @@ public final class TrainingLoop implements AutoCloseable {
         all.forEach(l -> l.started(this, iteration + 1, lastIteration));
         long lastTick = System.nanoTime();
         while (iteration < lastIteration && !stopRequested && !timeUp()) {
-            if (batches.next(inputs, targets)) {
-                trainer.state().reset();
+            int count = (int) Math.min(trainer.roundLength(), lastIteration - iteration);
+            for (int k = 0; k < count; k++) {
+                resets[k] = batches.next(inputs[k], targets[k]);
             }
-            float loss;
             try {
-                loss = trainer.step(inputs, targets);
+                trainer.round(count, inputs, targets, resets, losses);
             } catch (NonFiniteException e) {
                 rollBack(e, all);
                 continue;
             }
-            iteration++;
             long now = System.nanoTime();
-            trainedSeconds += (now - lastTick) / 1e9;
+            double roundSeconds = (now - lastTick) / 1e9;
             lastTick = now;
-            smoothedLoss = Double.isNaN(smoothedLoss) ? loss : (1 - SMOOTHING) * smoothedLoss + SMOOTHING * loss;
-            for (TrainingListener l : all) {
-                l.iterated(iteration, loss, smoothedLoss, trainedSeconds);
-            }
-            if (iteration % cadence.logEvery() == 0) {
+            boolean sampleDue = false;
+            boolean saveDue = false;
+            for (int k = 0; k < count; k++) {
+                iteration++;
+                trainedSeconds += roundSeconds / count;
+                float loss = losses[k];
+                smoothedLoss = Double.isNaN(smoothedLoss) ? loss : (1 - SMOOTHING) * smoothedLoss + SMOOTHING * loss;
                 for (TrainingListener l : all) {
-                    l.logged(iteration, loss, smoothedLoss, trainedSeconds);
+                    l.iterated(iteration, loss, smoothedLoss, trainedSeconds);
                 }
+                if (iteration % cadence.logEvery() == 0) {
+                    for (TrainingListener l : all) {
+                        l.logged(iteration, loss, smoothedLoss, trainedSeconds);
+                    }
+                }
+                sampleDue |= iteration % cadence.sampleEvery() == 0;
+                saveDue |= iteration % cadence.checkpointEvery() == 0 || iteration == lastIteration;
             }
-            if (iteration % cadence.sampleEvery() == 0) {
-                String text = sample();
+            // Within a round the model is not saved or sampled: both wait for its end (the next iteration counted).
+            if (sampleDue) {
+                String text = sample(count - 1);
                 all.forEach(l -> l.sampled(iteration, smoothedLoss, text));
             }
-            if (iteration % cadence.checkpointEvery() == 0 || iteration == lastIteration) {
+            if (saveDue) {
                 boolean stop = validateAndSave(checkpoint, all);
                 lastTick = System.nanoTime();
                 if (stop) {
@@ -383,13 +393,13 @@ public final class TrainingLoop implements AutoCloseable {
         listeners.forEach(l -> l.rolledBack(iteration, e.getMessage(), rate, rollbacks, MAX_ROLLBACKS));
     }
 
-    /** A sample from the current model, continuing stream 0 from the state after its last input. */
-    private String sample() {
+    /** A sample from the current model, continuing stream 0 from the state after chunk {@code last}'s inputs. */
+    private String sample(int last) {
         Sampler sampler = new Sampler(model, kernels);
         RecurrentState.copyStreams(trainer.state(), 0, sampler.state(), 0, 1);
         StringBuilder text = new StringBuilder();
         // The state has seen the chunk's inputs; what comes next in the text is the last target.
-        int symbol = targets[targets.length - settings.batchSize()];
+        int symbol = targets[last][targets[last].length - settings.batchSize()];
         for (int i = 0; i < SAMPLE_LENGTH; i++) {
             symbol = sampler.draw(sampler.feed(symbol), 1f, 0, 1f, sampleRng);
             text.appendCodePoint(texts.training().vocabulary().codePoint(symbol));
