@@ -5,20 +5,18 @@ import org.gatelane.core.train.StreamGroup;
 import org.gatelane.kernels.RecurrentKernels;
 
 /**
- * The task side: each task thread keeps one replica (a model and a stream group with its workspace) and reuses it
- * from step to step while the spec and the group's streams stay the same, so that a step allocates its workspace
- * once per thread rather than once per task.
+ * The task side of the exact scheme: a replica (a model and a stream group with its workspace) per group, kept in
+ * the executor between steps ({@link ReplicaPool}), loaded with each step's parameters and chunk.
  */
 final class Replicas {
 
-    private record Replica(ReplicaSpec spec, int index, int from, int to, RecurrentModel model, StreamGroup group) {
-
-        boolean serves(ReplicaSpec wanted, GroupTask task) {
-            return spec.equals(wanted) && index == task.index() && from == task.from() && to == task.to();
-        }
+    private record Key(ReplicaSpec spec, int index, int from, int to) {
     }
 
-    private static final ThreadLocal<Replica> REPLICA = new ThreadLocal<>();
+    private record Replica(RecurrentModel model, StreamGroup group) {
+    }
+
+    private static final ReplicaPool<Key, Replica> POOL = new ReplicaPool<>(Key::spec);
 
     private Replicas() {
     }
@@ -29,12 +27,16 @@ final class Replicas {
      * @throws IllegalStateException if this JVM computes with other kernels than the driver
      */
     static GroupResult compute(ReplicaSpec spec, float[] parameters, GroupTask task) {
-        Replica replica = REPLICA.get();
-        if (replica == null || !replica.serves(spec, task)) {
-            REPLICA.remove(); // let the old workspace go before the new one is allocated
-            replica = create(spec, task);
-            REPLICA.set(replica);
+        Key key = new Key(spec, task.index(), task.from(), task.to());
+        Replica replica = POOL.borrow(key, Replicas::create);
+        try {
+            return compute(replica, parameters, task);
+        } finally {
+            POOL.giveBack(key, replica);
         }
+    }
+
+    private static GroupResult compute(Replica replica, float[] parameters, GroupTask task) {
         float[] weights = replica.model().parameters();
         System.arraycopy(parameters, 0, weights, 0, weights.length);
         StreamGroup group = replica.group();
@@ -44,11 +46,12 @@ final class Replicas {
         return GroupResult.of(group, (System.nanoTime() - started) / 1e9);
     }
 
-    private static Replica create(ReplicaSpec spec, GroupTask task) {
+    private static Replica create(Key key) {
+        ReplicaSpec spec = key.spec();
         RecurrentKernels kernels = spec.requireSameKernels();
         RecurrentModel model = new RecurrentModel(spec.shape(), new float[spec.shape().parameterCount()]);
-        StreamGroup group = new StreamGroup(model, kernels, spec.steps(), task.index(), task.from(), task.to(),
+        StreamGroup group = new StreamGroup(model, kernels, spec.steps(), key.index(), key.from(), key.to(),
                 spec.dropout());
-        return new Replica(spec, task.index(), task.from(), task.to(), model, group);
+        return new Replica(model, group);
     }
 }

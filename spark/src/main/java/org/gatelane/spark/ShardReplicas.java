@@ -8,10 +8,10 @@ import org.gatelane.core.train.Trainer;
 import org.gatelane.kernels.RecurrentKernels;
 
 /**
- * The task side of parameter averaging: each task thread keeps one shard trainer (a model, an optimizer, a
- * {@link Trainer} over the shard's streams and its workspace) and reuses it from round to round while the spec and
- * the shard stay the same. A round starts it from the broadcast parameters and optimizer state, so the result depends
- * on nothing the thread kept: a retried task computes the same.
+ * The task side of parameter averaging: a shard trainer (a model, an optimizer, a {@link Trainer} over the shard's
+ * streams and its workspace) per shard, kept in the executor between rounds ({@link ReplicaPool}). A round starts it
+ * from the broadcast parameters and optimizer state, so the result depends on nothing it kept: a retried task
+ * computes the same.
  */
 final class ShardReplicas {
 
@@ -26,30 +26,30 @@ final class ShardReplicas {
         }
     }
 
-    private record Replica(ShardSpec spec, int from, int to, RecurrentModel model, Optimizer optimizer,
-                           RoundRates rates, Rng dropout, Trainer trainer) {
-
-        boolean serves(ShardSpec wanted, ShardRound round) {
-            return spec.equals(wanted) && from == round.from() && to == round.to();
-        }
+    private record Key(ShardSpec spec, int from, int to) {
     }
 
-    private static final ThreadLocal<Replica> REPLICA = new ThreadLocal<>();
+    private record Replica(RecurrentModel model, Optimizer optimizer, RoundRates rates, Rng dropout,
+                           Trainer trainer) {
+    }
+
+    private static final ReplicaPool<Key, Replica> POOL = new ReplicaPool<>(Key::spec);
 
     private ShardReplicas() {
     }
 
     /** Trains the shard through its round from {@code start}. */
     static ShardRound.Result train(ShardSpec spec, ShardRound.RoundStart start, ShardRound round) {
-        Replica replica = REPLICA.get();
-        if (replica == null || !replica.serves(spec, round)) {
-            if (replica != null) {
-                replica.trainer().close();
-            }
-            REPLICA.remove(); // let the old workspace go before the new one is allocated
-            replica = create(spec, round);
-            REPLICA.set(replica);
+        Key key = new Key(spec, round.from(), round.to());
+        Replica replica = POOL.borrow(key, ShardReplicas::create);
+        try {
+            return train(replica, start, round);
+        } finally {
+            POOL.giveBack(key, replica);
         }
+    }
+
+    private static ShardRound.Result train(Replica replica, ShardRound.RoundStart start, ShardRound round) {
         float[] weights = replica.model().parameters();
         System.arraycopy(start.parameters(), 0, weights, 0, weights.length);
         replica.optimizer().restore(start.optimizerState(), start.optimizerStep());
@@ -81,7 +81,8 @@ final class ShardReplicas {
                 GroupTask.SerializedState.of(trainer.state()), losses, seconds, null);
     }
 
-    private static Replica create(ShardSpec spec, ShardRound round) {
+    private static Replica create(Key key) {
+        ShardSpec spec = key.spec();
         ReplicaSpec shape = spec.replica();
         RecurrentKernels kernels = shape.requireSameKernels();
         RecurrentModel model = new RecurrentModel(shape.shape(), new float[shape.shape().parameterCount()]);
@@ -90,7 +91,7 @@ final class ShardReplicas {
         RoundRates rates = new RoundRates();
         Rng dropout = new Rng(0);
         Trainer trainer = new Trainer(model, kernels, optimizer, spec.gradientClipping(), rates,
-                new Trainer.Batching(shape.steps(), round.to() - round.from(), 1, 1, shape.dropout()), dropout);
-        return new Replica(spec, round.from(), round.to(), model, optimizer, rates, dropout, trainer);
+                new Trainer.Batching(shape.steps(), key.to() - key.from(), 1, 1, shape.dropout()), dropout);
+        return new Replica(model, optimizer, rates, dropout, trainer);
     }
 }
