@@ -3,8 +3,9 @@
 #
 # Usage: bench/quality.sh [all|short|long|deep|steps|seeds|render]   (default: all; on a quiet machine, nothing beside it)
 #   short   120 s of training, one thread and two threads, Gatelane (CLI, defaults) against the PyTorch anchor
-#   seeds   120 s, one thread, seeds 1, 2 and 3 on both sides: one seed's trajectory can get unlucky (see
-#           bench/results/quality-spikes.md), three give the spread
+#   seeds   120 s, one thread, seeds 1 to 5 on both sides, Gatelane with --time 120s (it ends itself, validated
+#           and saved): one seed's trajectory can get unlucky (see bench/results/quality-spikes.md), five give
+#           the spread
 #   long    600 s, one thread, both (about 21 minutes)
 #   deep    two layers of 512 with dropout 0.2 for 600 s, both (PyTorch's validations make its side slower)
 #   steps   equal-step curves with matched initialisation (Gatelane --forget-bias 1 against the anchor's
@@ -58,12 +59,17 @@ gatelane_run() {
   local label="$1" seconds="$2" threads="$3" hidden="$4"; shift 4
   local model="$work/$label.gatelane"
   rm -f "$model" "$model".*
-  local started ended
+  local started ended stop=(timeout -s INT --kill-after=120 "$seconds") budget=()
+  if [ "${TIMED:-0}" = 1 ]; then
+    # The run ends itself at its budget (--time), validated and saved; the timeout only guards against a hang.
+    stop=(timeout -s INT --kill-after=120 "$((seconds + 60))")
+    budget=(--time "${seconds}s")
+  fi
   started=$(date +%s.%N)
-  timeout -s INT --kill-after=120 "$seconds" "$(./gatelane --print-java)" --add-modules jdk.incubator.vector \
+  "${stop[@]}" "$(./gatelane --print-java)" --add-modules jdk.incubator.vector \
       -jar "$work/gatelane.jar" train --text "$work/train.txt" --val-text "$work/val.txt" \
       --hidden "$hidden" --seq-length 100 --batch-size 32 --lr 0.002 --threads "$threads" --checkpoint "$model" \
-      --iterations 100000000 --sample-every 1000 "$@" > "$work/$label.log" || true
+      --iterations 100000000 --sample-every 1000 "${budget[@]}" "$@" > "$work/$label.log" || true
   ended=$(date +%s.%N)
   local eval_line
   eval_line=$(gl eval --model "$model" --text "$work/val.txt")
@@ -74,10 +80,10 @@ bpc = float(re.search(r": ([0-9.]+) bits/char", eval_line).group(1))
 rows = list(csv.reader(open(model + ".csv")))[1:]
 curve = [[float(r[1]), round(float(r[3]) / 0.6931471805599453, 4)] for r in rows if r[2] == "validation"]
 log = open(model.replace(".gatelane", ".log")).read()
-iters = int(re.findall(r"(?:interrupted at iteration|checkpoint iter) (\d+)", log)[-1])
+iters = int(re.findall(r"(?:interrupted at iteration|checkpoint iter|done:) (\d+)", log)[-1])
 wall = float(ended) - float(started)
 record = {"system": "gatelane", "label": label, "budget_s": int(seconds), "threads": int(threads),
-          "options": extra, "iterations": iters, "wall_s": round(wall, 1),
+          "options": extra, "stopped_by": "--time" if "timed" in label else "SIGINT", "iterations": iters, "wall_s": round(wall, 1),
           "chars_per_s": round(iters * 100 * 32 / wall), "val_bits_per_char": bpc, "curve_s_bpc": curve}
 open(out, "a").write(json.dumps(record) + "\n")
 print(json.dumps(record))
@@ -117,8 +123,8 @@ deep() {
 }
 
 seeds() {
-  for seed in 1 2 3; do
-    gatelane_run "gatelane-120s-1t-seed$seed" 120 1 256 --seed "$seed"
+  for seed in 1 2 3 4 5; do
+    TIMED=1 gatelane_run "gatelane-120s-1t-timed-seed$seed" 120 1 256 --seed "$seed"
     torch_run "pytorch-120s-1t-seed$seed" 120 1 --seed "$seed"
   done
 }

@@ -71,7 +71,7 @@ public final class SparkTraining implements Callable<Integer> {
             description = "Spark's master when not given by spark-submit (default: local[2])")
     String master;
 
-    @Option(names = "--average-every", paramLabel = "K", defaultValue = "8",
+    @Option(names = "--average-every", paramLabel = "K", defaultValue = "16",
             description = {"the scheme: 0 sums every step's gradients over the tasks, exactly the arithmetic of "
                     + "gatelane train with the same --stream-groups; K >= 1 lets each task train its stream group "
                     + "alone for K steps, then averages parameters and optimizer state (local SGD), which exchanges "
