@@ -33,7 +33,8 @@ prepare() {
   if ! command -v bible >/dev/null; then
     as_root apt-get install -y bible-kjv >&2
   fi
-  if ! /usr/bin/python3 -c 'import torch' 2>/dev/null; then
+  # Without OpenBLAS, torch runs on the reference BLAS, an order of magnitude slower: both or nothing.
+  if ! /usr/bin/python3 -c 'import torch' 2>/dev/null || ! dpkg -s libopenblas0-openmp >/dev/null 2>&1; then
     as_root apt-get install -y python3-torch libopenblas0-openmp >&2
   fi
   if [ ! -s "$work/train.txt" ]; then
@@ -82,7 +83,11 @@ curve = [[float(r[1]), round(float(r[3]) / 0.6931471805599453, 4)] for r in rows
 log = open(model.replace(".gatelane", ".log")).read()
 iters = int(re.findall(r"(?:interrupted at iteration|checkpoint iter|done:) (\d+)", log)[-1])
 wall = float(ended) - float(started)
-record = {"system": "gatelane", "label": label, "budget_s": int(seconds), "threads": int(threads),
+cpu = open("/proc/cpuinfo").read()
+family = re.search(r"cpu family\s*: (\d+)", cpu).group(1)
+model_number = re.search(r"\nmodel\s*: (\d+)", cpu).group(1)
+record = {"system": "gatelane", "cpu": f"family {family} model {model_number}", "label": label,
+          "budget_s": int(seconds), "threads": int(threads),
           "options": extra, "stopped_by": "--time" if "timed" in label else "SIGINT", "iterations": iters, "wall_s": round(wall, 1),
           "chars_per_s": round(iters * 100 * 32 / wall), "val_bits_per_char": bpc, "curve_s_bpc": curve}
 open(out, "a").write(json.dumps(record) + "\n")

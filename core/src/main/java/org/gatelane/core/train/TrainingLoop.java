@@ -73,7 +73,7 @@ public final class TrainingLoop implements AutoCloseable {
     private final TrainingTexts texts;
     private final RecurrentKernels kernels = Kernels.preferred();
     private final RecurrentModel model;
-    private final TrainingEngine trainer;
+    private final TrainingEngine engine;
     private final TrainingSchedule schedule;
     private final TextBatches batches;
     /** A round's chunks, and for each whether it starts a new epoch and its loss. */
@@ -100,7 +100,7 @@ public final class TrainingLoop implements AutoCloseable {
     private int rollbacks;
 
     private TrainingLoop(TrainingSettings settings, TrainingTexts texts, RecurrentModel model, long sampleRngState,
-                         long dropoutRngState, TrainingEngine.Factory engine) {
+                         long dropoutRngState, TrainingEngine.Factory engines) {
         this.settings = settings;
         this.texts = texts;
         this.model = model;
@@ -111,9 +111,9 @@ public final class TrainingLoop implements AutoCloseable {
                 : GradientClipping.none();
         Optimizer optimizer = new Optimizer(settings.optimizer(), Optimizer.Settings.defaults(), kernels,
                 model.layout().size());
-        this.trainer = engine.create(model, kernels, optimizer, clipping, schedule, settings.batching(1),
+        this.engine = engines.create(model, kernels, optimizer, clipping, schedule, settings.batching(1),
                 new Rng(dropoutRngState));
-        int rounds = trainer.roundLength();
+        int rounds = engine.roundLength();
         this.inputs = new int[rounds][settings.seqLength() * settings.batchSize()];
         this.targets = new int[rounds][settings.seqLength() * settings.batchSize()];
         this.resets = new boolean[rounds];
@@ -229,12 +229,12 @@ public final class TrainingLoop implements AutoCloseable {
 
     private void restore(Path file, RunState run) {
         try {
-            trainer.optimizer().restore(run.optimizerState(), run.optimizerStep());
+            engine.optimizer().restore(run.optimizerState(), run.optimizerStep());
         } catch (IllegalArgumentException e) {
             throw new CheckpointException(file + " is corrupt: " + e.getMessage());
         }
         batches.restore(run.dataCursor(), run.epoch());
-        trainer.state().copyFrom(run.carriedState());
+        engine.state().copyFrom(run.carriedState());
         iteration = run.iteration();
         savedAt = iteration;
         budgetSpentBefore = run.budgetSpentSeconds();
@@ -316,12 +316,12 @@ public final class TrainingLoop implements AutoCloseable {
         all.forEach(l -> l.started(this, iteration + 1, lastIteration));
         long lastTick = System.nanoTime();
         while (iteration < lastIteration && !stopRequested && !timeUp()) {
-            int count = (int) Math.min(trainer.roundLength(), lastIteration - iteration);
+            int count = (int) Math.min(engine.roundLength(), lastIteration - iteration);
             for (int k = 0; k < count; k++) {
                 resets[k] = batches.next(inputs[k], targets[k]);
             }
             try {
-                trainer.round(count, inputs, targets, resets, losses);
+                engine.round(count, inputs, targets, resets, losses);
             } catch (NonFiniteException e) {
                 rollBack(e, all);
                 continue;
@@ -389,14 +389,14 @@ public final class TrainingLoop implements AutoCloseable {
         }
         lastValidated.restore();
         schedule.halve();
-        double rate = schedule.rate(trainer.optimizer().step());
+        double rate = schedule.rate(engine.optimizer().step());
         listeners.forEach(l -> l.rolledBack(iteration, e.getMessage(), rate, rollbacks, MAX_ROLLBACKS));
     }
 
     /** A sample from the current model, continuing stream 0 from the state after chunk {@code last}'s inputs. */
     private String sample(int last) {
         Sampler sampler = new Sampler(model, kernels);
-        RecurrentState.copyStreams(trainer.state(), 0, sampler.state(), 0, 1);
+        RecurrentState.copyStreams(engine.state(), 0, sampler.state(), 0, 1);
         StringBuilder text = new StringBuilder();
         // The state has seen the chunk's inputs; what comes next in the text is the last target.
         int symbol = targets[last][targets[last].length - settings.batchSize()];
@@ -442,10 +442,10 @@ public final class TrainingLoop implements AutoCloseable {
 
     /** The run as it stands, for a checkpoint. */
     public Checkpoint checkpoint() {
-        Optimizer optimizer = trainer.optimizer();
+        Optimizer optimizer = engine.optimizer();
         TrainingSchedule.State state = schedule.state();
         RunState run = new RunState(iteration, optimizer.state(), optimizer.step(), batches.cursor(), batches.epoch(),
-                trainer.state(), sampleRng.state(), trainer.dropoutRng().state(),
+                engine.state(), sampleRng.state(), engine.dropoutRng().state(),
                 new RunState.Schedule(state.multiplier(), state.best(), state.sinceBest(), state.sinceDecay()),
                 smoothedLoss, trainedSeconds, rollbacks, texts.trainEnd(), trainingFingerprint, validationFingerprint,
                 budgetSpent());
@@ -453,10 +453,10 @@ public final class TrainingLoop implements AutoCloseable {
         return new Checkpoint(model.shape(), texts.training().vocabulary(), saved, model.parameters(), run);
     }
 
-    /** Stops the trainer's helper threads, if it has any. */
+    /** Closes the engine (a trainer's helper threads stop). */
     @Override
     public void close() {
-        trainer.close();
+        engine.close();
     }
 
     public TrainingSettings settings() {
