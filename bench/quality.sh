@@ -75,7 +75,7 @@ gatelane_run() {
   local eval_line
   eval_line=$(gl eval --model "$model" --text "$work/val.txt")
   /usr/bin/python3 - "$label" "$seconds" "$threads" "$model" "$eval_line" "$started" "$ended" "$results" "$*" <<'PY'
-import json, re, sys, csv
+import json, os, re, sys, csv
 label, seconds, threads, model, eval_line, started, ended, out, extra = sys.argv[1:]
 bpc = float(re.search(r": ([0-9.]+) bits/char", eval_line).group(1))
 rows = list(csv.reader(open(model + ".csv")))[1:]
@@ -88,7 +88,7 @@ family = re.search(r"cpu family\s*: (\d+)", cpu).group(1)
 model_number = re.search(r"\nmodel\s*: (\d+)", cpu).group(1)
 record = {"system": "gatelane", "cpu": f"family {family} model {model_number}", "label": label,
           "budget_s": int(seconds), "threads": int(threads),
-          "options": extra, "stopped_by": "--time" if "timed" in label else "SIGINT", "iterations": iters, "wall_s": round(wall, 1),
+          "options": extra, "stopped_by": "--time" if os.environ.get("TIMED") == "1" else "SIGINT", "iterations": iters, "wall_s": round(wall, 1),
           "chars_per_s": round(iters * 100 * 32 / wall), "val_bits_per_char": bpc, "curve_s_bpc": curve}
 open(out, "a").write(json.dumps(record) + "\n")
 print(json.dumps(record))
@@ -123,7 +123,7 @@ long() {
 }
 
 deep() {
-  gatelane_run gatelane-600s-2x512-dropout 600 1 512 --layers 2 --dropout 0.2 --checkpoint-every 250
+  TIMED=1 gatelane_run gatelane-600s-2x512-dropout 600 1 512 --layers 2 --dropout 0.2 --checkpoint-every 250
   torch_run pytorch-600s-2x512-dropout 600 1 --H 512 --layers 2 --dropout 0.2 --eval-every 250
 }
 
