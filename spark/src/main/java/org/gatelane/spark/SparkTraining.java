@@ -182,6 +182,12 @@ public final class SparkTraining implements Callable<Integer> {
         } else if (!conf.contains("spark.master")) {
             conf.setMaster("local[2]");
         }
+        if (conf.get("spark.master").startsWith("local")) {
+            // One machine: the driver listens on loopback only, and no web UI is opened for the world.
+            conf.setIfMissing("spark.driver.host", "127.0.0.1");
+            conf.setIfMissing("spark.driver.bindAddress", "127.0.0.1");
+            conf.setIfMissing("spark.ui.enabled", "false");
+        }
         try (JavaSparkContext spark = new JavaSparkContext(conf)) {
             spark.setLogLevel("WARN");
             RoundTiming timing = new RoundTiming();
