@@ -18,7 +18,6 @@ import org.gatelane.kernels.Kernels;
 import org.gatelane.kernels.RecurrentKernels;
 
 import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.broadcast.Broadcast;
 
 /**
  * Local SGD with parameter averaging, as DL4J's Spark training did it: the streams are cut into shards (the stream
@@ -106,23 +105,11 @@ public final class ParameterAveraging implements TrainingEngine {
         for (int i = 0; i < optimizerState.length; i++) {
             stateCopy[i] = optimizerState[i].clone();
         }
-        // Copies: in local mode a broadcast value is the very object given, and the driver changes these.
-        Broadcast<ShardRound.RoundStart> start = spark.broadcast(new ShardRound.RoundStart(model.parameters().clone(),
-                stateCopy, firstStep, rates));
         List<ShardRound> shards = shards(count, inputs, targets, resets);
         ShardSpec shardSpec = spec;
-        TaskHook taskHook = hook;
-        List<ShardRound.Result> results;
-        try {
-            results = spark.parallelize(shards, shards.size())
-                    .map(shard -> {
-                        taskHook.beforeCompute(shard.shard());
-                        return ShardReplicas.train(shardSpec, start.value(), shard);
-                    })
-                    .collect();
-        } finally {
-            start.destroy();
-        }
+        List<ShardRound.Result> results = RoundJob.run(spark,
+                new ShardRound.RoundStart(model.parameters().clone(), stateCopy, firstStep, rates), shards,
+                shards.size(), hook, ShardRound::shard, (start, shard) -> ShardReplicas.train(shardSpec, start, shard));
         for (ShardRound.Result result : results) {
             if (result.nonFinite() != null) {
                 throw new NonFiniteException("shard " + result.shard() + ": " + result.nonFinite());

@@ -9,7 +9,6 @@ import org.gatelane.core.train.StreamGroup;
 import org.gatelane.kernels.Kernels;
 
 import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.broadcast.Broadcast;
 
 /**
  * Computes a step's stream groups on a Spark cluster: one job per step, whose tasks each compute a contiguous run
@@ -52,21 +51,9 @@ public final class SparkGroupRunner implements GroupRunner {
         StreamGroup first = groups.getFirst();
         ReplicaSpec spec = ReplicaSpec.of(first, kernels);
         List<GroupTask> work = groups.stream().map(GroupTask::of).toList();
-        // A copy: in local mode a broadcast value is the very object given, and the trainer updates its parameters.
-        Broadcast<float[]> parameters = spark.broadcast(first.model().parameters().clone());
-        TaskHook taskHook = hook;
-        List<GroupResult> results;
-        try {
-            results = spark.parallelize(work, Math.min(tasks, work.size()))
-                    .map(task -> {
-                        taskHook.beforeCompute(task.index());
-                        return Replicas.compute(spec, parameters.value(), task);
-                    })
-                    .collect();
-        } finally {
-            parameters.destroy();
-        }
         int slices = Math.min(tasks, work.size());
+        List<GroupResult> results = RoundJob.run(spark, first.model().parameters().clone(), work, slices, hook,
+                GroupTask::index, (parameters, task) -> Replicas.compute(spec, parameters, task));
         double[] perTask = new double[slices];
         for (GroupResult result : results) {
             result.deliverTo(groups.get(result.index()));
