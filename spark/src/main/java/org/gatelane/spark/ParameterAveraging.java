@@ -8,6 +8,7 @@ import java.util.Objects;
 import org.gatelane.core.model.RecurrentModel;
 import org.gatelane.core.model.RecurrentState;
 import org.gatelane.core.model.Rng;
+import org.gatelane.core.text.TextBatches;
 import org.gatelane.core.train.GradientClipping;
 import org.gatelane.core.train.LearningRateSchedule;
 import org.gatelane.core.train.NonFiniteException;
@@ -133,10 +134,8 @@ public final class ParameterAveraging implements TrainingEngine {
             int[][] shardInputs = new int[count][steps * width];
             int[][] shardTargets = new int[count][steps * width];
             for (int k = 0; k < count; k++) {
-                for (int t = 0; t < steps; t++) {
-                    System.arraycopy(inputs[k], t * streams + from, shardInputs[k], t * width, width);
-                    System.arraycopy(targets[k], t * streams + from, shardTargets[k], t * width, width);
-                }
+                TextBatches.copyStreams(inputs[k], streams, from, width, shardInputs[k]);
+                TextBatches.copyStreams(targets[k], streams, from, width, shardTargets[k]);
             }
             RecurrentState initial = RecurrentState.zeros(model.shape(), width);
             RecurrentState.copyStreams(state, from, initial, 0, width);

@@ -87,4 +87,14 @@ public final class TextBatches {
         this.cursor = cursor;
         this.epoch = epoch;
     }
+
+    /**
+     * Copies streams {@code [from, from + width)} of a time-major chunk of {@code streams} streams into
+     * {@code part}, itself time-major {@code [part.length / width x width]}: a group's share of a chunk.
+     */
+    public static void copyStreams(int[] chunk, int streams, int from, int width, int[] part) {
+        for (int t = 0; t < part.length / width; t++) {
+            System.arraycopy(chunk, t * streams + from, part, t * width, width);
+        }
+    }
 }

@@ -6,6 +6,7 @@ import org.gatelane.core.model.RecurrentModel;
 import org.gatelane.core.model.RecurrentState;
 import org.gatelane.core.model.Rng;
 import org.gatelane.core.model.SequencePass;
+import org.gatelane.core.text.TextBatches;
 import org.gatelane.kernels.RecurrentKernels;
 
 /**
@@ -56,12 +57,9 @@ public final class StreamGroup {
 
     /** Cuts this group's streams out of the whole chunk and carried state, and draws its dropout masks. */
     void cut(int[] allInputs, int[] allTargets, RecurrentState carried, int streams, Rng dropoutRng) {
-        int width = width();
-        for (int t = 0; t < pass.steps(); t++) {
-            System.arraycopy(allInputs, t * streams + from, inputs, t * width, width);
-            System.arraycopy(allTargets, t * streams + from, targets, t * width, width);
-        }
-        RecurrentState.copyStreams(carried, from, initial, 0, width);
+        TextBatches.copyStreams(allInputs, streams, from, width(), inputs);
+        TextBatches.copyStreams(allTargets, streams, from, width(), targets);
+        RecurrentState.copyStreams(carried, from, initial, 0, width());
         dropoutRngState = dropoutRng.state();
         pass.drawDropoutMasks(dropoutRng);
     }
