@@ -4,16 +4,16 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The register micro-kernels of the GEMM engine: {@code C[rows x 2 vectors] += A[rows x depth] · B-panel[depth x 2
- * vectors]}, A's row i at {@code a0 + i·lda}, the panel packed by {@link GemmPacking}. The accumulators are
- * separate locals, not an array, so that C2 keeps them all in registers; each FMA takes the accumulator as its
+ * The register micro-kernels of the GEMM engine: {@code C[rows x NR] += A[rows x depth] · B-panel[depth x NR]}, A's row i
+ * at {@code a0 + i·lda}, the panel packed by {@link GemmPacking}. The accumulators are separate locals, not an array, so that C2 keeps them all in registers; each FMA takes the accumulator as its
  * addend, which C2 compiles to one {@code vfmadd231ps}. The tile shapes are {@link GemmTiles}'s.
  */
 final class GemmMicroKernels {
 
     private static final VectorSpecies<Float> SPECIES = VectorConstants.SPECIES;
     private static final int LANES = VectorConstants.LANES;
-    private static final int NR = GemmTiles.CURRENT.vectors() * LANES;
+    private static final int VECTORS = GemmTiles.CURRENT.vectors();
+    private static final int NR = VECTORS * LANES;
     private static final int MR = GemmTiles.CURRENT.rows();
 
     private GemmMicroKernels() {
@@ -21,8 +21,14 @@ final class GemmMicroKernels {
 
     /** The tile of {@code height} rows: {@link GemmTiles#rows()} or {@link GemmTiles#smallRows()}. */
     static void tile(int height, int depth, float[] a, int aOff, int lda, float[] packedB, int panelOfB,
-                             float[] c, int cAt, int ldc) {
-        if (height == MR) {
+                     float[] c, int cAt, int ldc) {
+        if (VECTORS == 4) {
+            if (height == MR) {
+                tile6x4(depth, a, aOff, lda, packedB, panelOfB, c, cAt, ldc);
+            } else {
+                tile5x4(depth, a, aOff, lda, packedB, panelOfB, c, cAt, ldc);
+            }
+        } else if (height == MR) {
             tile5x2(depth, a, aOff, lda, packedB, panelOfB, c, cAt, ldc);
         } else {
             tile4x2(depth, a, aOff, lda, packedB, panelOfB, c, cAt, ldc);
@@ -112,5 +118,174 @@ final class GemmMicroKernels {
         c21.intoArray(c, c0 + 2 * ldc + LANES);
         c30.intoArray(c, c0 + 3 * ldc);
         c31.intoArray(c, c0 + 3 * ldc + LANES);
+    }
+
+    /** Six rows by four vectors: 24 accumulators, for AVX-512's 32 registers. */
+    private static void tile6x4(int depth, float[] a, int a0, int lda, float[] b, int b0, float[] c, int c0,
+                                int ldc) {
+        FloatVector c00 = FloatVector.fromArray(SPECIES, c, c0);
+        FloatVector c01 = FloatVector.fromArray(SPECIES, c, c0 + LANES);
+        FloatVector c02 = FloatVector.fromArray(SPECIES, c, c0 + 2 * LANES);
+        FloatVector c03 = FloatVector.fromArray(SPECIES, c, c0 + 3 * LANES);
+        FloatVector c10 = FloatVector.fromArray(SPECIES, c, c0 + ldc);
+        FloatVector c11 = FloatVector.fromArray(SPECIES, c, c0 + ldc + LANES);
+        FloatVector c12 = FloatVector.fromArray(SPECIES, c, c0 + ldc + 2 * LANES);
+        FloatVector c13 = FloatVector.fromArray(SPECIES, c, c0 + ldc + 3 * LANES);
+        FloatVector c20 = FloatVector.fromArray(SPECIES, c, c0 + 2 * ldc);
+        FloatVector c21 = FloatVector.fromArray(SPECIES, c, c0 + 2 * ldc + LANES);
+        FloatVector c22 = FloatVector.fromArray(SPECIES, c, c0 + 2 * ldc + 2 * LANES);
+        FloatVector c23 = FloatVector.fromArray(SPECIES, c, c0 + 2 * ldc + 3 * LANES);
+        FloatVector c30 = FloatVector.fromArray(SPECIES, c, c0 + 3 * ldc);
+        FloatVector c31 = FloatVector.fromArray(SPECIES, c, c0 + 3 * ldc + LANES);
+        FloatVector c32 = FloatVector.fromArray(SPECIES, c, c0 + 3 * ldc + 2 * LANES);
+        FloatVector c33 = FloatVector.fromArray(SPECIES, c, c0 + 3 * ldc + 3 * LANES);
+        FloatVector c40 = FloatVector.fromArray(SPECIES, c, c0 + 4 * ldc);
+        FloatVector c41 = FloatVector.fromArray(SPECIES, c, c0 + 4 * ldc + LANES);
+        FloatVector c42 = FloatVector.fromArray(SPECIES, c, c0 + 4 * ldc + 2 * LANES);
+        FloatVector c43 = FloatVector.fromArray(SPECIES, c, c0 + 4 * ldc + 3 * LANES);
+        FloatVector c50 = FloatVector.fromArray(SPECIES, c, c0 + 5 * ldc);
+        FloatVector c51 = FloatVector.fromArray(SPECIES, c, c0 + 5 * ldc + LANES);
+        FloatVector c52 = FloatVector.fromArray(SPECIES, c, c0 + 5 * ldc + 2 * LANES);
+        FloatVector c53 = FloatVector.fromArray(SPECIES, c, c0 + 5 * ldc + 3 * LANES);
+        int a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda, a4 = a3 + lda, a5 = a4 + lda;
+        for (int p = 0; p < depth; p++) {
+            int bp = b0 + p * NR;
+            FloatVector b0v = FloatVector.fromArray(SPECIES, b, bp);
+            FloatVector b1v = FloatVector.fromArray(SPECIES, b, bp + LANES);
+            FloatVector b2v = FloatVector.fromArray(SPECIES, b, bp + 2 * LANES);
+            FloatVector b3v = FloatVector.fromArray(SPECIES, b, bp + 3 * LANES);
+            FloatVector ar = FloatVector.broadcast(SPECIES, a[a0 + p]);
+            c00 = ar.fma(b0v, c00);
+            c01 = ar.fma(b1v, c01);
+            c02 = ar.fma(b2v, c02);
+            c03 = ar.fma(b3v, c03);
+            ar = FloatVector.broadcast(SPECIES, a[a1 + p]);
+            c10 = ar.fma(b0v, c10);
+            c11 = ar.fma(b1v, c11);
+            c12 = ar.fma(b2v, c12);
+            c13 = ar.fma(b3v, c13);
+            ar = FloatVector.broadcast(SPECIES, a[a2 + p]);
+            c20 = ar.fma(b0v, c20);
+            c21 = ar.fma(b1v, c21);
+            c22 = ar.fma(b2v, c22);
+            c23 = ar.fma(b3v, c23);
+            ar = FloatVector.broadcast(SPECIES, a[a3 + p]);
+            c30 = ar.fma(b0v, c30);
+            c31 = ar.fma(b1v, c31);
+            c32 = ar.fma(b2v, c32);
+            c33 = ar.fma(b3v, c33);
+            ar = FloatVector.broadcast(SPECIES, a[a4 + p]);
+            c40 = ar.fma(b0v, c40);
+            c41 = ar.fma(b1v, c41);
+            c42 = ar.fma(b2v, c42);
+            c43 = ar.fma(b3v, c43);
+            ar = FloatVector.broadcast(SPECIES, a[a5 + p]);
+            c50 = ar.fma(b0v, c50);
+            c51 = ar.fma(b1v, c51);
+            c52 = ar.fma(b2v, c52);
+            c53 = ar.fma(b3v, c53);
+        }
+        c00.intoArray(c, c0);
+        c01.intoArray(c, c0 + LANES);
+        c02.intoArray(c, c0 + 2 * LANES);
+        c03.intoArray(c, c0 + 3 * LANES);
+        c10.intoArray(c, c0 + ldc);
+        c11.intoArray(c, c0 + ldc + LANES);
+        c12.intoArray(c, c0 + ldc + 2 * LANES);
+        c13.intoArray(c, c0 + ldc + 3 * LANES);
+        c20.intoArray(c, c0 + 2 * ldc);
+        c21.intoArray(c, c0 + 2 * ldc + LANES);
+        c22.intoArray(c, c0 + 2 * ldc + 2 * LANES);
+        c23.intoArray(c, c0 + 2 * ldc + 3 * LANES);
+        c30.intoArray(c, c0 + 3 * ldc);
+        c31.intoArray(c, c0 + 3 * ldc + LANES);
+        c32.intoArray(c, c0 + 3 * ldc + 2 * LANES);
+        c33.intoArray(c, c0 + 3 * ldc + 3 * LANES);
+        c40.intoArray(c, c0 + 4 * ldc);
+        c41.intoArray(c, c0 + 4 * ldc + LANES);
+        c42.intoArray(c, c0 + 4 * ldc + 2 * LANES);
+        c43.intoArray(c, c0 + 4 * ldc + 3 * LANES);
+        c50.intoArray(c, c0 + 5 * ldc);
+        c51.intoArray(c, c0 + 5 * ldc + LANES);
+        c52.intoArray(c, c0 + 5 * ldc + 2 * LANES);
+        c53.intoArray(c, c0 + 5 * ldc + 3 * LANES);
+    }
+
+    /** Five rows of {@link #tile6x4}. */
+    private static void tile5x4(int depth, float[] a, int a0, int lda, float[] b, int b0, float[] c, int c0,
+                                int ldc) {
+        FloatVector c00 = FloatVector.fromArray(SPECIES, c, c0);
+        FloatVector c01 = FloatVector.fromArray(SPECIES, c, c0 + LANES);
+        FloatVector c02 = FloatVector.fromArray(SPECIES, c, c0 + 2 * LANES);
+        FloatVector c03 = FloatVector.fromArray(SPECIES, c, c0 + 3 * LANES);
+        FloatVector c10 = FloatVector.fromArray(SPECIES, c, c0 + ldc);
+        FloatVector c11 = FloatVector.fromArray(SPECIES, c, c0 + ldc + LANES);
+        FloatVector c12 = FloatVector.fromArray(SPECIES, c, c0 + ldc + 2 * LANES);
+        FloatVector c13 = FloatVector.fromArray(SPECIES, c, c0 + ldc + 3 * LANES);
+        FloatVector c20 = FloatVector.fromArray(SPECIES, c, c0 + 2 * ldc);
+        FloatVector c21 = FloatVector.fromArray(SPECIES, c, c0 + 2 * ldc + LANES);
+        FloatVector c22 = FloatVector.fromArray(SPECIES, c, c0 + 2 * ldc + 2 * LANES);
+        FloatVector c23 = FloatVector.fromArray(SPECIES, c, c0 + 2 * ldc + 3 * LANES);
+        FloatVector c30 = FloatVector.fromArray(SPECIES, c, c0 + 3 * ldc);
+        FloatVector c31 = FloatVector.fromArray(SPECIES, c, c0 + 3 * ldc + LANES);
+        FloatVector c32 = FloatVector.fromArray(SPECIES, c, c0 + 3 * ldc + 2 * LANES);
+        FloatVector c33 = FloatVector.fromArray(SPECIES, c, c0 + 3 * ldc + 3 * LANES);
+        FloatVector c40 = FloatVector.fromArray(SPECIES, c, c0 + 4 * ldc);
+        FloatVector c41 = FloatVector.fromArray(SPECIES, c, c0 + 4 * ldc + LANES);
+        FloatVector c42 = FloatVector.fromArray(SPECIES, c, c0 + 4 * ldc + 2 * LANES);
+        FloatVector c43 = FloatVector.fromArray(SPECIES, c, c0 + 4 * ldc + 3 * LANES);
+        int a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda, a4 = a3 + lda;
+        for (int p = 0; p < depth; p++) {
+            int bp = b0 + p * NR;
+            FloatVector b0v = FloatVector.fromArray(SPECIES, b, bp);
+            FloatVector b1v = FloatVector.fromArray(SPECIES, b, bp + LANES);
+            FloatVector b2v = FloatVector.fromArray(SPECIES, b, bp + 2 * LANES);
+            FloatVector b3v = FloatVector.fromArray(SPECIES, b, bp + 3 * LANES);
+            FloatVector ar = FloatVector.broadcast(SPECIES, a[a0 + p]);
+            c00 = ar.fma(b0v, c00);
+            c01 = ar.fma(b1v, c01);
+            c02 = ar.fma(b2v, c02);
+            c03 = ar.fma(b3v, c03);
+            ar = FloatVector.broadcast(SPECIES, a[a1 + p]);
+            c10 = ar.fma(b0v, c10);
+            c11 = ar.fma(b1v, c11);
+            c12 = ar.fma(b2v, c12);
+            c13 = ar.fma(b3v, c13);
+            ar = FloatVector.broadcast(SPECIES, a[a2 + p]);
+            c20 = ar.fma(b0v, c20);
+            c21 = ar.fma(b1v, c21);
+            c22 = ar.fma(b2v, c22);
+            c23 = ar.fma(b3v, c23);
+            ar = FloatVector.broadcast(SPECIES, a[a3 + p]);
+            c30 = ar.fma(b0v, c30);
+            c31 = ar.fma(b1v, c31);
+            c32 = ar.fma(b2v, c32);
+            c33 = ar.fma(b3v, c33);
+            ar = FloatVector.broadcast(SPECIES, a[a4 + p]);
+            c40 = ar.fma(b0v, c40);
+            c41 = ar.fma(b1v, c41);
+            c42 = ar.fma(b2v, c42);
+            c43 = ar.fma(b3v, c43);
+        }
+        c00.intoArray(c, c0);
+        c01.intoArray(c, c0 + LANES);
+        c02.intoArray(c, c0 + 2 * LANES);
+        c03.intoArray(c, c0 + 3 * LANES);
+        c10.intoArray(c, c0 + ldc);
+        c11.intoArray(c, c0 + ldc + LANES);
+        c12.intoArray(c, c0 + ldc + 2 * LANES);
+        c13.intoArray(c, c0 + ldc + 3 * LANES);
+        c20.intoArray(c, c0 + 2 * ldc);
+        c21.intoArray(c, c0 + 2 * ldc + LANES);
+        c22.intoArray(c, c0 + 2 * ldc + 2 * LANES);
+        c23.intoArray(c, c0 + 2 * ldc + 3 * LANES);
+        c30.intoArray(c, c0 + 3 * ldc);
+        c31.intoArray(c, c0 + 3 * ldc + LANES);
+        c32.intoArray(c, c0 + 3 * ldc + 2 * LANES);
+        c33.intoArray(c, c0 + 3 * ldc + 3 * LANES);
+        c40.intoArray(c, c0 + 4 * ldc);
+        c41.intoArray(c, c0 + 4 * ldc + LANES);
+        c42.intoArray(c, c0 + 4 * ldc + 2 * LANES);
+        c43.intoArray(c, c0 + 4 * ldc + 3 * LANES);
     }
 }

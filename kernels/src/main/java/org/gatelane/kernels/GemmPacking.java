@@ -55,8 +55,9 @@ final class GemmPacking {
             int from = bOff + p * bDepthStride;
             for (int j0 = 0; j0 < wholePanels; j0 += NR) {
                 int to = packedOff + j0 * depth + p * NR;
-                FloatVector.fromArray(SPECIES, b, from + j0).intoArray(packed, to);
-                FloatVector.fromArray(SPECIES, b, from + j0 + LANES).intoArray(packed, to + LANES);
+                for (int v = 0; v < NR; v += LANES) {
+                    FloatVector.fromArray(SPECIES, b, from + j0 + v).intoArray(packed, to + v);
+                }
             }
         }
         for (int j0 = wholePanels; j0 < columns; j0 += NR) {
@@ -67,7 +68,7 @@ final class GemmPacking {
                 Arrays.fill(packed, panel, panel + depth * NR, 0f);
             }
             // Column by column: for a transposed B each column is a contiguous row of the source, and the panel
-            // it is spread over (16 KB) stays in L1; depth first read every column's row in strides.
+            // it is spread over (half of L1) stays there; depth first read every column's row in strides.
             for (int j = 0; j < valid; j++) {
                 int from = source + j * bColumnStride;
                 for (int p = 0; p < depth; p++) {

@@ -3,11 +3,11 @@ package org.gatelane.kernels;
 /**
  * The GEMM engine's register tiles and cache blocks for each vector width, in one table, as BLIS registers each
  * micro-kernel with its MR, NR, KC, MC and NC: a new tile or a new width is one row here and, for a new tile
- * shape, one micro-kernel in {@link GemmMicroKernels}.
+ * shape, one micro-kernel pair in {@link GemmMicroKernels}.
  *
  * @param rows      MR: rows of the main register tile
  * @param smallRows rows of the second tile (MR - 1), which with MR-row tiles covers any row count from MR·(MR-1)
- *                  without a partial tile: 32 = 5·4 + 4·3 and 64 = 5·12 + 4·1 at MR = 5
+ *                  without a partial tile: 32 = 5·4 + 4·3 at MR = 5 and 32 = 6·2 + 5·4 at MR = 6
  * @param vectors   vectors per tile row; NR, the columns of a tile and of a packed panel of B, is
  *                  {@code vectors · lanes}
  * @param depth     KC: depth of a block, so that one packed panel of B, {@code KC · NR} floats, fills half of L1
@@ -17,23 +17,37 @@ package org.gatelane.kernels;
 record GemmTiles(int rows, int smallRows, int vectors, int depth, int rowBlock, int columnBlock) {
 
     /**
-     * 5 x 2 vectors at every width for now. At 256 bits it is 10 accumulators, 2 B vectors and the broadcasts of
-     * A in AVX2's 16 registers, and 10 independent FMA chains cover a latency of four cycles on two pipes; 6 x 2
-     * measured half as fast (on packed panels C2 schedules broadcasts ahead, runs out of registers and spills an
-     * accumulator every iteration). At 512 bits AVX-512's 32 registers would hold larger tiles: unmeasured yet.
-     * KC keeps a panel at 16 KB: 2048 floats over NR = 2 vectors.
+     * The row for {@code bits}-wide vectors on a core whose L1 data cache holds {@code l1DataBytes}.
+     *
+     * <p>At 128 and 256 bits, 5 x 2 vectors: 10 accumulators, 2 B vectors and the broadcasts of A in AVX2's 16
+     * registers, and 10 independent FMA chains cover a latency of four cycles on two pipes; 6 x 2 measured half
+     * as fast (on packed panels C2 schedules broadcasts ahead, runs out of registers and spills an accumulator
+     * every iteration).
+     *
+     * <p>At 512 bits, 6 x 4 vectors: 24 accumulators, 4 B vectors and one broadcast in AVX-512's 32 registers.
+     * Each iteration of the 5 x 2 loop spends about 18 instructions (two loads, five broadcasts, five address
+     * computations, the counter) on 10 FMAs; at two 512-bit FMAs a cycle (Zen 5) that is more than the front end
+     * keeps up with. 6 x 4 spends about 20 on 24 FMAs, and 24 chains leave three times the latency's worth of
+     * independent work.
+     *
+     * <p>KC keeps one panel at half of L1 (16 KB of a 32 KB L1: 2048 floats over NR = 8, 16 or 64 floats), so
+     * the rows of A it meets stay beside it. A block's depth does not change any result: every element of C is
+     * one chain of FMAs in depth order, whatever the blocks.
      */
-    static GemmTiles forWidth(int bits) {
-        return switch (bits) {
-            case 128 -> new GemmTiles(5, 4, 2, 512, 120, 1024);
-            case 256 -> new GemmTiles(5, 4, 2, 256, 120, 1024);
-            case 512 -> new GemmTiles(5, 4, 2, 128, 120, 1024);
-            default -> throw new IllegalArgumentException("no GEMM tiles for " + bits + "-bit vectors");
-        };
+    static GemmTiles forWidth(int bits, int l1DataBytes) {
+        if (bits != 128 && bits != 256 && bits != 512) {
+            throw new IllegalArgumentException("no GEMM tiles for " + bits + "-bit vectors");
+        }
+        int lanes = bits / Float.SIZE;
+        int vectors = bits == 512 ? 4 : 2;
+        int rows = bits == 512 ? 6 : 5;
+        int panelFloats = l1DataBytes / 2 / Float.BYTES;
+        int depth = Math.max(16, panelFloats / (vectors * lanes));
+        return new GemmTiles(rows, rows - 1, vectors, depth, 120, 1024);
     }
 
-    /** The row of the table for the kernels' vector width. */
-    static final GemmTiles CURRENT = forWidth(VectorConstants.SPECIES.vectorBitSize());
+    /** The row of the table for the kernels' vector width on this machine. */
+    static final GemmTiles CURRENT = forWidth(VectorConstants.SPECIES.vectorBitSize(), CacheSizes.l1DataBytes());
 
     GemmTiles {
         if (smallRows != rows - 1) {

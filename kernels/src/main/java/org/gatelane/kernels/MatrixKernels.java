@@ -20,10 +20,10 @@ public interface MatrixKernels {
               float[] c, int cOff, int ldc, boolean accumulate);
 
     /**
-     * The widest panel any implementation pads a packed row to, in floats (two 512-bit vectors): a caller that
+     * The widest panel any implementation pads a packed row to, in floats (four 512-bit vectors): a caller that
      * sizes memory before building kernels can count {@code packedSize(k, n) <= k·(n + MAX_PANEL_WIDTH)}.
      */
-    int MAX_PANEL_WIDTH = 32;
+    int MAX_PANEL_WIDTH = 64;
 
     /**
      * Floats that {@link #packB} writes for a {@code [k x n]} matrix: the layout is the implementation's own, and
