@@ -4,13 +4,24 @@
 # 1. the preferred width: the machine's ceilings (PeakBenchmark, BandwidthBenchmark), the kernels, the
 #    training step and sampling, scalar and vector;
 # 2. the same under -XX:UseAVX=2 (256-bit vectors; on an AVX2-only CPU this repeats step 1 as a noise check);
-# 3. the PyTorch anchor (../shared/anchors/pytorch) at its native kernels and at 256 bits;
-# 4. bench/results/results-<width>.md and .png for each width.
+# 3. the anchors at their native kernels and at 256 bits, one thread and two: Intel oneDNN's LSTM primitive
+#    (../shared/anchors/onednn, built here; Debian's libdnnl-dev is installed if missing) and PyTorch
+#    (../shared/anchors/pytorch; python3-torch and OpenBLAS likewise);
+# 4. bench/results/results-<width>.md, -roofline.png and -vs-anchors.png for each width.
 # Run nothing else meanwhile: two cores leave no room for a build beside a benchmark.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$here"
 mode="${1:-quick}"
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+if [ ! -f /usr/include/oneapi/dnnl/dnnl.hpp ]; then
+  as_root apt-get install -y libdnnl-dev >&2 || { as_root apt-get update >&2 && as_root apt-get install -y libdnnl-dev >&2; }
+fi
+if ! /usr/bin/python3 -c 'import torch' 2>/dev/null || [ ! -e /usr/lib/x86_64-linux-gnu/libopenblas.so.0 ]; then
+  as_root apt-get install -y python3-torch libopenblas0-openmp >&2
+fi
+onednn=../shared/anchors/onednn
+"$onednn/build.sh" >&2
 (./mvnw -q -B -DskipTests install >&2)
 java=$(./gatelane --print-java)
 out=bench/results
@@ -32,6 +43,19 @@ for width in preferred avx2; do
   "$java" -jar bench/target/benchmarks.jar "TrainingBenchmark|SamplingBenchmark" "${jmh[@]}" \
       -jvmArgsAppend "$flags" -rf json -rff "$out/end-to-end-$width.json"
 done
+# oneDNN: the training step at TrainingBenchmark's shapes; ONEDNN_MAX_CPU_ISA=AVX2 is its -XX:UseAVX=2.
+rm -f "$out/onednn.jsonl" "$out/onednn-avx2.jsonl"
+for isa in ALL AVX2; do
+  file="$out/onednn.jsonl"
+  [ "$isa" = AVX2 ] && file="$out/onednn-avx2.jsonl"
+  for threads in 1 2; do
+    for steps_streams in 100/32 25/1; do
+      [ "$threads" = 2 ] && [ "$steps_streams" = 25/1 ] && continue   # one stream gives a second thread nothing
+      ONEDNN_MAX_CPU_ISA=$isa OMP_NUM_THREADS=$threads "$onednn/lstm_train" --H 128 256 512 \
+          --T "${steps_streams%/*}" --B "${steps_streams#*/}" --min-time 2 --reps 3 --warmup 2 >> "$file"
+    done
+  done
+done
 anchor=../shared/anchors/pytorch/charlstm_torch.py
 rm -f "$out/pytorch.jsonl" "$out/pytorch-avx2.jsonl"
 for threads in 1 2; do
@@ -43,8 +67,9 @@ done
 env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OMP_NUM_THREADS=1 /usr/bin/python3 "$anchor" sample --threads 1 \
     --H 128 256 512 --out "$out/pytorch.jsonl"
 for width in preferred avx2; do
-  torch="$out/pytorch.jsonl"
-  [ "$width" = avx2 ] && torch="$out/pytorch-avx2.jsonl"
+  suffix=""
+  [ "$width" = avx2 ] && suffix="-avx2"
   "$java" --add-modules jdk.incubator.vector -cp bench/target/benchmarks.jar org.gatelane.bench.ResultsReport \
-      "$out/results-$width" "$out/kernels-$width.json" "$out/end-to-end-$width.json" --pytorch "$torch"
+      "$out/results-$width" "$out/kernels-$width.json" "$out/end-to-end-$width.json" \
+      --onednn "$out/onednn$suffix.jsonl" --pytorch "$out/pytorch$suffix.jsonl"
 done

@@ -11,6 +11,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 
+import org.gatelane.kernels.CacheSizes;
 import org.gatelane.kernels.Kernels;
 
 import com.google.gson.JsonArray;
@@ -28,12 +29,12 @@ import org.knowm.xchart.style.lines.SeriesLines;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
 /**
- * Renders JMH JSON results (and optionally the PyTorch anchor's JSON lines) into a Markdown table, a roofline
- * of the kernels under the same run's ceilings, and grouped bars of Gatelane's and PyTorch's chars/s, each
- * labelled with the CPU, the JDK and the vector width.
+ * Renders JMH JSON results (and optionally the anchors' JSON lines: PyTorch's and oneDNN's) into a Markdown
+ * table, a roofline of the kernels under the same run's ceilings, and grouped bars of Gatelane's and each
+ * anchor's chars/s, each labelled with the CPU, the JDK and the vector width.
  *
- * <p>Usage: {@code ResultsReport OUT_PREFIX JMH_JSON... [--pytorch FILE]}; writes {@code OUT_PREFIX.md},
- * {@code OUT_PREFIX-roofline.png} and {@code OUT_PREFIX-vs-pytorch.png}.
+ * <p>Usage: {@code ResultsReport OUT_PREFIX JMH_JSON... [--pytorch FILE] [--onednn FILE]}; writes
+ * {@code OUT_PREFIX.md}, {@code OUT_PREFIX-roofline.png} and {@code OUT_PREFIX-vs-anchors.png}.
  */
 public final class ResultsReport {
 
@@ -66,39 +67,22 @@ public final class ResultsReport {
         }
     }
 
-    /** This machine's data cache sizes in bytes, L1 first, from sysfs; empty where it has none. */
-    static long[] dataCacheBytes() {
-        TreeMap<Integer, Long> byLevel = new TreeMap<>();
-        try (var entries = Files.newDirectoryStream(Path.of("/sys/devices/system/cpu/cpu0/cache"), "index*")) {
-            for (Path index : entries) {
-                if (Files.readString(index.resolve("type")).trim().equals("Instruction")) {
-                    continue;
-                }
-                String size = Files.readString(index.resolve("size")).trim();
-                long bytes = Long.parseLong(size.replaceAll("\\D", "")) * (size.endsWith("M") ? 1 << 20 : 1 << 10);
-                byLevel.put(Integer.parseInt(Files.readString(index.resolve("level")).trim()), bytes);
-            }
-        } catch (IOException | RuntimeException e) {
-            return new long[0];
-        }
-        return byLevel.values().stream().mapToLong(Long::longValue).toArray();
-    }
-
     /** One benchmark configuration: its scalar and vector scores and allocation. */
     private record Row(String benchmark, String params, Map<String, Double> score, Map<String, Double> allocation) {
     }
 
     public static void main(String[] args) throws IOException {
         if (args.length < 2) {
-            System.err.println("usage: ResultsReport OUT_PREFIX JMH_JSON... [--pytorch FILE]");
+            System.err.println("usage: ResultsReport OUT_PREFIX JMH_JSON... [--pytorch FILE] [--onednn FILE]");
             System.exit(2);
         }
         Path prefix = Path.of(args[0]);
         List<Path> inputs = new ArrayList<>();
-        Path pytorch = null;
+        Map<String, Map<String, Double>> anchors = new LinkedHashMap<>();
         for (int i = 1; i < args.length; i++) {
-            if (args[i].equals("--pytorch")) {
-                pytorch = Path.of(args[++i]);
+            if (args[i].equals("--pytorch") || args[i].equals("--onednn")) {
+                String anchor = args[i].equals("--pytorch") ? "PyTorch" : "oneDNN";
+                anchors.put(anchor, readAnchor(Path.of(args[++i])));
             } else {
                 inputs.add(Path.of(args[i]));
             }
@@ -149,41 +133,47 @@ public final class ResultsReport {
                 }
             }
         }
-        Map<String, Double> torch = pytorch == null ? Map.of() : readPytorch(pytorch);
-        Ceilings ceilings = new Ceilings(peak * 2 * (bits / 32.0) / 1e9, bandwidth, dataCacheBytes());
+        Ceilings ceilings = new Ceilings(peak * 2 * (bits / 32.0) / 1e9, bandwidth, CacheSizes.dataCacheBytes());
         String label = String.format(Locale.ROOT, "%s, JDK %s, vector width %d bits%s; same-run peak %.1f GFLOP/s, "
                         + "read bandwidth %s GB/s (L1, L2, L3, memory)", cpuModel(), jdk, bits,
                 avx2Forced ? " (-XX:UseAVX=2)" : "", ceilings.peakGflops(), bandwidth.values().stream()
                         .map(b -> String.format(Locale.ROOT, "%.0f", b)).toList());
-        Files.writeString(Path.of(prefix + ".md"), markdown(rows.values(), torch, label, ceilings),
+        Files.writeString(Path.of(prefix + ".md"), markdown(rows.values(), anchors, label, ceilings),
                 StandardCharsets.UTF_8);
         // The charts' titles name the machine and the width; the Markdown holds the full label.
         String title = String.format(Locale.ROOT, "%s, JDK %s, %d-bit vectors%s", cpuModel(),
                 jdk.replaceAll(" \\(.*", ""), bits, avx2Forced ? " (-XX:UseAVX=2)" : "");
         roofline(rows.values(), title, ceilings, Path.of(prefix + "-roofline.png"));
-        versusPytorch(rows.values(), torch, title, Path.of(prefix + "-vs-pytorch.png"));
+        versusAnchors(rows.values(), anchors, title, Path.of(prefix + "-vs-anchors.png"));
     }
 
-    private static String markdown(Iterable<Row> rows, Map<String, Double> torch, String label, Ceilings ceilings) {
+    private static String markdown(Iterable<Row> rows, Map<String, Map<String, Double>> anchors, String label,
+                                   Ceilings ceilings) {
         StringBuilder md = new StringBuilder("# Gatelane benchmark results\n\n" + label + "\n\n");
         md.append("Scores are JMH's mean throughput over the measured iterations; ratios are vector / "
                 + "scalar from the same run. Allocation is bytes per operation from `-prof gc`; JMH's own bookkeeping of a "
-                + "few kilobytes per iteration shows up there as a few bytes per operation on slow operations.\n\n");
-        md.append("| benchmark | parameters | scalar | vector | vector/scalar | vector throughput | alloc B/op "
-                + "(vector) | PyTorch | Gatelane/PyTorch |\n|---|---|---|---|---|---|---|---|---|\n");
+                + "few kilobytes per iteration shows up there as a few bytes per operation on slow operations. Each "
+                + "anchor's column is its median chars/s in the same sitting.\n\n");
+        md.append("| benchmark | parameters | scalar | vector | vector/scalar | vector throughput | alloc B/op (vector) |");
+        anchors.keySet().forEach(anchor -> md.append(" ").append(anchor).append(" | Gatelane/").append(anchor).append(" |"));
+        md.append("\n|---|---|---|---|---|---|---|").append("---|---|".repeat(anchors.size())).append("\n");
         for (Row row : rows) {
             Double scalar = row.score().get("scalar");
             Double vector = row.score().get("vector");
             Throughput unit = Throughput.of(row.benchmark(), row.params());
-            Double torchScore = unit.pytorchKey == null ? null : torch.get(unit.pytorchKey);
-            md.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s | %s | %s |%n",
+            md.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s |",
                     row.benchmark(), row.params(), unit.format(scalar), unit.format(vector),
                     scalar != null && vector != null ? String.format(Locale.ROOT, "%.1fx", vector / scalar) : "",
                     unit.detail(vector, ceilings), row.allocation().containsKey("vector")
-                            ? String.format(Locale.ROOT, "%.0f", row.allocation().get("vector")) : "",
-                    torchScore == null ? "" : String.format(Locale.ROOT, "%,.0f chars/s", torchScore),
-                    torchScore == null || vector == null ? ""
-                            : String.format(Locale.ROOT, "%.1fx", unit.perSecond(vector) / torchScore)));
+                            ? String.format(Locale.ROOT, "%.0f", row.allocation().get("vector")) : ""));
+            for (Map<String, Double> anchor : anchors.values()) {
+                Double anchorScore = unit.anchorKey == null ? null : anchor.get(unit.anchorKey);
+                md.append(String.format(Locale.ROOT, " %s | %s |",
+                        anchorScore == null ? "" : String.format(Locale.ROOT, "%,.0f chars/s", anchorScore),
+                        anchorScore == null || vector == null ? ""
+                                : String.format(Locale.ROOT, "%.2fx", unit.perSecond(vector) / anchorScore)));
+            }
+            md.append("\n");
         }
         return md.toString();
     }
@@ -193,7 +183,7 @@ public final class ResultsReport {
      * bytes it must move (for the roofline), and whether those bytes or the FLOPs bound it.
      */
     private record Throughput(double unitsPerOp, String unit, double flopsPerOp, double bytesPerOp,
-                              boolean bandwidthBound, int threads, String pytorchKey) {
+                              boolean bandwidthBound, int threads, String anchorKey) {
 
         static Throughput of(String benchmark, String params) {
             Map<String, String> p = parse(params);
@@ -286,22 +276,27 @@ public final class ResultsReport {
         }
     }
 
-    /** Median chars/s per configuration from the anchor script's JSON lines (the last line per key wins). */
-    private static Map<String, Double> readPytorch(Path file) throws IOException {
+    /**
+     * Median chars/s per job from an anchor's JSON lines, keyed as {@link Throughput#anchorKey}: PyTorch's
+     * script writes {@code mode} and {@code median}, oneDNN's (training only) {@code chars_per_s_median}. The
+     * last line per key wins.
+     */
+    private static Map<String, Double> readAnchor(Path file) throws IOException {
         Map<String, Double> medians = new TreeMap<>();
         for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
-            if (line.isBlank()) {
+            if (line.isBlank() || !line.startsWith("{")) {
                 continue;
             }
             JsonObject record = JsonParser.parseString(line).getAsJsonObject();
-            if (!record.has("median") || !record.has("H")) {
+            String median = record.has("median") ? "median" : "chars_per_s_median";
+            if (!record.has(median) || !record.has("H")) {
                 continue;
             }
-            String mode = record.get("mode").getAsString();
+            String mode = record.has("mode") ? record.get("mode").getAsString() : "train";
             String key = mode + "/" + record.get("H").getAsInt() + "/"
                     + (record.has("T") ? record.get("T").getAsInt() : 1) + "/" + record.get("B").getAsInt() + "/"
                     + record.get("threads").getAsInt();
-            medians.put(key, record.get("median").getAsDouble());
+            medians.put(key, record.get(median).getAsDouble());
         }
         return medians;
     }
@@ -361,32 +356,38 @@ public final class ResultsReport {
         save(chart, png);
     }
 
-    /** Grouped bars: chars/s of Gatelane's vector kernels and of PyTorch, per training and sampling configuration. */
-    private static void versusPytorch(Iterable<Row> rows, Map<String, Double> torch, String label, Path png)
-            throws IOException {
+    /**
+     * Grouped bars: chars/s of Gatelane's vector kernels and of each anchor, per training and sampling job that
+     * at least one anchor ran (an anchor without the job has no bar there).
+     */
+    private static void versusAnchors(Iterable<Row> rows, Map<String, Map<String, Double>> anchors, String label,
+                                      Path png) throws IOException {
         List<String> configurations = new ArrayList<>();
         List<Double> gatelane = new ArrayList<>();
-        List<Double> pytorch = new ArrayList<>();
+        Map<String, List<Double>> anchorBars = new LinkedHashMap<>();
+        anchors.keySet().forEach(anchor -> anchorBars.put(anchor, new ArrayList<>()));
         for (Row row : rows) {
             Double vector = row.score().get("vector");
             Throughput unit = Throughput.of(row.benchmark(), row.params());
-            Double torchScore = unit.pytorchKey() == null ? null : torch.get(unit.pytorchKey());
-            // One bar pair per job PyTorch ran: a second Gatelane configuration of the same job (two stream
+            // One bar group per job an anchor ran: a second Gatelane configuration of the same job (two stream
             // groups on one thread) is in the table, not here.
-            String job = unit.pytorchKey() == null ? null
-                    : unit.pytorchKey().replace("train/", "train H/T/B/threads ").replace("sample/", "sample H ")
+            String job = unit.anchorKey() == null ? null
+                    : unit.anchorKey().replace("train/", "train H/T/B/threads ").replace("sample/", "sample H ")
                             .replaceAll("/1/1/1$", "");
-            if (vector != null && torchScore != null && !configurations.contains(job)) {
+            boolean anyAnchor = anchors.values().stream().anyMatch(anchor -> anchor.containsKey(unit.anchorKey()));
+            if (vector != null && job != null && anyAnchor && !configurations.contains(job)) {
                 configurations.add(job);
                 gatelane.add(unit.perSecond(vector) / 1000);
-                pytorch.add(torchScore / 1000);
+                // XChart draws a category's missing value as no bar when it is null.
+                anchors.forEach((anchor, medians) -> anchorBars.get(anchor).add(
+                        medians.containsKey(unit.anchorKey()) ? medians.get(unit.anchorKey()) / 1000 : null));
             }
         }
         if (configurations.isEmpty()) {
             return; // no job measured on both sides: no chart rather than an empty one
         }
-        CategoryChart chart = new CategoryChartBuilder().width(Math.max(900, 90 * configurations.size())).height(600)
-                .title("Gatelane and PyTorch, one thread unless stated: " + label)
+        CategoryChart chart = new CategoryChartBuilder().width(Math.max(900, 110 * configurations.size())).height(600)
+                .title("Gatelane, " + String.join(" and ", anchors.keySet()) + ", one thread unless stated: " + label)
                 .xAxisTitle("job").yAxisTitle("k chars/s (log)").build();
         chart.getStyler().setYAxisLogarithmic(true);
         chart.getStyler().setYAxisMin(0.1);
@@ -394,7 +395,7 @@ public final class ResultsReport {
         chart.getStyler().setXAxisLabelRotation(30);
         chart.getStyler().setChartTitleFont(chart.getStyler().getChartTitleFont().deriveFont(12f));
         chart.addSeries("Gatelane", configurations, gatelane);
-        chart.addSeries("PyTorch", configurations, pytorch);
+        anchorBars.forEach((anchor, bars) -> chart.addSeries(anchor, configurations, bars));
         save(chart, png);
     }
 

@@ -172,12 +172,16 @@ class VectorMatchesScalarTest {
         }
     }
 
-    /** sysfs's sizes as the kernels read them, and the L1 of the machine the tests run on, if it has one. */
+    /** sysfs's sizes as the kernels read them, and the caches of the machine the tests run on, if it has any. */
     @Test
     void cacheSizesReadAsSysfsWritesThem() {
         assertEquals(48 * 1024, CacheSizes.parseSize("48K"));
-        assertEquals(32 * 1024 * 1024, CacheSizes.parseSize("32M"));
+        assertEquals(32L << 20, CacheSizes.parseSize("32M"));
         assertEquals(4096, CacheSizes.parseSize("4096"));
+        long[] caches = CacheSizes.dataCacheBytes();
+        for (int level = 1; level < caches.length; level++) {
+            assertTrue(caches[level] >= caches[level - 1], "L" + (level + 1) + " at least as large as the level below");
+        }
         int l1 = CacheSizes.l1DataBytes();
         assertTrue(l1 >= 8 * 1024 && l1 <= 4 * 1024 * 1024, "an L1 data cache of " + l1 + " bytes");
     }

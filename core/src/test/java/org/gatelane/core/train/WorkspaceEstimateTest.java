@@ -10,6 +10,7 @@ import org.gatelane.core.model.RandomModels;
 import org.gatelane.core.model.RecurrentModel;
 import org.gatelane.core.model.Rng;
 import org.gatelane.core.model.SequencePass;
+import org.gatelane.kernels.RecurrentKernels;
 import org.gatelane.testing.PropertyCases;
 
 import org.junit.jupiter.api.Test;
@@ -55,11 +56,16 @@ class WorkspaceEstimateTest {
             float dropout = batching.dropout();
             RecurrentModel model = RecurrentModel.initialized(shape, 1);
 
+            // The estimates count each packed copy of the recurrent weights at the widest panel any kernels pad
+            // to; the kernels at hand pad less, or not at all at one stream, and small models feel it most.
+            long panelPadding = 4L * shape.layers() * RecurrentKernels.MAX_PANEL_WIDTH
+                    * (shape.gateWidth() + shape.hiddenSize());
             long before = THREADS.getCurrentThreadAllocatedBytes();
             SequencePass bptt = new SequencePass(model, RandomModels.VECTOR, steps, streams, dropout);
             long bpttBytes = THREADS.getCurrentThreadAllocatedBytes() - before;
             long bpttEstimate = 4 * SequencePass.workspaceFloats(shape, steps, streams, dropout);
-            assertTrue(bpttBytes <= bpttEstimate + 16_384 && bpttEstimate <= 2 * bpttBytes + 65_536,
+            assertTrue(bpttBytes <= bpttEstimate + 16_384
+                            && bpttEstimate <= 2 * bpttBytes + 65_536 + panelPadding,
                     "SequencePass allocated " + bpttBytes + " bytes, estimated " + bpttEstimate + " for " + shape + ", T="
                             + steps + ", B=" + streams + ", p=" + dropout + " " + bptt.steps());
 
@@ -71,7 +77,8 @@ class WorkspaceEstimateTest {
                     LearningRateSchedule.constant(0.01f), batching, new Rng(1))) {
                 long trainerBytes = THREADS.getCurrentThreadAllocatedBytes() - before;
                 long trainerEstimate = Trainer.requiredBytes(shape, kind, batching);
-                assertTrue(trainerBytes <= trainerEstimate + 65_536 && trainerEstimate <= 2 * trainerBytes + 65_536,
+                assertTrue(trainerBytes <= trainerEstimate + 65_536
+                                && trainerEstimate <= 2 * trainerBytes + 65_536 + panelPadding,
                         "trainer with model allocated " + trainerBytes + " bytes, estimated " + trainerEstimate
                                 + " for " + shape + ", " + batching + ", " + kind + " " + trainer.batching());
             }
