@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # Time to quality: how good a character model Gatelane and PyTorch train on a real text in the same wall time.
 #
-# Usage: bench/quality.sh [all|short|long|deep|steps|seeds|render]   (default: all; on a quiet machine, nothing beside it)
+# Usage: bench/quality.sh [all|short|long|deep|steps|seeds|schedules|render]   (default: all; on a quiet machine, nothing beside it)
 #   short   120 s of training, one thread and two threads, Gatelane (CLI, defaults) against the PyTorch anchor
 #   seeds   120 s, one thread, seeds 1 to 5 on both sides, Gatelane with --time 120s (it ends itself, validated
 #           and saved): one seed's trajectory can get unlucky (see bench/results/quality-spikes.md), five give
 #           the spread
+#   schedules  120 s, one thread, seeds 1 to 5, four runs a seed in one sitting: each side at a constant rate
+#           (as seeds) and descending to the deadline (Gatelane --lr-schedule cosine, the anchor under
+#           bench/python/deadline_schedule.py --schedule cosine): what the schedule buys each side, the engine's
+#           lead apart from the recipe's, and which schedule --time should default to
 #   long    600 s, one thread, both (about 21 minutes)
 #   deep    two layers of 512 with dropout 0.2 for 600 s, both (PyTorch's validations make its side slower)
 #   steps   equal-step curves with matched initialisation (Gatelane --forget-bias 1 against the anchor's
@@ -95,10 +99,12 @@ print(json.dumps(record))
 PY
 }
 
-# torch_run LABEL SECONDS THREADS [extra anchor options...]
+# torch_run LABEL SECONDS THREADS [extra anchor options...]; SCHEDULE=cosine|linear descends to the deadline
 torch_run() {
   local label="$1" seconds="$2" threads="$3"; shift 3
-  env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OMP_NUM_THREADS="$threads" /usr/bin/python3 "$anchor" \
+  local run=("$anchor")
+  [ -n "${SCHEDULE:-}" ] && run=("$here/bench/python/deadline_schedule.py" "$anchor" --schedule "$SCHEDULE")
+  env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OMP_NUM_THREADS="$threads" /usr/bin/python3 "${run[@]}" \
       --train "$work/train.txt" --val "$work/val.txt" --H 256 --T 100 --B 32 --lr 0.002 --clip 5 \
       --threads "$threads" --seconds "$seconds" --label "$label" "$@" > "$work/$label.json"
   /usr/bin/python3 - "$work/$label.json" "$results" "$seconds" <<'PY'
@@ -134,6 +140,15 @@ seeds() {
   done
 }
 
+schedules() {
+  for seed in 1 2 3 4 5; do
+    TIMED=1 gatelane_run "gatelane-120s-1t-timed-seed$seed" 120 1 256 --seed "$seed"
+    TIMED=1 gatelane_run "gatelane-120s-1t-cosine-seed$seed" 120 1 256 --seed "$seed" --lr-schedule cosine
+    torch_run "pytorch-120s-1t-seed$seed" 120 1 --seed "$seed"
+    SCHEDULE=cosine torch_run "pytorch-120s-1t-cosine-seed$seed" 120 1 --seed "$seed"
+  done
+}
+
 steps() {
   local model="$work/steps.gatelane"
   rm -f "$model" "$model".*
@@ -165,7 +180,7 @@ render() {
 
 case "$what" in
   all) prepare; short; seeds; long; deep; steps; render ;;
-  short|long|deep|steps|seeds) prepare; "$what" ;;
+  short|long|deep|steps|seeds|schedules) prepare; "$what" ;;
   render) render ;;
-  *) echo "usage: bench/quality.sh [all|short|long|deep|steps|seeds|render]" >&2; exit 2 ;;
+  *) echo "usage: bench/quality.sh [all|short|long|deep|steps|seeds|schedules|render]" >&2; exit 2 ;;
 esac

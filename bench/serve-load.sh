@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
-# gatelane serve under load, on loopback only: bench/serve-load.sh [SECONDS] (default 15 per point)
+# gatelane serve under load, on loopback only: bench/serve-load.sh [SECONDS [EVENT_INTERVAL_MS]]
+# (default 15 s per point, and the server's default --event-interval; 0 sends each wake-up's characters at once)
 # For H = 128, 256, 512 (one layer, a model drawn from the default initialisation: speed does not depend on what
 # a model learned), starts `gatelane serve --max-streams 64`, runs bench's ServeLoad with 1, 8 and 64 clients for
-# SECONDS each (streamed requests of 2,000 characters, one after another per client), stops the server, and
+# SECONDS each (streamed requests of 2,000 characters after a 4-character prompt, one after another per client),
+# then 64 clients behind a 100-character prompt, stops the server, and
 # writes bench/results/serve-load.jsonl, serve-load.md and serve-load.png. Run nothing else meanwhile.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$here"
 seconds="${1:-15}"
+interval=()
+[ -n "${2:-}" ] && interval=(--event-interval "$2")
 java=$(./gatelane --print-java)
 out=bench/results
 work=$(mktemp -d)
@@ -17,13 +21,15 @@ rm -f "$out/serve-load.jsonl"
 for H in 128 256 512; do
   ./gatelane train --hidden "$H" --iterations 1 --val-fraction 0 --sample-every 1000 --checkpoint "$work/h$H.gatelane" \
       > /dev/null 2>&1
-  ./gatelane serve --model "$work/h$H.gatelane" --port 0 --max-streams 64 --queue 64 > "$work/serve.log" 2>&1 &
+  ./gatelane serve --model "$work/h$H.gatelane" --port 0 --max-streams 64 --queue 64 "${interval[@]}" \
+      > "$work/serve.log" 2>&1 &
   server=$!
   for _ in $(seq 100); do grep -q '^serving ' "$work/serve.log" && break; sleep 0.1; done
   port=$(sed -n 's|^serving .* at http://127\.0\.0\.1:\([0-9]*\)/.*|\1|p' "$work/serve.log")
-  for N in 1 8 64; do
-    "$java" -cp bench/target/benchmarks.jar org.gatelane.bench.ServeLoad "$port" "$N" "$seconds" 2000 "H=$H" \
-        | tee -a "$out/serve-load.jsonl"
+  # CLIENTS:PROMPT; the last point is the time to first character behind a 100-character prompt.
+  for point in 1:4 8:4 64:4 64:100; do
+    "$java" -cp bench/target/benchmarks.jar org.gatelane.bench.ServeLoad "$port" "${point%:*}" "$seconds" 2000 \
+        "H=$H" "${point#*:}" | tee -a "$out/serve-load.jsonl"
   done
   kill -TERM "$server"
   wait "$server" || true
@@ -37,13 +43,15 @@ model = next(l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.star
 jdk = subprocess.run([java, "-version"], capture_output=True, text=True).stderr.splitlines()[0]
 rows = [json.loads(l) for l in open(f"{out}/serve-load.jsonl")]
 single = {r["label"]: r["chars_per_second"] for r in rows if r["clients"] == 1}
+prompt = lambda r: r.get("prompt", 4)
 lines = ["# gatelane serve under load", "", "![chars/s by clients](serve-load.png)", "",
          f"{cpu} (family {family}, model {model}), {jdk}; one generation thread; clients on loopback, each asking for "
-         "2,000 streamed characters after the prompt \"The \", again and again. Written by `bench/serve-load.sh`.", "",
-         "| model | clients | chars/s (all clients) | x one client | first character p50 / p99 (ms) | between characters p50 / p99 (ms) | failures |",
-         "|---|---|---|---|---|---|---|"]
+         "2,000 streamed characters after a prompt (\"The \", or \"The \" repeated to 100 characters), again and "
+         "again. Written by `bench/serve-load.sh`.", "",
+         "| model | clients | prompt | chars/s (all clients) | x one client | first character p50 / p99 (ms) | between characters p50 / p99 (ms) | failures |",
+         "|---|---|---|---|---|---|---|---|"]
 for r in rows:
-    lines.append(f"| {r['label']} | {r['clients']} | {r['chars_per_second']:,.0f} | "
+    lines.append(f"| {r['label']} | {r['clients']} | {prompt(r)} | {r['chars_per_second']:,.0f} | "
                  f"{r['chars_per_second'] / single[r['label']]:.2f} | {r['first_character_ms_p50']:.1f} / "
                  f"{r['first_character_ms_p99']:.1f} | {r['gap_ms_p50']:.2f} / {r['gap_ms_p99']:.2f} | {r['failures']} |")
 open(f"{out}/serve-load.md", "w").write("\n".join(lines) + "\n")

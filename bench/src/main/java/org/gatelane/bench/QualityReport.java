@@ -74,7 +74,11 @@ public final class QualityReport {
                     pb, gb - pb, g.get("iterations").getAsLong(), p.get("iterations").getAsLong(),
                     g.get("chars_per_s").getAsLong(), p.get("chars_per_s").getAsLong()));
         }
-        seeds(runs, md);
+        seeds(runs, md, "gatelane-120s-1t-timed-seed", "pytorch-120s-1t-seed",
+                "120 s, one thread, several seeds", "at a constant learning rate");
+        seeds(runs, md, "gatelane-120s-1t-cosine-seed", "pytorch-120s-1t-cosine-seed",
+                "120 s, one thread, several seeds, cosine to the deadline", "with `--lr-schedule cosine`, and the "
+                        + "anchor run by `bench/python/deadline_schedule.py` with the same descent over its budget");
         JsonObject g = runs.get("equal-steps-forget-bias-1");
         JsonObject p = runs.get("equal-steps-zero-bias-forget-1");
         if (g != null && p != null) {
@@ -95,17 +99,19 @@ public final class QualityReport {
     }
 
     /**
-     * The 120 s one-thread runs of several seeds per side (Gatelane ending itself with {@code --time}): each pair,
-     * then each side's mean, best, median and worst, the numbers the quality targets are stated in.
+     * The 120 s one-thread runs of several seeds per side (Gatelane ending itself with {@code --time}), labelled
+     * {@code gatelanePrefix + seed} and {@code pytorchPrefix + seed} from seed 1 on: each pair, then each side's
+     * mean, best, median and worst, the numbers the quality targets are stated in.
      */
-    private static void seeds(Map<String, JsonObject> runs, StringBuilder md) {
+    private static void seeds(Map<String, JsonObject> runs, StringBuilder md, String gatelanePrefix,
+                              String pytorchPrefix, String title, String recipe) {
         StringBuilder rows = new StringBuilder();
         List<Double> gatelane = new ArrayList<>();
         List<Double> pytorch = new ArrayList<>();
         String cpu = "";
-        for (int seed = 1; runs.containsKey("gatelane-120s-1t-timed-seed" + seed); seed++) {
-            JsonObject g = runs.get("gatelane-120s-1t-timed-seed" + seed);
-            JsonObject p = runs.get("pytorch-120s-1t-seed" + seed);
+        for (int seed = 1; runs.containsKey(gatelanePrefix + seed); seed++) {
+            JsonObject g = runs.get(gatelanePrefix + seed);
+            JsonObject p = runs.get(pytorchPrefix + seed);
             if (p == null) {
                 break;
             }
@@ -120,11 +126,12 @@ public final class QualityReport {
         if (gatelane.isEmpty()) {
             return;
         }
-        md.append("\n## 120 s, one thread, several seeds\n\n")
+        md.append("\n## ").append(title).append("\n\n")
                 .append(cpu.isEmpty() ? "" : "Recorded on " + cpu + ". ")
-                .append("Each side's `--seed` draws its initialisation and nothing else changes; one trajectory ")
-                .append("can be unlucky (`quality-spikes.md`). Gatelane ends itself with `--time 120s` (validated ")
-                .append("and saved by the deadline, its JVM start included), then `gatelane eval`.\n\n")
+                .append("Both sides train ").append(recipe).append(". Each side's `--seed` draws its ")
+                .append("initialisation and nothing else changes; one trajectory can be unlucky ")
+                .append("(`quality-spikes.md`). Gatelane ends itself with `--time 120s` (validated and saved by the ")
+                .append("deadline, its JVM start included), then `gatelane eval`.\n\n")
                 .append("| seed | Gatelane bits/char | PyTorch bits/char | Gatelane − PyTorch | Gatelane steps | ")
                 .append("PyTorch steps |\n|---|---|---|---|---|---|\n").append(rows)
                 .append("\n| side | mean | best | median | worst |\n|---|---|---|---|---|\n")

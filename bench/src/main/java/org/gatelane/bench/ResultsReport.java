@@ -374,8 +374,9 @@ public final class ResultsReport {
             String job = unit.anchorKey() == null ? null
                     : unit.anchorKey().replace("train/", "train H/T/B/threads ").replace("sample/", "sample H ")
                             .replaceAll("/1/1/1$", "");
-            boolean anyAnchor = anchors.values().stream().anyMatch(anchor -> anchor.containsKey(unit.anchorKey()));
-            if (vector != null && job != null && anyAnchor && !configurations.contains(job)) {
+            boolean anyAnchor = job != null
+                    && anchors.values().stream().anyMatch(anchor -> anchor.containsKey(unit.anchorKey()));
+            if (vector != null && anyAnchor && !configurations.contains(job)) {
                 configurations.add(job);
                 gatelane.add(unit.perSecond(vector) / 1000);
                 // XChart draws a category's missing value as no bar when it is null.

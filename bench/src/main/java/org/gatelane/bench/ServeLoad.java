@@ -77,10 +77,11 @@ public final class ServeLoad {
             characters += client.characters;
             failures += client.failures;
         }
-        System.out.println(String.format(Locale.ROOT, "{\"label\": \"%s\", \"clients\": %d, \"seconds\": %.2f, "
+        System.out.println(String.format(Locale.ROOT, "{\"label\": \"%s\", \"clients\": %d, \"prompt\": %d, "
+                        + "\"seconds\": %.2f, "
                         + "\"characters\": %d, \"chars_per_second\": %.1f, \"first_character_ms_p50\": %.3f, "
                         + "\"first_character_ms_p99\": %.3f, \"gap_ms_p50\": %.3f, \"gap_ms_p99\": %.3f, "
-                        + "\"requests\": %d, \"failures\": %d}", label, clients, elapsed, characters,
+                        + "\"requests\": %d, \"failures\": %d}", label, clients, promptLength, elapsed, characters,
                 characters / elapsed, percentile(first, 0.5), percentile(first, 0.99), percentile(gaps, 0.5),
                 percentile(gaps, 0.99), first.size(), failures));
     }

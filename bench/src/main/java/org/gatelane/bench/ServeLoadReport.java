@@ -34,7 +34,9 @@ public final class ServeLoadReport {
                 continue;
             }
             JsonObject run = JsonParser.parseString(line).getAsJsonObject();
-            String count = run.get("clients").getAsString() + " clients";
+            int prompt = run.has("prompt") ? run.get("prompt").getAsInt() : 4;
+            String count = run.get("clients").getAsString() + " clients"
+                    + (prompt == 4 ? "" : ", " + prompt + "-char prompt");
             if (!clients.contains(count)) {
                 clients.add(count);
             }

@@ -2,6 +2,7 @@ package org.gatelane.cli;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
@@ -47,15 +48,22 @@ final class ServeCommand implements Callable<Integer> {
             description = "the most characters one request may ask for (default: ${DEFAULT-VALUE})")
     int maxLength;
 
+    @Option(names = "--event-interval", defaultValue = "4", paramLabel = "MS",
+            description = {"after a stream's first characters, the least time between two of its events in",
+                    "milliseconds; 0 sends each wake-up's characters at once (default: ${DEFAULT-VALUE})"})
+    int eventIntervalMillis;
+
     @Override
     public Integer call() throws IOException, InterruptedException {
         Options.atLeast(spec, "--max-streams", maxStreams, 1);
         Options.atLeast(spec, "--queue", queue, 0);
         Options.atLeast(spec, "--max-length", maxLength, 1);
+        Options.within(spec, "--event-interval", eventIntervalMillis, 0, true, 1000, true);
         Options.within(spec, "--port", port, 0, true, 65535, true);
         Checkpoint saved = Checkpoint.read(model.file);
         GenerationServer server = GenerationServer.start(saved.model(), saved.vocabulary(), Kernels.preferred(),
-                new GenerationServer.Limits(maxStreams, queue, maxLength, 64 * 1024), host, port);
+                new GenerationServer.Limits(maxStreams, queue, maxLength, 64 * 1024,
+                        Duration.ofMillis(eventIntervalMillis)), host, port);
         PrintWriter out = spec.commandLine().getOut();
         out.printf("serving %s at http://%s:%d/ (%d streams, queue %d); stop with Ctrl-C%n", model.file,
                 server.address().getHostString(), server.address().getPort(), maxStreams, queue);

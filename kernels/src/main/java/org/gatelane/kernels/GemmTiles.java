@@ -25,10 +25,10 @@ record GemmTiles(int rows, int smallRows, int vectors, int depth, int rowBlock, 
      * every iteration).
      *
      * <p>At 512 bits, 6 x 4 vectors: 24 accumulators, 4 B vectors and one broadcast in AVX-512's 32 registers.
-     * Each iteration of the 5 x 2 loop spends about 18 instructions (two loads, five broadcasts, five address
-     * computations, the counter) on 10 FMAs; at two 512-bit FMAs a cycle (Zen 5) that is more than the front end
-     * keeps up with. 6 x 4 spends about 20 on 24 FMAs, and 24 chains leave three times the latency's worth of
-     * independent work.
+     * In C2's output each iteration of the 5 x 2 loop spends 20 instructions (two loads, five broadcasts, five
+     * address computations, a base register parked in a vector register, the counter) on 10 FMAs; at two 512-bit
+     * FMAs a cycle (Zen 5) the front end does not keep up. 6 x 4 spends 23 on 24 FMAs with no spill, and 24
+     * chains leave three times the latency's worth of independent work.
      *
      * <p>KC keeps one panel at half of L1 (16 KB of a 32 KB L1: 2048 floats over NR = 8, 16 or 64 floats), so
      * the rows of A it meets stay beside it. A block's depth does not change any result: every element of C is

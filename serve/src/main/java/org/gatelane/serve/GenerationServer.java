@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -30,13 +31,24 @@ import com.sun.net.httpserver.HttpServer;
  */
 public final class GenerationServer implements AutoCloseable {
 
-    /** The limits a server holds to. */
-    public record Limits(int maxStreams, int queue, int maxLength, int maxBodyBytes) {
+    /**
+     * The limits a server holds to, and how often a stream's events go out.
+     *
+     * @param eventInterval after a stream's first characters, the least time between two of its events. Each
+     *                      event costs a wake-up of its handler and a write, which at 64 streams of a small model
+     *                      cost more than generating the characters (measured by {@code bench/serve-load.sh}, see
+     *                      {@code bench/results/serve-load.md}); zero sends whatever each wake-up finds
+     */
+    public record Limits(int maxStreams, int queue, int maxLength, int maxBodyBytes, Duration eventInterval) {
+
+        /** 4 ms: 250 events a second is smoother than a display refreshes, and far under 10 ms between them. */
+        public static final Duration DEFAULT_EVENT_INTERVAL = Duration.ofMillis(4);
+
         public Limits {
-            if (maxStreams < 1 || queue < 0 || maxLength < 1 || maxBodyBytes < 16) {
-                throw new IllegalArgumentException("need maxStreams >= 1, queue >= 0, maxLength >= 1 and "
-                        + "maxBodyBytes >= 16 but got " + maxStreams + ", " + queue + ", " + maxLength + ", "
-                        + maxBodyBytes);
+            if (maxStreams < 1 || queue < 0 || maxLength < 1 || maxBodyBytes < 16 || eventInterval.isNegative()) {
+                throw new IllegalArgumentException("need maxStreams >= 1, queue >= 0, maxLength >= 1, "
+                        + "maxBodyBytes >= 16 and an event interval >= 0 but got " + maxStreams + ", " + queue + ", "
+                        + maxLength + ", " + maxBodyBytes + ", " + eventInterval);
             }
         }
     }
@@ -228,8 +240,12 @@ public final class GenerationServer implements AutoCloseable {
         metrics.status(200);
         OutputStream out = exchange.getResponseBody();
         long firstAt = 0;
+        long lastWrite = 0;
         StringBuilder pieces = new StringBuilder();
         for (GenerationService.Event event = first; ; event = next(ticket)) {
+            if (firstAt != 0) {
+                pace(lastWrite + limits.eventInterval().toNanos());
+            }
             // Whatever the loop has made meanwhile goes out as one event: one write per wake-up, not per character,
             // which at small models costs more than generating the character.
             for (; event instanceof GenerationService.Event.Text piece; event = ticket.poll()) {
@@ -241,6 +257,7 @@ public final class GenerationServer implements AutoCloseable {
                 data.addProperty("text", pieces.toString());
                 out.write(("data: " + data + "\n\n").getBytes(StandardCharsets.UTF_8));
                 pieces.setLength(0);
+                lastWrite = System.nanoTime();
             }
             if (event instanceof GenerationService.Event.End end) {
                 out.write(("event: done\ndata: " + summary(end, started, firstAt) + "\n\n")
@@ -250,6 +267,19 @@ public final class GenerationServer implements AutoCloseable {
                 return;
             }
             out.flush();
+        }
+    }
+
+    /** Waits until {@code nanoTime} comes, while the generation loop adds text. */
+    private static void pace(long nanoTime) throws IOException {
+        long wait = nanoTime - System.nanoTime();
+        if (wait > 0) {
+            try {
+                Thread.sleep(Duration.ofNanos(wait));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while pacing a stream");
+            }
         }
     }
 

@@ -55,7 +55,8 @@ class GenerationServerTest {
     @BeforeEach
     void start() throws IOException {
         server = GenerationServer.start(MODEL, VOCABULARY, Kernels.preferred(),
-                new GenerationServer.Limits(2, 1, 2000, 1024), "127.0.0.1", 0);
+                new GenerationServer.Limits(2, 1, 2000, 1024,
+                GenerationServer.Limits.DEFAULT_EVENT_INTERVAL), "127.0.0.1", 0);
     }
 
     @AfterEach
@@ -134,6 +135,31 @@ class GenerationServerTest {
         }
         assertEquals(lone("the ", 30, 0.9f, 7), streamed.toString());
         assertTrue(done != null && done.contains("\"characters\":30"), events.body());
+    }
+
+    /**
+     * After the first event, a stream's events are at least the server's interval apart, and the text is still
+     * the lone sampler's. Unpaced, a model this small sends hundreds of events for 2,000 characters.
+     */
+    @Test
+    void aStreamsEventsAreNoMoreFrequentThanItsInterval() throws Exception {
+        server.close();
+        server = GenerationServer.start(MODEL, VOCABULARY, Kernels.preferred(),
+                new GenerationServer.Limits(2, 1, 2000, 1024, Duration.ofMillis(100)), "127.0.0.1", 0);
+        long started = System.nanoTime();
+        Response events = post("{\"prompt\": \"the \", \"length\": 2000, \"seed\": 3, \"stream\": true}");
+        double seconds = (System.nanoTime() - started) / 1e9;
+        StringBuilder streamed = new StringBuilder();
+        int dataEvents = 0;
+        for (String event : events.body().split("\n\n")) {
+            if (event.startsWith("data: ")) {
+                dataEvents++;
+                streamed.append(JsonParser.parseString(event.substring("data: ".length())).getAsJsonObject()
+                        .get("text").getAsString());
+            }
+        }
+        assertEquals(lone("the ", 2000, 1f, 3), streamed.toString());
+        assertTrue(dataEvents <= 1 + seconds / 0.1 + 1, dataEvents + " events in " + seconds + " s");
     }
 
     @Test

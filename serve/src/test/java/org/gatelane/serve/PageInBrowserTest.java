@@ -98,7 +98,8 @@ class PageInBrowserTest {
         Process driver = new ProcessBuilder("chromedriver", "--port=" + driverPort, "--allowed-ips=127.0.0.1")
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         try (GenerationServer server = GenerationServer.start(MODEL, VOCABULARY, Kernels.preferred(),
-                new GenerationServer.Limits(4, 4, 20_000, 64 * 1024), "127.0.0.1", 0)) {
+                new GenerationServer.Limits(4, 4, 20_000, 64 * 1024,
+                        GenerationServer.Limits.DEFAULT_EVENT_INTERVAL), "127.0.0.1", 0)) {
             Browser browser = new Browser("http://127.0.0.1:" + driverPort);
             String session = startSession(browser);
             try {
