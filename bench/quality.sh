@@ -6,7 +6,8 @@
 #   seeds   120 s, one thread, seeds 1 to 5 on both sides, Gatelane with --time 120s (it ends itself, validated
 #           and saved): one seed's trajectory can get unlucky (see bench/results/quality-spikes.md), five give
 #           the spread
-#   schedules  120 s, one thread, seeds 1 to 5, four runs a seed in one sitting: each side at a constant rate
+#   schedules [SECONDS [SEED...]]  (default 120 s, seeds 1 to 5), one thread, four runs a seed in one sitting:
+#           each side at a constant rate
 #           (as seeds) and descending to the deadline (Gatelane --lr-schedule cosine, the anchor under
 #           bench/python/deadline_schedule.py --schedule cosine): what the schedule buys each side, the engine's
 #           lead apart from the recipe's, and which schedule --time should default to
@@ -141,11 +142,15 @@ seeds() {
 }
 
 schedules() {
-  for seed in 1 2 3 4 5; do
-    TIMED=1 gatelane_run "gatelane-120s-1t-timed-seed$seed" 120 1 256 --seed "$seed"
-    TIMED=1 gatelane_run "gatelane-120s-1t-cosine-seed$seed" 120 1 256 --seed "$seed" --lr-schedule cosine
-    torch_run "pytorch-120s-1t-seed$seed" 120 1 --seed "$seed"
-    SCHEDULE=cosine torch_run "pytorch-120s-1t-cosine-seed$seed" 120 1 --seed "$seed"
+  local seconds="${1:-120}"; shift || true
+  local seeds=("$@")
+  [ ${#seeds[@]} -gt 0 ] || seeds=(1 2 3 4 5)
+  for seed in "${seeds[@]}"; do
+    TIMED=1 gatelane_run "gatelane-${seconds}s-1t-timed-seed$seed" "$seconds" 1 256 --seed "$seed"
+    TIMED=1 gatelane_run "gatelane-${seconds}s-1t-cosine-seed$seed" "$seconds" 1 256 --seed "$seed" \
+        --lr-schedule cosine
+    torch_run "pytorch-${seconds}s-1t-seed$seed" "$seconds" 1 --seed "$seed"
+    SCHEDULE=cosine torch_run "pytorch-${seconds}s-1t-cosine-seed$seed" "$seconds" 1 --seed "$seed"
   done
 }
 
@@ -180,7 +185,8 @@ render() {
 
 case "$what" in
   all) prepare; short; seeds; long; deep; steps; render ;;
-  short|long|deep|steps|seeds|schedules) prepare; "$what" ;;
+  short|long|deep|steps|seeds) prepare; "$what" ;;
+  schedules) prepare; shift; schedules "$@" ;;
   render) render ;;
   *) echo "usage: bench/quality.sh [all|short|long|deep|steps|seeds|schedules|render]" >&2; exit 2 ;;
 esac

@@ -74,11 +74,15 @@ public final class QualityReport {
                     pb, gb - pb, g.get("iterations").getAsLong(), p.get("iterations").getAsLong(),
                     g.get("chars_per_s").getAsLong(), p.get("chars_per_s").getAsLong()));
         }
-        seeds(runs, md, "gatelane-120s-1t-timed-seed", "pytorch-120s-1t-seed",
-                "120 s, one thread, several seeds", "at a constant learning rate");
-        seeds(runs, md, "gatelane-120s-1t-cosine-seed", "pytorch-120s-1t-cosine-seed",
-                "120 s, one thread, several seeds, cosine to the deadline", "with `--lr-schedule cosine`, and the "
-                        + "anchor run by `bench/python/deadline_schedule.py` with the same descent over its budget");
+        for (int seconds : new int[] {120, 600}) {
+            String budget = seconds + "s-1t-";
+            seeds(runs, md, "gatelane-" + budget + "timed-seed", "pytorch-" + budget + "seed", seconds,
+                    "constant learning rate", "at a constant learning rate");
+            seeds(runs, md, "gatelane-" + budget + "cosine-seed", "pytorch-" + budget + "cosine-seed", seconds,
+                    "cosine to the deadline", "descending to the deadline: Gatelane with `--lr-schedule cosine`, "
+                            + "the anchor run by `bench/python/deadline_schedule.py --schedule cosine` over its "
+                            + "budget");
+        }
         JsonObject g = runs.get("equal-steps-forget-bias-1");
         JsonObject p = runs.get("equal-steps-zero-bias-forget-1");
         if (g != null && p != null) {
@@ -99,12 +103,12 @@ public final class QualityReport {
     }
 
     /**
-     * The 120 s one-thread runs of several seeds per side (Gatelane ending itself with {@code --time}), labelled
-     * {@code gatelanePrefix + seed} and {@code pytorchPrefix + seed} from seed 1 on: each pair, then each side's
+     * The one-thread runs of several seeds per side at one budget (Gatelane ending itself with {@code --time}),
+     * labelled {@code gatelanePrefix + seed} and {@code pytorchPrefix + seed} from seed 1 on: each pair, then each side's
      * mean, best, median and worst, the numbers the quality targets are stated in.
      */
     private static void seeds(Map<String, JsonObject> runs, StringBuilder md, String gatelanePrefix,
-                              String pytorchPrefix, String title, String recipe) {
+                              String pytorchPrefix, int seconds, String schedule, String recipe) {
         StringBuilder rows = new StringBuilder();
         List<Double> gatelane = new ArrayList<>();
         List<Double> pytorch = new ArrayList<>();
@@ -126,11 +130,13 @@ public final class QualityReport {
         if (gatelane.isEmpty()) {
             return;
         }
-        md.append("\n## ").append(title).append("\n\n")
+        md.append(String.format(Locale.ROOT, "%n## %d s, one thread, %s, %s%n%n", seconds, schedule,
+                        gatelane.size() == 1 ? "one seed" : gatelane.size() + " seeds"))
                 .append(cpu.isEmpty() ? "" : "Recorded on " + cpu + ". ")
                 .append("Both sides train ").append(recipe).append(". Each side's `--seed` draws its ")
                 .append("initialisation and nothing else changes; one trajectory can be unlucky ")
-                .append("(`quality-spikes.md`). Gatelane ends itself with `--time 120s` (validated and saved by the ")
+                .append("(`quality-spikes.md`). Gatelane ends itself with `--time ").append(seconds)
+                .append("s` (validated and saved by the ")
                 .append("deadline, its JVM start included), then `gatelane eval`.\n\n")
                 .append("| seed | Gatelane bits/char | PyTorch bits/char | Gatelane − PyTorch | Gatelane steps | ")
                 .append("PyTorch steps |\n|---|---|---|---|---|---|\n").append(rows)
