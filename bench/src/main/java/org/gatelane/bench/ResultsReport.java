@@ -11,7 +11,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 
-import org.gatelane.kernels.CacheSizes;
 import org.gatelane.kernels.Kernels;
 
 import com.google.gson.JsonArray;
@@ -65,6 +64,24 @@ public final class ResultsReport {
             Map.Entry<Integer, Double> level = bandwidthGbPerKib.ceilingEntry((int) Math.ceil(bytes / 1024));
             return (level != null ? level : bandwidthGbPerKib.lastEntry()).getValue();
         }
+    }
+
+    /** This machine's data cache sizes in bytes, L1 first, from sysfs; empty where it has none. */
+    static long[] dataCacheBytes() {
+        TreeMap<Integer, Long> byLevel = new TreeMap<>();
+        try (var entries = Files.newDirectoryStream(Path.of("/sys/devices/system/cpu/cpu0/cache"), "index*")) {
+            for (Path index : entries) {
+                if (Files.readString(index.resolve("type")).trim().equals("Instruction")) {
+                    continue;
+                }
+                String size = Files.readString(index.resolve("size")).trim();
+                long bytes = Long.parseLong(size.replaceAll("\\D", "")) * (size.endsWith("M") ? 1 << 20 : 1 << 10);
+                byLevel.put(Integer.parseInt(Files.readString(index.resolve("level")).trim()), bytes);
+            }
+        } catch (IOException | RuntimeException e) {
+            return new long[0];
+        }
+        return byLevel.values().stream().mapToLong(Long::longValue).toArray();
     }
 
     /** One benchmark configuration: its scalar and vector scores and allocation. */
@@ -133,7 +150,7 @@ public final class ResultsReport {
                 }
             }
         }
-        Ceilings ceilings = new Ceilings(peak * 2 * (bits / 32.0) / 1e9, bandwidth, CacheSizes.dataCacheBytes());
+        Ceilings ceilings = new Ceilings(peak * 2 * (bits / 32.0) / 1e9, bandwidth, dataCacheBytes());
         String label = String.format(Locale.ROOT, "%s, JDK %s, vector width %d bits%s; same-run peak %.1f GFLOP/s, "
                         + "read bandwidth %s GB/s (L1, L2, L3, memory)", cpuModel(), jdk, bits,
                 avx2Forced ? " (-XX:UseAVX=2)" : "", ceilings.peakGflops(), bandwidth.values().stream()

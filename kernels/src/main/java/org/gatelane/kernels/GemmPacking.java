@@ -68,7 +68,7 @@ final class GemmPacking {
                 Arrays.fill(packed, panel, panel + depth * NR, 0f);
             }
             // Column by column: for a transposed B each column is a contiguous row of the source, and the panel
-            // it is spread over (half of L1) stays there; depth first read every column's row in strides.
+            // it is spread over stays in cache; depth first read every column's row in strides.
             for (int j = 0; j < valid; j++) {
                 int from = source + j * bColumnStride;
                 for (int p = 0; p < depth; p++) {

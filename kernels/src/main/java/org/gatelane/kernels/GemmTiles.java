@@ -10,14 +10,14 @@ package org.gatelane.kernels;
  *                  without a partial tile: 32 = 5·4 + 4·3 at MR = 5 and 32 = 6·2 + 5·4 at MR = 6
  * @param vectors   vectors per tile row; NR, the columns of a tile and of a packed panel of B, is
  *                  {@code vectors · lanes}
- * @param depth     KC: depth of a block, so that one packed panel of B, {@code KC · NR} floats, fills half of L1
+ * @param depth     KC: depth of a block; one packed panel of B holds {@code KC · NR} floats
  * @param rowBlock  MC: rows of an A block, which stays in L2 while the panels of B pass
  * @param columnBlock NC: columns of a packed B block, which bounds the per-thread buffer to {@code KC · NC}
  */
 record GemmTiles(int rows, int smallRows, int vectors, int depth, int rowBlock, int columnBlock) {
 
     /**
-     * The row for {@code bits}-wide vectors on a core whose L1 data cache holds {@code l1DataBytes}.
+     * The row for {@code bits}-wide vectors.
      *
      * <p>At 128 and 256 bits, 5 x 2 vectors: 10 accumulators, 2 B vectors and the broadcasts of A in AVX2's 16
      * registers, and 10 independent FMA chains cover a latency of four cycles on two pipes; 6 x 2 measured half
@@ -30,24 +30,24 @@ record GemmTiles(int rows, int smallRows, int vectors, int depth, int rowBlock, 
      * FMAs a cycle (Zen 5) the front end does not keep up. 6 x 4 spends 23 on 24 FMAs with no spill, and 24
      * chains leave three times the latency's worth of independent work.
      *
-     * <p>KC keeps one panel at half of L1 (16 KB of a 32 KB L1: 2048 floats over NR = 8, 16 or 64 floats), so
-     * the rows of A it meets stay beside it. A block's depth does not change any result: every element of C is
-     * one chain of FMAs in depth order, whatever the blocks.
+     * <p>KC is measured, not derived from L1. A panel of half of L1 (KC = 64 at 512 bits) measured 12-15 % slower
+     * on the recurrence's product and the weight gradient and up to a third slower on a training step than
+     * KC = 256 (a 64 KB panel, which the prefetchers stream from L2), on a Zen 4: each depth block loads and
+     * stores the C it adds to, and a weight gradient over 3,200 rows did so 50 times. KC = 512 measured the same
+     * as 256 at both widths. A block's depth does not change any result: every element of C is one chain of FMAs
+     * in depth order, whatever the blocks.
      */
-    static GemmTiles forWidth(int bits, int l1DataBytes) {
-        if (bits != 128 && bits != 256 && bits != 512) {
-            throw new IllegalArgumentException("no GEMM tiles for " + bits + "-bit vectors");
-        }
-        int lanes = bits / Float.SIZE;
-        int vectors = bits == 512 ? 4 : 2;
-        int rows = bits == 512 ? 6 : 5;
-        int panelFloats = l1DataBytes / 2 / Float.BYTES;
-        int depth = Math.max(16, panelFloats / (vectors * lanes));
-        return new GemmTiles(rows, rows - 1, vectors, depth, 120, 1024);
+    static GemmTiles forWidth(int bits) {
+        return switch (bits) {
+            case 128 -> new GemmTiles(5, 4, 2, 512, 120, 1024);
+            case 256 -> new GemmTiles(5, 4, 2, 256, 120, 1024);
+            case 512 -> new GemmTiles(6, 5, 4, 256, 120, 1024);
+            default -> throw new IllegalArgumentException("no GEMM tiles for " + bits + "-bit vectors");
+        };
     }
 
-    /** The row of the table for the kernels' vector width on this machine. */
-    static final GemmTiles CURRENT = forWidth(VectorConstants.SPECIES.vectorBitSize(), CacheSizes.l1DataBytes());
+    /** The row of the table for the kernels' vector width. */
+    static final GemmTiles CURRENT = forWidth(VectorConstants.SPECIES.vectorBitSize());
 
     GemmTiles {
         if (smallRows != rows - 1) {

@@ -133,7 +133,7 @@ class VectorMatchesScalarTest {
     @Test
     void rowTilesCoverEveryRowCountWithoutPaddingAtEveryWidth() {
         for (int bits : new int[] {128, 256, 512}) {
-            GemmTiles tiles = GemmTiles.forWidth(bits, CacheSizes.DEFAULT_L1_DATA_BYTES);
+            GemmTiles tiles = GemmTiles.forWidth(bits);
             int mr = tiles.rows(), small = tiles.smallRows();
             for (int rows = 1; rows <= 250; rows++) {
                 int span = tiles.mainTileSpan(rows);
@@ -148,42 +148,24 @@ class VectorMatchesScalarTest {
                 }
             }
         }
-        GemmTiles avx2 = GemmTiles.forWidth(256, CacheSizes.DEFAULT_L1_DATA_BYTES);
+        GemmTiles avx2 = GemmTiles.forWidth(256);
         assertEquals(20, avx2.mainTileSpan(32), "batch 32: four tiles of five, three of four");
         assertEquals(60, avx2.mainTileSpan(64), "batch 64: twelve tiles of five, one of four");
-        GemmTiles avx512 = GemmTiles.forWidth(512, CacheSizes.DEFAULT_L1_DATA_BYTES);
+        GemmTiles avx512 = GemmTiles.forWidth(512);
         assertEquals(12, avx512.mainTileSpan(32), "batch 32: two tiles of six, four of five");
         assertEquals(54, avx512.mainTileSpan(64), "batch 64: nine tiles of six, two of five");
     }
 
-    /**
-     * Each width's packed panel stays within the bound core sizes its memory by, and fills half of the L1 it is
-     * cut for: 32 KB (Zen 3 and 4) and 48 KB (Zen 5).
-     */
+    /** Each width's packed panel stays within the bound core sizes its memory by. */
     @Test
     void everyWidthsTilesKeepTheirBounds() {
-        for (int l1 : new int[] {32 * 1024, 48 * 1024}) {
-            for (int bits : new int[] {128, 256, 512}) {
-                GemmTiles tiles = GemmTiles.forWidth(bits, l1);
-                int nr = tiles.vectors() * bits / Float.SIZE;
-                assertTrue(nr <= RecurrentKernels.MAX_PANEL_WIDTH, bits + " bits: NR " + nr);
-                assertEquals(l1 / 2, tiles.depth() * nr * Float.BYTES, bits + " bits: a panel is half of L1");
-            }
+        for (int bits : new int[] {128, 256, 512}) {
+            GemmTiles tiles = GemmTiles.forWidth(bits);
+            int nr = tiles.vectors() * bits / Float.SIZE;
+            assertTrue(nr <= RecurrentKernels.MAX_PANEL_WIDTH, bits + " bits: NR " + nr);
+            assertTrue(tiles.rows() * tiles.vectors() + tiles.vectors() + 1 <= (bits == 512 ? 32 : 16),
+                    bits + " bits: the accumulators, the panel's vectors and a broadcast fit the registers");
         }
-    }
-
-    /** sysfs's sizes as the kernels read them, and the caches of the machine the tests run on, if it has any. */
-    @Test
-    void cacheSizesReadAsSysfsWritesThem() {
-        assertEquals(48 * 1024, CacheSizes.parseSize("48K"));
-        assertEquals(32L << 20, CacheSizes.parseSize("32M"));
-        assertEquals(4096, CacheSizes.parseSize("4096"));
-        long[] caches = CacheSizes.dataCacheBytes();
-        for (int level = 1; level < caches.length; level++) {
-            assertTrue(caches[level] >= caches[level - 1], "L" + (level + 1) + " at least as large as the level below");
-        }
-        int l1 = CacheSizes.l1DataBytes();
-        assertTrue(l1 >= 8 * 1024 && l1 <= 4 * 1024 * 1024, "an L1 data cache of " + l1 + " bytes");
     }
 
     /**
