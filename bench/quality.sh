@@ -10,7 +10,8 @@
 #           each side at a constant rate
 #           (as seeds) and descending to the deadline (Gatelane --lr-schedule cosine, the anchor under
 #           bench/python/deadline_schedule.py --schedule cosine): what the schedule buys each side, the engine's
-#           lead apart from the recipe's, and which schedule --time should default to
+#           lead apart from the recipe's, and which schedule --time should default to; CONSTANT_ONLY=1 runs only
+#           the constant-rate pair of each seed
 #   long    600 s, one thread, both (about 21 minutes)
 #   deep    two layers of 512 with dropout 0.2 for 600 s, both (PyTorch's validations make its side slower)
 #   steps   equal-step curves with matched initialisation (Gatelane --forget-bias 1 against the anchor's
@@ -147,9 +148,10 @@ schedules() {
   [ ${#seeds[@]} -gt 0 ] || seeds=(1 2 3 4 5)
   for seed in "${seeds[@]}"; do
     TIMED=1 gatelane_run "gatelane-${seconds}s-1t-timed-seed$seed" "$seconds" 1 256 --seed "$seed"
+    torch_run "pytorch-${seconds}s-1t-seed$seed" "$seconds" 1 --seed "$seed"
+    [ "${CONSTANT_ONLY:-0}" = 1 ] && continue
     TIMED=1 gatelane_run "gatelane-${seconds}s-1t-cosine-seed$seed" "$seconds" 1 256 --seed "$seed" \
         --lr-schedule cosine
-    torch_run "pytorch-${seconds}s-1t-seed$seed" "$seconds" 1 --seed "$seed"
     SCHEDULE=cosine torch_run "pytorch-${seconds}s-1t-cosine-seed$seed" "$seconds" 1 --seed "$seed"
   done
 }
