@@ -13,13 +13,10 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$here"
 mode="${1:-quick}"
-as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
-if [ ! -f /usr/include/oneapi/dnnl/dnnl.hpp ]; then
-  as_root apt-get install -y libdnnl-dev >&2 || { as_root apt-get update >&2 && as_root apt-get install -y libdnnl-dev >&2; }
-fi
-if ! /usr/bin/python3 -c 'import torch' 2>/dev/null || [ ! -e /usr/lib/x86_64-linux-gnu/libopenblas.so.0 ]; then
-  as_root apt-get install -y python3-torch libopenblas0-openmp >&2
-fi
+# shellcheck source=bench/packages.sh
+. bench/packages.sh
+need_onednn
+need_torch
 onednn=../shared/anchors/onednn
 "$onednn/build.sh" >&2
 (./mvnw -q -B -DskipTests install >&2)

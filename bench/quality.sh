@@ -7,11 +7,10 @@
 #           and saved): one seed's trajectory can get unlucky (see bench/results/quality-spikes.md), five give
 #           the spread
 #   schedules [SECONDS [SEED...]]  (default 120 s, seeds 1 to 5), one thread, four runs a seed in one sitting:
-#           each side at a constant rate
-#           (as seeds) and descending to the deadline (Gatelane --lr-schedule cosine, the anchor under
-#           bench/python/deadline_schedule.py --schedule cosine): what the schedule buys each side, the engine's
-#           lead apart from the recipe's, and which schedule --time should default to; CONSTANT_ONLY=1 runs only
-#           the constant-rate pair of each seed
+#           each side at a constant rate (as seeds) and descending to the deadline (Gatelane --lr-schedule
+#           cosine, the anchor under bench/python/deadline_schedule.py --schedule cosine): what the schedule buys
+#           each side, the engine's lead apart from the recipe's, and which schedule --time should default to;
+#           CONSTANT_ONLY=1 runs only the constant-rate pair of each seed
 #   long    600 s, one thread, both (about 21 minutes)
 #   deep    two layers of 512 with dropout 0.2 for 600 s, both (PyTorch's validations make its side slower)
 #   steps   equal-step curves with matched initialisation (Gatelane --forget-bias 1 against the anchor's
@@ -33,16 +32,12 @@ results="$here/bench/results/quality.jsonl"
 anchor="$here/../shared/anchors/pytorch/charlstm_quality.py"
 mkdir -p "$work" "$(dirname "$results")"
 
-as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+# shellcheck source=bench/packages.sh
+. "$here/bench/packages.sh"
 
 prepare() {
-  if ! command -v bible >/dev/null; then
-    as_root apt-get install -y bible-kjv >&2
-  fi
-  # Without OpenBLAS, torch runs on the reference BLAS, an order of magnitude slower: both or nothing.
-  if ! /usr/bin/python3 -c 'import torch' 2>/dev/null || ! dpkg -s libopenblas0-openmp >/dev/null 2>&1; then
-    as_root apt-get install -y python3-torch libopenblas0-openmp >&2
-  fi
+  command -v bible >/dev/null || install_packages bible-kjv
+  need_torch
   if [ ! -s "$work/train.txt" ]; then
     bible -f Gen1:1-Rev22:21 | sed -E 's/^[0-9]?[A-Za-z]+[0-9]+:[0-9]+ //' > "$work/kjv.txt"
     /usr/bin/python3 - "$work" <<'PY'

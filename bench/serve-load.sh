@@ -43,7 +43,6 @@ model = next(l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.star
 jdk = subprocess.run([java, "-version"], capture_output=True, text=True).stderr.splitlines()[0]
 rows = [json.loads(l) for l in open(f"{out}/serve-load.jsonl")]
 single = {r["label"]: r["chars_per_second"] for r in rows if r["clients"] == 1}
-prompt = lambda r: r.get("prompt", 4)
 lines = ["# gatelane serve under load", "", "![chars/s by clients](serve-load.png)", "",
          f"{cpu} (family {family}, model {model}), {jdk}; one generation thread; clients on loopback, each asking for "
          "2,000 streamed characters after a prompt (\"The \", or \"The \" repeated to 100 characters), again and "
@@ -51,7 +50,7 @@ lines = ["# gatelane serve under load", "", "![chars/s by clients](serve-load.pn
          "| model | clients | prompt | chars/s (all clients) | x one client | first character p50 / p99 (ms) | between characters p50 / p99 (ms) | failures |",
          "|---|---|---|---|---|---|---|---|"]
 for r in rows:
-    lines.append(f"| {r['label']} | {r['clients']} | {prompt(r)} | {r['chars_per_second']:,.0f} | "
+    lines.append(f"| {r['label']} | {r['clients']} | {r['prompt']} | {r['chars_per_second']:,.0f} | "
                  f"{r['chars_per_second'] / single[r['label']]:.2f} | {r['first_character_ms_p50']:.1f} / "
                  f"{r['first_character_ms_p99']:.1f} | {r['gap_ms_p50']:.2f} / {r['gap_ms_p99']:.2f} | {r['failures']} |")
 open(f"{out}/serve-load.md", "w").write("\n".join(lines) + "\n")

@@ -39,6 +39,9 @@ public final class ResultsReport {
 
     static final int VOCABULARY = 65;
 
+    /** Each anchor's option and the name its columns and bars carry. */
+    private static final Map<String, String> ANCHOR_OPTIONS = Map.of("--pytorch", "PyTorch", "--onednn", "oneDNN");
+
     /**
      * The ceilings measured in the same run: {@link PeakBenchmark} (GFLOP/s of one core) and
      * {@link BandwidthBenchmark} (GB/s of one core per buffer size in KiB). Kernels are stated as shares of these,
@@ -97,9 +100,8 @@ public final class ResultsReport {
         List<Path> inputs = new ArrayList<>();
         Map<String, Map<String, Double>> anchors = new LinkedHashMap<>();
         for (int i = 1; i < args.length; i++) {
-            if (args[i].equals("--pytorch") || args[i].equals("--onednn")) {
-                String anchor = args[i].equals("--pytorch") ? "PyTorch" : "oneDNN";
-                anchors.put(anchor, readAnchor(Path.of(args[++i])));
+            if (ANCHOR_OPTIONS.containsKey(args[i])) {
+                anchors.put(ANCHOR_OPTIONS.get(args[i]), readAnchor(Path.of(args[++i])));
             } else {
                 inputs.add(Path.of(args[i]));
             }
@@ -171,8 +173,10 @@ public final class ResultsReport {
                 + "scalar from the same run. Allocation is bytes per operation from `-prof gc`; JMH's own bookkeeping of a "
                 + "few kilobytes per iteration shows up there as a few bytes per operation on slow operations. Each "
                 + "anchor's column is its median chars/s in the same sitting.\n\n");
-        md.append("| benchmark | parameters | scalar | vector | vector/scalar | vector throughput | alloc B/op (vector) |");
-        anchors.keySet().forEach(anchor -> md.append(" ").append(anchor).append(" | Gatelane/").append(anchor).append(" |"));
+        md.append("| benchmark | parameters | scalar | vector | vector/scalar | vector throughput | "
+                + "alloc B/op (vector) |");
+        anchors.keySet().forEach(anchor -> md.append(" ").append(anchor).append(" | Gatelane/").append(anchor)
+                .append(" |"));
         md.append("\n|---|---|---|---|---|---|---|").append("---|---|".repeat(anchors.size())).append("\n");
         for (Row row : rows) {
             Double scalar = row.score().get("scalar");
@@ -397,8 +401,10 @@ public final class ResultsReport {
                 configurations.add(job);
                 gatelane.add(unit.perSecond(vector) / 1000);
                 // XChart draws a category's missing value as no bar when it is null.
-                anchors.forEach((anchor, medians) -> anchorBars.get(anchor).add(
-                        medians.containsKey(unit.anchorKey()) ? medians.get(unit.anchorKey()) / 1000 : null));
+                anchors.forEach((anchor, medians) -> {
+                    Double median = medians.get(unit.anchorKey());
+                    anchorBars.get(anchor).add(median == null ? null : median / 1000);
+                });
             }
         }
         if (configurations.isEmpty()) {

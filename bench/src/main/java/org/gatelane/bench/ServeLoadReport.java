@@ -34,7 +34,7 @@ public final class ServeLoadReport {
                 continue;
             }
             JsonObject run = JsonParser.parseString(line).getAsJsonObject();
-            int prompt = run.has("prompt") ? run.get("prompt").getAsInt() : 4;
+            int prompt = run.get("prompt").getAsInt();
             String count = run.get("clients").getAsString() + " clients"
                     + (prompt == 4 ? "" : ", " + prompt + "-char prompt");
             if (!clients.contains(count)) {

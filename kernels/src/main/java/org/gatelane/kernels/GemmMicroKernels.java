@@ -4,9 +4,12 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The register micro-kernels of the GEMM engine: {@code C[rows x NR] += A[rows x depth] · B-panel[depth x NR]}, A's row i
- * at {@code a0 + i·lda}, the panel packed by {@link GemmPacking}. The accumulators are separate locals, not an array, so that C2 keeps them all in registers; each FMA takes the accumulator as its
- * addend, which C2 compiles to one {@code vfmadd231ps}. The tile shapes are {@link GemmTiles}'s.
+ * The register micro-kernels of the GEMM engine: {@code C[rows x NR] += A[rows x depth] · B-panel[depth x NR]},
+ * A's row i at {@code a0 + i·lda}, the panel packed by {@link GemmPacking}. The accumulators are separate locals,
+ * not an array, so that C2 keeps them all in registers; each FMA takes the accumulator as its addend, which C2
+ * compiles to one {@code vfmadd231ps}. That is also why each tile shape is a method of its own, a smaller tile
+ * beside each main one: a single method with a loop-invariant test for the last row was unswitched by C2, but
+ * set up with dozens of stack spills. The tile shapes are {@link GemmTiles}'s.
  */
 final class GemmMicroKernels {
 
