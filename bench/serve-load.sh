@@ -47,7 +47,7 @@ jdk = subprocess.run([java, "-version"], capture_output=True, text=True).stderr.
 rows = [json.loads(l) for l in open(f"{out}/serve-load.jsonl")]
 single = {r["label"]: r["chars_per_second"] for r in rows if r["clients"] == 1}
 lines = ["# gatelane serve under load", "", "![chars/s by clients](serve-load.png)", "",
-         f"{cpu} (family {family}, model {model}), {jdk}; one generation thread and one priming thread; clients "
+         f"{cpu} (family {family}, model {model}), {jdk}; one generation thread, prompts fed on the request threads; clients "
          "on loopback, each asking for 1,000 to 3,000 (2,000 on average) streamed characters after a prompt "
          "(\"The \", or \"The \" repeated to 100 characters), again and again. Every point starts with all its "
          "clients asking at once (the burst column: the first characters of those first requests), then runs "

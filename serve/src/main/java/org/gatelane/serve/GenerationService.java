@@ -13,9 +13,9 @@ import org.gatelane.core.infer.BatchedGenerator;
 
 /**
  * The generation loop behind the server: one thread owns a {@link BatchedGenerator} and steps every active stream
- * together; a second thread feeds the prompts, all that arrived meanwhile in one batched pass; request threads only
- * {@link #submit} and read what their {@link Ticket} receives. Requests beyond the streams wait in a bounded queue,
- * and beyond that are refused, so the work held is always bounded.
+ * together; request threads {@link #submit}, which feeds prompts (their own and those that arrived with them, side
+ * by side in one batched pass), and read what their {@link Ticket} receives. Requests beyond the streams wait in a
+ * bounded queue, and beyond that are refused, so the work held is always bounded.
  */
 final class GenerationService implements AutoCloseable {
 
@@ -94,7 +94,6 @@ final class GenerationService implements AutoCloseable {
     private int priming;
     private final AtomicLong generated = new AtomicLong();
     private final Thread loop;
-    private final Thread primer;
     private volatile boolean stopping;
 
     /** Starts the loop. */
@@ -102,12 +101,12 @@ final class GenerationService implements AutoCloseable {
         this.generator = generator;
         this.queueCapacity = queueCapacity;
         this.loop = Thread.ofPlatform().name("gatelane-generation").daemon(true).start(this::run);
-        this.primer = Thread.ofPlatform().name("gatelane-priming").daemon(true).start(this::primeArrivals);
     }
 
     /**
-     * Queues {@code request} for its prime to be fed, then for a stream; it starts at the next step with a free
-     * place. A prime with characters the model refuses comes back as the ticket's first event, at once.
+     * Feeds {@code request}'s prime, with those of the requests that arrived with it, on the calling thread, then
+     * queues it for a stream; it starts at the next step with a free place. A prime with characters the model
+     * refuses comes back as the ticket's first event, at once.
      *
      * @throws Busy if every stream and every place in the queue is taken, or the service is stopping
      */
@@ -130,51 +129,44 @@ final class GenerationService implements AutoCloseable {
             priming++;
             unprimed.add(ticket);
         }
+        primeArrivals();
         return ticket;
     }
 
     /**
-     * The priming thread: takes every request that arrived since its last pass and feeds their prompts side by
-     * side, so that a burst of arrivals costs a few batched passes rather than one pass each, and none of it is
-     * on the generation thread, where a long prompt would hold every stream's next character.
+     * Feeds the prompts of every request queued for it, this thread's own among them unless another request's
+     * thread took it first. Requests that arrive together are fed side by side, in few batched passes; requests that
+     * arrive while a pass runs are fed by their own threads meanwhile, so a burst of arrivals uses every core. None
+     * of it is on the generation thread, where a long prompt would hold every stream's next character.
      */
     private void primeArrivals() {
         List<Ticket> arrived = new ArrayList<>();
+        unprimed.drainTo(arrived);
+        if (arrived.isEmpty()) {
+            return;
+        }
+        Event cancelled = new Event.End(BatchedGenerator.End.CANCELLED, 0);
+        List<BatchedGenerator.Primed> primed = null;
+        Event failed = cancelled;
         try {
-            while (!stopping || !unprimed.isEmpty()) {
-                Ticket first = unprimed.poll(100, TimeUnit.MILLISECONDS);
-                if (first == null) {
-                    continue;
+            primed = stopping ? null : generator.prime(arrived.stream().map(ticket -> ticket.request).toList());
+        } catch (RuntimeException e) {
+            // Every request taken here still gets its end, whoever's thread took it.
+            failed = new Event.Refused(500, null, "the prompts could not be fed: " + e);
+        }
+        synchronized (this) {
+            for (int i = 0; i < arrived.size(); i++) {
+                Ticket ticket = arrived.get(i);
+                priming--;
+                if (primed == null) {
+                    ticket.events.add(failed);
+                } else if (stopping || ticket.cancelled) {
+                    ticket.events.add(cancelled);
+                } else {
+                    ticket.primed = primed.get(i);
+                    waiting.add(ticket);
                 }
-                arrived.add(first);
-                unprimed.drainTo(arrived);
-                Event cancelled = new Event.End(BatchedGenerator.End.CANCELLED, 0);
-                List<BatchedGenerator.Primed> primed = null;
-                Event failed = cancelled;
-                try {
-                    primed = stopping ? null : generator.prime(arrived.stream().map(ticket -> ticket.request).toList());
-                } catch (RuntimeException e) {
-                    // Every arrival still gets its end, and the thread lives on for the next ones.
-                    failed = new Event.Refused(500, null, "the prompts could not be fed: " + e);
-                }
-                synchronized (this) {
-                    for (int i = 0; i < arrived.size(); i++) {
-                        Ticket ticket = arrived.get(i);
-                        priming--;
-                        if (primed == null) {
-                            ticket.events.add(failed);
-                        } else if (stopping || ticket.cancelled) {
-                            ticket.events.add(cancelled);
-                        } else {
-                            ticket.primed = primed.get(i);
-                            waiting.add(ticket);
-                        }
-                    }
-                }
-                arrived.clear();
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 
@@ -259,7 +251,6 @@ final class GenerationService implements AutoCloseable {
             stopping = true;
         }
         try {
-            primer.join(TimeUnit.SECONDS.toMillis(30));
             loop.join(TimeUnit.SECONDS.toMillis(30));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
