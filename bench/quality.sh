@@ -12,7 +12,8 @@
 #           each side, the engine's lead apart from the recipe's, and which schedule --time should default to;
 #           CONSTANT_ONLY=1 runs only the constant-rate pair of each seed
 #   long    600 s, one thread, both (about 21 minutes)
-#   deep    two layers of 512 with dropout 0.2 for 600 s, both (PyTorch's validations make its side slower)
+#   deep [SEED...]  (default seeds 1 to 3) two layers of 512 with dropout 0.2 for 600 s, both sides, a pair per
+#           seed, about 21 minutes each (PyTorch's validations make its side slower)
 #   steps   equal-step curves with matched initialisation (Gatelane --forget-bias 1 against the anchor's
 #           --init zero-bias --forget-bias 1), the proof that both compute the same model
 #   render  bench/results/quality.md and quality.png from bench/results/quality.jsonl
@@ -126,8 +127,14 @@ long() {
 }
 
 deep() {
-  TIMED=1 gatelane_run gatelane-600s-2x512-dropout 600 1 512 --layers 2 --dropout 0.2 --checkpoint-every 250
-  torch_run pytorch-600s-2x512-dropout 600 1 --H 512 --layers 2 --dropout 0.2 --eval-every 250
+  local seeds=("$@")
+  [ ${#seeds[@]} -gt 0 ] || seeds=(1 2 3)
+  for seed in "${seeds[@]}"; do
+    TIMED=1 gatelane_run "gatelane-600s-2x512-dropout-seed$seed" 600 1 512 --layers 2 --dropout 0.2 \
+        --checkpoint-every 250 --seed "$seed"
+    torch_run "pytorch-600s-2x512-dropout-seed$seed" 600 1 --H 512 --layers 2 --dropout 0.2 --eval-every 250 \
+        --seed "$seed"
+  done
 }
 
 seeds() {
@@ -182,7 +189,8 @@ render() {
 
 case "$what" in
   all) prepare; short; seeds; long; deep; steps; render ;;
-  short|long|deep|steps|seeds) prepare; "$what" ;;
+  short|long|steps|seeds) prepare; "$what" ;;
+  deep) prepare; shift; deep "$@" ;;
   schedules) prepare; shift; schedules "$@" ;;
   render) render ;;
   *) echo "usage: bench/quality.sh [all|short|long|deep|steps|seeds|schedules|render]" >&2; exit 2 ;;

@@ -83,6 +83,8 @@ public final class QualityReport {
                             + "the anchor run by `bench/python/deadline_schedule.py --schedule cosine` over its "
                             + "budget");
         }
+        seeds(runs, md, "gatelane-600s-2x512-dropout-seed", "pytorch-600s-2x512-dropout-seed", 600,
+                "two layers of 512 with dropout 0.2", "two layers of 512 with dropout 0.2 at a constant learning rate");
         JsonObject g = runs.get("equal-steps-forget-bias-1");
         JsonObject p = runs.get("equal-steps-zero-bias-forget-1");
         if (g != null && p != null) {

@@ -214,7 +214,7 @@ public final class GenerationServer implements AutoCloseable {
                     text.append(piece.piece());
                 }
                 case GenerationService.Event.Refused refused -> {
-                    error(exchange, 400, "prompt", refused.message());
+                    error(exchange, refused.status(), refused.field(), refused.message());
                     return;
                 }
                 case GenerationService.Event.End end -> {
@@ -231,7 +231,7 @@ public final class GenerationServer implements AutoCloseable {
     private void streamOut(HttpExchange exchange, GenerationService.Ticket ticket, long started) throws IOException {
         GenerationService.Event first = next(ticket);
         if (first instanceof GenerationService.Event.Refused refused) {
-            error(exchange, 400, "prompt", refused.message());
+            error(exchange, refused.status(), refused.field(), refused.message());
             return;
         }
         exchange.getResponseHeaders().set("Content-Type", "text/event-stream; charset=utf-8");

@@ -13,8 +13,9 @@ import org.gatelane.core.infer.BatchedGenerator;
 
 /**
  * The generation loop behind the server: one thread owns a {@link BatchedGenerator} and steps every active stream
- * together; request threads only {@link #submit} and read what their {@link Ticket} receives. Requests beyond the
- * streams wait in a bounded queue, and beyond that are refused, so the work held is always bounded.
+ * together; request threads {@link #submit}, which feeds prompts (their own and those that arrived with them, side
+ * by side in one batched pass), and read what their {@link Ticket} receives. Requests beyond the streams wait in a
+ * bounded queue, and beyond that are refused, so the work held is always bounded.
  */
 final class GenerationService implements AutoCloseable {
 
@@ -33,19 +34,23 @@ final class GenerationService implements AutoCloseable {
         record End(BatchedGenerator.End how, int characters) implements Event {
         }
 
-        /** The request could not start (its prime was refused); the message says why. */
-        record Refused(String message) implements Event {
+        /** The request could not start: an HTTP status, the request's field at fault (or null), and why. */
+        record Refused(int status, String field, String message) implements Event {
         }
     }
 
     /** One request's place in the service; its events arrive in order on {@link #next}. */
     final class Ticket implements BatchedGenerator.Listener {
+        private final BatchedGenerator.Request request;
         private BatchedGenerator.Primed primed;
         private final LinkedBlockingQueue<Event> events = new LinkedBlockingQueue<>();
         private final AtomicInteger characters = new AtomicInteger();
         private volatile BatchedGenerator.Stream stream;
+        /** Set by {@link #cancel()}, for a request still before its stream: the priming thread drops it. */
+        private volatile boolean cancelled;
 
-        private Ticket() {
+        private Ticket(BatchedGenerator.Request request) {
+            this.request = request;
         }
 
         /** The next event, waiting for it. */
@@ -60,6 +65,7 @@ final class GenerationService implements AutoCloseable {
 
         /** Ends the request at the next step (a client that went away); safe from any thread, more than once. */
         void cancel() {
+            cancelled = true;
             cancellations.add(this);
         }
 
@@ -78,11 +84,13 @@ final class GenerationService implements AutoCloseable {
 
     private final BatchedGenerator generator;
     private final int queueCapacity;
-    private final LinkedBlockingQueue<Ticket> waiting;
+    /** Requests whose prompt is still to be fed, then requests waiting for a stream. */
+    private final LinkedBlockingQueue<Ticket> unprimed = new LinkedBlockingQueue<>();
+    private final LinkedBlockingQueue<Ticket> waiting = new LinkedBlockingQueue<>();
     private final Queue<Ticket> cancellations = new ConcurrentLinkedQueue<>();
     private final List<Ticket> running = new ArrayList<>();
     private final AtomicInteger activeCount = new AtomicInteger();
-    /** Requests whose prime is being fed, counted against the queue. */
+    /** Requests whose prime is still to be fed or being fed, counted against the queue. */
     private int priming;
     private final AtomicLong generated = new AtomicLong();
     private final Thread loop;
@@ -92,17 +100,24 @@ final class GenerationService implements AutoCloseable {
     GenerationService(BatchedGenerator generator, int queueCapacity) {
         this.generator = generator;
         this.queueCapacity = queueCapacity;
-        this.waiting = new LinkedBlockingQueue<>();
         this.loop = Thread.ofPlatform().name("gatelane-generation").daemon(true).start(this::run);
     }
 
     /**
-     * Feeds {@code request}'s prime on the calling thread, then queues it; its stream starts at the next step
-     * with a free place. A refused prime comes back as the ticket's first event.
+     * Feeds {@code request}'s prime, with those of the requests that arrived with it, on the calling thread, then
+     * queues it for a stream; it starts at the next step with a free place. A prime with characters the model
+     * refuses comes back as the ticket's first event, at once.
      *
      * @throws Busy if every stream and every place in the queue is taken, or the service is stopping
      */
     Ticket submit(BatchedGenerator.Request request) throws Busy {
+        Ticket ticket = new Ticket(request);
+        try {
+            generator.check(request);
+        } catch (IllegalArgumentException refused) {
+            ticket.events.add(new Event.Refused(400, "prompt", refused.getMessage()));
+            return ticket;
+        }
         synchronized (this) {
             if (stopping) {
                 throw new Busy("the server is stopping");
@@ -112,25 +127,47 @@ final class GenerationService implements AutoCloseable {
                         + "are taken");
             }
             priming++;
+            unprimed.add(ticket);
         }
-        Ticket ticket = new Ticket();
+        primeArrivals();
+        return ticket;
+    }
+
+    /**
+     * Feeds the prompts of every request queued for it, this thread's own among them unless another request's
+     * thread took it first. Requests that arrive together are fed side by side, in few batched passes; requests that
+     * arrive while a pass runs are fed by their own threads meanwhile, so a burst of arrivals uses every core. None
+     * of it is on the generation thread, where a long prompt would hold every stream's next character.
+     */
+    private void primeArrivals() {
+        List<Ticket> arrived = new ArrayList<>();
+        unprimed.drainTo(arrived);
+        if (arrived.isEmpty()) {
+            return;
+        }
+        Event cancelled = new Event.End(BatchedGenerator.End.CANCELLED, 0);
+        List<BatchedGenerator.Primed> primed = null;
+        Event failed = cancelled;
         try {
-            // Here, not on the loop's thread: a long prompt would hold every stream's next character otherwise.
-            ticket.primed = generator.prime(request);
-        } catch (IllegalArgumentException refused) {
-            ticket.events.add(new Event.Refused(refused.getMessage()));
-            return ticket;
-        } finally {
-            synchronized (this) {
+            primed = stopping ? null : generator.prime(arrived.stream().map(ticket -> ticket.request).toList());
+        } catch (RuntimeException e) {
+            // Every request taken here still gets its end, whoever's thread took it.
+            failed = new Event.Refused(500, null, "the prompts could not be fed: " + e);
+        }
+        synchronized (this) {
+            for (int i = 0; i < arrived.size(); i++) {
+                Ticket ticket = arrived.get(i);
                 priming--;
-                if (ticket.primed != null && stopping) {
-                    ticket.events.add(new Event.End(BatchedGenerator.End.CANCELLED, 0));
-                } else if (ticket.primed != null) {
+                if (primed == null) {
+                    ticket.events.add(failed);
+                } else if (stopping || ticket.cancelled) {
+                    ticket.events.add(cancelled);
+                } else {
+                    ticket.primed = primed.get(i);
                     waiting.add(ticket);
                 }
             }
         }
-        return ticket;
     }
 
     /** Streams generating now. */

@@ -12,7 +12,13 @@ import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.SplittableRandom;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 import org.gatelane.core.infer.Sampler;
 import org.gatelane.core.model.ModelShape;
@@ -25,6 +31,7 @@ import org.gatelane.testing.PropertyCases;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import com.google.gson.JsonPrimitive;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -135,6 +142,29 @@ class GenerationServerTest {
         }
         assertEquals(lone("the ", 30, 0.9f, 7), streamed.toString());
         assertTrue(done != null && done.contains("\"characters\":30"), events.body());
+    }
+
+    /**
+     * Requests that arrive together have their prompts fed side by side in one pass when they meet at the priming
+     * thread; each still gets the text a lone sampler draws after its own prompt.
+     */
+    @Test
+    void requestsArrivingTogetherEachGetALoneSamplersText() throws Exception {
+        String[] prompts = {"the ", "k", "the keeper winds the clock at dusk.\nthe keeper "};
+        List<Future<Response>> answers = new ArrayList<>();
+        try (ExecutorService clients = Executors.newFixedThreadPool(prompts.length)) {
+            for (int i = 0; i < prompts.length; i++) {
+                String body = "{\"prompt\": " + new JsonPrimitive(prompts[i]) + ", \"length\": 50, \"seed\": " + i
+                        + "}";
+                answers.add(clients.submit(() -> post(body)));
+            }
+            for (int i = 0; i < prompts.length; i++) {
+                Response answer = answers.get(i).get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
+                assertEquals(200, answer.statusCode(), answer.body());
+                assertEquals(lone(prompts[i], 50, 1f, i), JsonParser.parseString(answer.body()).getAsJsonObject()
+                        .get("text").getAsString(), "prompt " + i);
+            }
+        }
     }
 
     /**

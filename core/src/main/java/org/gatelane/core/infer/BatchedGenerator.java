@@ -2,6 +2,7 @@ package org.gatelane.core.infer;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 
@@ -151,8 +152,9 @@ public final class BatchedGenerator {
         }
     }
 
-    /** Characters of a prompt fed per pass. */
-    private static final int PRIME_CHUNK = 256;
+    /** Steps of one prime pass at most, and its positions (steps times streams) at most. */
+    private static final int PRIME_STEPS = 256;
+    private static final int PRIME_POSITIONS = 2048;
 
     private final RecurrentModel model;
     private final ModelShape shape;
@@ -216,38 +218,105 @@ public final class BatchedGenerator {
             this.state = state;
             this.logits = logits;
         }
+
+        /** The state after the prime; for tests. */
+        RecurrentState state() {
+            return state;
+        }
+
+        /** The logits of what follows the prime, null without one; for tests. */
+        float[] logits() {
+            return logits;
+        }
     }
 
     /**
      * Feeds {@code request}'s prime through the model as one pass. It reads only the model, so any thread may
-     * call it, also while another steps: a server primes on the request's own thread, and the stepping thread
-     * only {@linkplain #join(Primed, Listener) joins}.
+     * call it, also while another steps: a server primes off the stepping thread, which only
+     * {@linkplain #join(Primed, Listener) joins}.
      *
      * @throws IllegalArgumentException if the prime has characters outside the vocabulary and the request refuses
      *                                  them, naming them
      */
     public Primed prime(Request request) {
-        int[] prime = primeSymbols(request);
-        RecurrentState state = RecurrentState.zeros(shape, 1);
-        float[] logits = null;
-        if (prime.length > 0 && request.length() > 0) {
-            // In chunks, the state carried between them: a pass's workspace grows with its steps, and a long prompt
-            // in one pass would take memory in proportion; the arithmetic is the same either way.
-            int chunk = Math.min(PRIME_CHUNK, prime.length);
-            SequencePass pass = new SequencePass(model, kernels, chunk, 1);
-            int from = 0;
-            for (; from + chunk <= prime.length; from += chunk) {
-                logits = pass.logits(Arrays.copyOfRange(prime, from, from + chunk), null, state);
+        return prime(List.of(request)).getFirst();
+    }
+
+    /**
+     * Feeds the primes of many requests through the model together, in the order of the list: the streams go
+     * through each pass side by side, so the products are GEMMs over them rather than one GEMV each, and the
+     * weights are read once per step for all of them. Each result is the one {@link #prime(Request)} gives alone,
+     * bit for bit. Any thread may call it, as {@link #prime(Request)}.
+     *
+     * @throws IllegalArgumentException if a prime has characters outside the vocabulary and its request refuses
+     *                                  them, naming them; no prime is fed then
+     */
+    public List<Primed> prime(List<Request> requests) {
+        int[][] primes = new int[requests.size()][];
+        RecurrentState[] states = new RecurrentState[primes.length];
+        List<Integer> feeding = new ArrayList<>();
+        for (int i = 0; i < primes.length; i++) {
+            primes[i] = primeSymbols(requests.get(i));
+            states[i] = RecurrentState.zeros(shape, 1);
+            if (primes[i].length > 0 && requests.get(i).length() > 0) {
+                feeding.add(i);
             }
-            int last = chunk;
-            if (from < prime.length) {
-                last = prime.length - from;
-                logits = new SequencePass(model, kernels, last, 1).logits(Arrays.copyOfRange(prime, from,
-                        prime.length), null, state);
-            }
-            logits = Arrays.copyOfRange(logits, (last - 1) * shape.outputSize(), last * shape.outputSize());
         }
-        return new Primed(request, state, logits);
+        float[][] logits = new float[primes.length][];
+        feeding.sort(Comparator.comparingInt(i -> primes[i].length));
+        feedTogether(feeding, primes, states, logits);
+        List<Primed> primed = new ArrayList<>(primes.length);
+        for (int i = 0; i < primes.length; i++) {
+            primed.add(new Primed(requests.get(i), states[i], logits[i]));
+        }
+        return primed;
+    }
+
+    /**
+     * Feeds the primes of {@code group} (shortest first) side by side, a pass at a time, each pass as long as the
+     * shortest prime left allows; a stream whose prime has ended leaves with its state and the logits of its last
+     * character. Passes are split at step boundaries only, with the state carried, so the arithmetic of every
+     * stream is the same as in one pass of its own.
+     */
+    private void feedTogether(List<Integer> group, int[][] primes, RecurrentState[] states, float[][] logits) {
+        int v = shape.outputSize();
+        for (int fed = 0; !group.isEmpty(); ) {
+            int streams = group.size();
+            // A pass's workspace grows with its positions: a long prompt, or many at once, go in several passes.
+            int steps = Math.min(primes[group.getFirst()].length - fed,
+                    Math.clamp(PRIME_POSITIONS / streams, 1, PRIME_STEPS));
+            RecurrentState batch = RecurrentState.zeros(shape, streams);
+            int[] input = new int[steps * streams];
+            for (int b = 0; b < streams; b++) {
+                RecurrentState.copyStreams(states[group.get(b)], 0, batch, b, 1);
+                for (int t = 0; t < steps; t++) {
+                    input[t * streams + b] = primes[group.get(b)][fed + t];
+                }
+            }
+            float[] out = new SequencePass(model, kernels, steps, streams).logits(input, null, batch);
+            fed += steps;
+            for (int b = 0; b < streams; b++) {
+                RecurrentState.copyStreams(batch, b, states[group.get(b)], 0, 1);
+                if (primes[group.get(b)].length == fed) {
+                    int last = (steps - 1) * streams + b;
+                    logits[group.get(b)] = Arrays.copyOfRange(out, last * v, (last + 1) * v);
+                }
+            }
+            while (!group.isEmpty() && primes[group.getFirst()].length == fed) {
+                group.removeFirst();
+            }
+        }
+    }
+
+    /**
+     * Checks {@code request}'s prime against the vocabulary, as {@link #prime(Request)} does, without feeding it:
+     * a server refuses a request this way at once, before its prime joins others in one pass.
+     *
+     * @throws IllegalArgumentException if the prime has characters outside the vocabulary and the request refuses
+     *                                  them, naming them
+     */
+    public void check(Request request) {
+        primeSymbols(request);
     }
 
     /**

@@ -1,5 +1,6 @@
 package org.gatelane.core.infer;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -100,12 +101,18 @@ class BatchedGeneratorTest {
             List<BatchedGenerator.Stream> streams = new ArrayList<>();
             List<Boolean> cancelled = new ArrayList<>();
             for (int step = 0; step < 120; step++) {
-                while (generator.active() < generator.maxStreams() && random.nextInt(3) == 0) {
-                    BatchedGenerator.Request request = request(random);
+                // Joiners between two steps have their primes fed side by side, or each alone.
+                List<BatchedGenerator.Request> joining = new ArrayList<>();
+                while (generator.active() + joining.size() < generator.maxStreams() && random.nextInt(3) == 0) {
+                    joining.add(request(random));
+                }
+                List<BatchedGenerator.Primed> primed = random.nextBoolean() ? generator.prime(joining)
+                        : joining.stream().map(generator::prime).toList();
+                for (int j = 0; j < joining.size(); j++) {
                     Collected output = new Collected();
-                    requests.add(request);
+                    requests.add(joining.get(j));
                     outputs.add(output);
-                    streams.add(generator.join(request, output));
+                    streams.add(generator.join(primed.get(j), output));
                     cancelled.add(false);
                 }
                 if (!streams.isEmpty() && random.nextInt(15) == 0) {
@@ -133,21 +140,43 @@ class BatchedGeneratorTest {
         });
     }
 
-    /** A prompt longer than one of the generator's prime passes: fed in pieces, it leaves the same state. */
+    /**
+     * Prompts longer than one prime pass, many of them fed side by side (more positions than one pass holds, so
+     * in passes that end where the shortest prompt left ends): each leaves the state it leaves alone.
+     */
     @Test
-    void aLongPromptIsFedInPiecesToTheSameText() {
+    void longPromptsFedTogetherInPiecesGiveTheSameTexts() {
         RecurrentModel model = RecurrentModel.initialized(ModelShape.characterModel(VOCABULARY.size(), 13, 2), 11);
-        String prompt = "the keeper winds the clock at dusk; ships count.\n".repeat(13).substring(0, 600);
+        String text = "the keeper winds the clock at dusk; ships count.\n".repeat(15);
+        // Equal lengths from different places: streams that end in the same pass must each keep their own logits.
+        int[] lengths = {600, 599, 1, 1, 0, 300, 257, 256, 256, 40, 600, 33, 512, 2, 100};
         for (RecurrentKernels kernels : new RecurrentKernels[] {Kernels.scalar(), Kernels.vector()}) {
-            BatchedGenerator.Request request = new BatchedGenerator.Request(prompt, 40, 0.9f, 0, 1f, 5, List.of(),
-                    Corpus.Unknown.ERROR);
-            BatchedGenerator generator = new BatchedGenerator(model, VOCABULARY, kernels, 2);
-            Collected output = new Collected();
-            generator.join(request, output);
+            List<BatchedGenerator.Request> requests = new ArrayList<>();
+            for (int i = 0; i < lengths.length; i++) {
+                requests.add(new BatchedGenerator.Request(text.substring(3 * i, 3 * i + lengths[i]), 40, 0.9f, 0, 1f, i,
+                        List.of(), Corpus.Unknown.ERROR));
+            }
+            BatchedGenerator generator = new BatchedGenerator(model, VOCABULARY, kernels, lengths.length);
+            List<Collected> outputs = new ArrayList<>();
+            List<BatchedGenerator.Primed> together = generator.prime(requests);
+            for (int i = 0; i < lengths.length; i++) {
+                BatchedGenerator.Primed alone = generator.prime(requests.get(i));
+                String context = kernels.name() + ", a prompt of " + lengths[i];
+                assertArrayEquals(alone.logits(), together.get(i).logits(), context);
+                for (int layer = 0; layer < model.shape().layers(); layer++) {
+                    assertArrayEquals(alone.state().h(layer), together.get(i).state().h(layer), context);
+                    assertArrayEquals(alone.state().c(layer), together.get(i).state().c(layer), context);
+                }
+                outputs.add(new Collected());
+                generator.join(together.get(i), outputs.getLast());
+            }
             while (generator.active() > 0) {
                 generator.step();
             }
-            assertEquals(alone(model, kernels, request), output.text.toString(), kernels.name());
+            for (int i = 0; i < lengths.length; i++) {
+                assertEquals(alone(model, kernels, requests.get(i)), outputs.get(i).text.toString(),
+                        kernels.name() + ", a prompt of " + lengths[i]);
+            }
         }
     }
 
@@ -163,6 +192,10 @@ class BatchedGeneratorTest {
                 BatchedGenerator.Request.of("Zebra", 5, 2), new Collected())).getMessage()
                 .startsWith("the prime has characters the model never saw: "));
         assertEquals(0, other.active(), "a refused request holds no stream");
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> other.check(
+                BatchedGenerator.Request.of("Zebra", 5, 2))).getMessage().startsWith("the prime has characters"));
+        assertThrows(IllegalArgumentException.class, () -> other.prime(List.of(
+                BatchedGenerator.Request.of("the", 5, 2), BatchedGenerator.Request.of("Zebra", 5, 2))));
         Collected skipped = new Collected();
         other.join(new BatchedGenerator.Request("Zthe", 3, 1f, 0, 1f, 4, List.of(), Corpus.Unknown.SKIP), skipped);
         for (int i = 0; i < 3; i++) {
