@@ -293,7 +293,7 @@ public final class BatchedGenerator {
                     input[t * streams + b] = primes[group.get(b)][fed + t];
                 }
             }
-            float[] out = new SequencePass(model, kernels, steps, streams).logits(input, null, batch);
+            float[] out = SequencePass.forFixedWeights(model, kernels, steps, streams).logits(input, null, batch);
             fed += steps;
             for (int b = 0; b < streams; b++) {
                 RecurrentState.copyStreams(batch, b, states[group.get(b)], 0, 1);

@@ -69,6 +69,11 @@ public final class SequencePass {
      * @param dropout the dropout rate p in {@code [0, 1)}; 0 for none
      */
     public SequencePass(RecurrentModel model, RecurrentKernels kernels, int steps, int streams, float dropout) {
+        this(model, kernels, steps, streams, dropout, false);
+    }
+
+    private SequencePass(RecurrentModel model, RecurrentKernels kernels, int steps, int streams, float dropout,
+                         boolean forwardOnly) {
         if (steps < 1 || streams < 1) {
             throw new IllegalArgumentException("steps and streams must be at least 1 but were " + steps + " and "
                     + streams);
@@ -94,10 +99,12 @@ public final class SequencePass {
             layers[l] = RecurrentLayer.of(model, kernels, l, steps, streams);
         }
         logits = new float[Math.multiplyExact(positions, shape.outputSize())];
-        gateGradients = new float[positions * shape.gateWidth()];
-        hiddenGradients = new float[positions * h];
-        hiddenGradientsBelow = new float[positions * h];
-        boolean transposes = positions > 1;
+        // A pass that only runs forward holds no gradients: nearly half of the workspace at H = 512.
+        int gradientPositions = forwardOnly ? 0 : positions;
+        gateGradients = new float[gradientPositions * shape.gateWidth()];
+        hiddenGradients = new float[gradientPositions * h];
+        hiddenGradientsBelow = new float[gradientPositions * h];
+        boolean transposes = gradientPositions > 1;
         transposedOutputWeights = transposes ? new float[h * shape.outputSize()] : null;
         transposedInputWeights = new float[layers.length][];
         for (int l = 1; l < layers.length && transposes; l++) {
@@ -111,11 +118,12 @@ public final class SequencePass {
     /**
      * A pass that only runs forward, over a model that does not change while the pass lives (generation): the
      * recurrent weights are packed for the products once, at the first pass, instead of at every one, which at one
-     * step per pass would cost more than the product itself. Training such a pass is refused.
+     * step per pass would cost more than the product itself, and the workspace holds no gradients. Training such a
+     * pass is refused.
      */
     public static SequencePass forFixedWeights(RecurrentModel model, RecurrentKernels kernels, int steps,
                                                int streams) {
-        SequencePass pass = new SequencePass(model, kernels, steps, streams);
+        SequencePass pass = new SequencePass(model, kernels, steps, streams, 0f, true);
         pass.weightsFixed = true;
         for (RecurrentLayer layer : pass.layers) {
             layer.fixWeights();
