@@ -46,7 +46,7 @@ final class GenerationService implements AutoCloseable {
         private final LinkedBlockingQueue<Event> events = new LinkedBlockingQueue<>();
         private final AtomicInteger characters = new AtomicInteger();
         private volatile BatchedGenerator.Stream stream;
-        /** Set by {@link #cancel()}, for a request still before its stream: the priming thread drops it. */
+        /** Set by {@link #cancel()}; a request not yet in a stream is dropped by the thread that feeds its prompt. */
         private volatile boolean cancelled;
 
         private Ticket(BatchedGenerator.Request request) {
@@ -84,7 +84,7 @@ final class GenerationService implements AutoCloseable {
 
     private final BatchedGenerator generator;
     private final int queueCapacity;
-    /** Requests whose prompt is still to be fed, then requests waiting for a stream. */
+    /** Requests whose prompt no request thread has taken to feed yet; then, fed, those waiting for a stream. */
     private final LinkedBlockingQueue<Ticket> unprimed = new LinkedBlockingQueue<>();
     private final LinkedBlockingQueue<Ticket> waiting = new LinkedBlockingQueue<>();
     private final Queue<Ticket> cancellations = new ConcurrentLinkedQueue<>();
