@@ -12,6 +12,8 @@ declare -A jars=([A]="$1" [B]="$2")
 shift 2
 sizes=("$@")
 [ ${#sizes[@]} -gt 0 ] || sizes=(256 512)
+# shellcheck source=bench/serving.sh
+source "$here/bench/serving.sh"
 java=$("$here/gatelane" --print-java)
 bench="$here/bench/target/benchmarks.jar"
 [ -f "$bench" ] || (cd "$here" && ./mvnw -q -B -DskipTests install >&2)
@@ -19,15 +21,13 @@ work=$(mktemp -d)
 server=
 trap '[ -n "$server" ] && kill "$server" 2>/dev/null; rm -rf "$work"' EXIT
 for H in "${sizes[@]}"; do
-  "$here/gatelane" train --hidden "$H" --iterations 1 --val-fraction 0 --sample-every 1000 \
-      --checkpoint "$work/h$H.gatelane" > /dev/null 2>&1
+  untrained_model "$H" "$work/h$H.gatelane"
   for round in 1 2; do
     for side in A B; do
       "$java" --add-modules jdk.incubator.vector -jar "${jars[$side]}" serve --model "$work/h$H.gatelane" --port 0 \
           --max-streams 64 --queue 64 > "$work/serve.log" 2>&1 &
       server=$!
-      for _ in $(seq 100); do grep -q '^serving ' "$work/serve.log" && break; sleep 0.1; done
-      port=$(sed -n 's|^serving .* at http://127\.0\.0\.1:\([0-9]*\)/.*|\1|p' "$work/serve.log")
+      port=$(served_port "$work/serve.log")
       "$java" -cp "$bench" org.gatelane.bench.ServeLoad "$port" 8 5 2000 warm 4 0 > /dev/null
       "$java" -cp "$bench" org.gatelane.bench.ServeLoad "$port" 64 15 2000 "$side-H=$H" 100 10
       kill -TERM "$server"

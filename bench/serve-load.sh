@@ -15,6 +15,8 @@ seconds="${1:-15}"
 warmup=10
 interval=()
 [ -n "${2:-}" ] && interval=(--event-interval "$2")
+# shellcheck source=bench/serving.sh
+source "$here/bench/serving.sh"
 java=$(./gatelane --print-java)
 out=bench/results
 work=$(mktemp -d)
@@ -22,13 +24,11 @@ trap 'rm -rf "$work"' EXIT
 (./mvnw -q -B -DskipTests install >&2)
 rm -f "$out/serve-load.jsonl"
 for H in 128 256 512; do
-  ./gatelane train --hidden "$H" --iterations 1 --val-fraction 0 --sample-every 1000 --checkpoint "$work/h$H.gatelane" \
-      > /dev/null 2>&1
+  untrained_model "$H" "$work/h$H.gatelane"
   ./gatelane serve --model "$work/h$H.gatelane" --port 0 --max-streams 64 --queue 64 "${interval[@]}" \
       > "$work/serve.log" 2>&1 &
   server=$!
-  for _ in $(seq 100); do grep -q '^serving ' "$work/serve.log" && break; sleep 0.1; done
-  port=$(sed -n 's|^serving .* at http://127\.0\.0\.1:\([0-9]*\)/.*|\1|p' "$work/serve.log")
+  port=$(served_port "$work/serve.log")
   # CLIENTS:PROMPT; the last point is the time to first character behind a 100-character prompt.
   for point in 1:4 8:4 64:4 64:100; do
     "$java" -cp bench/target/benchmarks.jar org.gatelane.bench.ServeLoad "$port" "${point%:*}" "$seconds" 2000 \

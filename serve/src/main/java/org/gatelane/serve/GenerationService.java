@@ -145,23 +145,22 @@ final class GenerationService implements AutoCloseable {
         if (arrived.isEmpty()) {
             return;
         }
-        Event cancelled = new Event.End(BatchedGenerator.End.CANCELLED, 0);
         List<BatchedGenerator.Primed> primed = null;
-        Event failed = cancelled;
+        Event failure = null;
         try {
             primed = stopping ? null : generator.prime(arrived.stream().map(ticket -> ticket.request).toList());
         } catch (RuntimeException e) {
             // Every request taken here still gets its end, whoever's thread took it.
-            failed = new Event.Refused(500, null, "the prompts could not be fed: " + e);
+            failure = new Event.Refused(500, null, "the prompts could not be fed: " + e);
         }
         synchronized (this) {
             for (int i = 0; i < arrived.size(); i++) {
                 Ticket ticket = arrived.get(i);
                 priming--;
-                if (primed == null) {
-                    ticket.events.add(failed);
-                } else if (stopping || ticket.cancelled) {
-                    ticket.events.add(cancelled);
+                if (failure != null) {
+                    ticket.events.add(failure);
+                } else if (primed == null || stopping || ticket.cancelled) {
+                    ticket.events.add(new Event.End(BatchedGenerator.End.CANCELLED, 0));
                 } else {
                     ticket.primed = primed.get(i);
                     waiting.add(ticket);
