@@ -38,6 +38,54 @@ final class GemmMicroKernels {
         }
     }
 
+    /** Rows the {@link #firstVectorOfTile} kernel computes at most: the tallest tile of {@link GemmTiles}. */
+    static final int FIRST_VECTOR_ROWS = 6;
+
+    /**
+     * The first vector of a tile of {@code height <= 6} rows only, for a last panel whose valid columns fit in one
+     * vector: a head over 65 symbols is 64 + 1 columns, and the full tile spent as many FMAs on the one column as
+     * on the other 64. Rows past {@code height} repeat the last row and are not stored, so the loop holds no test
+     * and reads nothing outside A's rows. Each element is one chain of FMAs in depth order, the full tile's sums.
+     */
+    static void firstVectorOfTile(int height, int depth, float[] a, int a0, int lda, float[] b, int b0, float[] c,
+                                  int c0, int ldc) {
+        int last = height - 1;
+        int r1 = Math.min(1, last), r2 = Math.min(2, last), r3 = Math.min(3, last), r4 = Math.min(4, last);
+        int r5 = Math.min(5, last);
+        FloatVector c0v = FloatVector.fromArray(SPECIES, c, c0);
+        FloatVector c1v = FloatVector.fromArray(SPECIES, c, c0 + r1 * ldc);
+        FloatVector c2v = FloatVector.fromArray(SPECIES, c, c0 + r2 * ldc);
+        FloatVector c3v = FloatVector.fromArray(SPECIES, c, c0 + r3 * ldc);
+        FloatVector c4v = FloatVector.fromArray(SPECIES, c, c0 + r4 * ldc);
+        FloatVector c5v = FloatVector.fromArray(SPECIES, c, c0 + r5 * ldc);
+        int a1 = a0 + r1 * lda, a2 = a0 + r2 * lda, a3 = a0 + r3 * lda, a4 = a0 + r4 * lda, a5 = a0 + r5 * lda;
+        for (int p = 0; p < depth; p++) {
+            FloatVector bv = FloatVector.fromArray(SPECIES, b, b0 + p * NR);
+            c0v = FloatVector.broadcast(SPECIES, a[a0 + p]).fma(bv, c0v);
+            c1v = FloatVector.broadcast(SPECIES, a[a1 + p]).fma(bv, c1v);
+            c2v = FloatVector.broadcast(SPECIES, a[a2 + p]).fma(bv, c2v);
+            c3v = FloatVector.broadcast(SPECIES, a[a3 + p]).fma(bv, c3v);
+            c4v = FloatVector.broadcast(SPECIES, a[a4 + p]).fma(bv, c4v);
+            c5v = FloatVector.broadcast(SPECIES, a[a5 + p]).fma(bv, c5v);
+        }
+        c0v.intoArray(c, c0);
+        if (height > 1) {
+            c1v.intoArray(c, c0 + ldc);
+        }
+        if (height > 2) {
+            c2v.intoArray(c, c0 + 2 * ldc);
+        }
+        if (height > 3) {
+            c3v.intoArray(c, c0 + 3 * ldc);
+        }
+        if (height > 4) {
+            c4v.intoArray(c, c0 + 4 * ldc);
+        }
+        if (height > 5) {
+            c5v.intoArray(c, c0 + 5 * ldc);
+        }
+    }
+
     /** Five rows by two vectors: ten accumulators. */
     private static void tile5x2(int depth, float[] a, int a0, int lda, float[] b, int b0, float[] c, int c0,
                                 int ldc) {

@@ -53,6 +53,10 @@ record GemmTiles(int rows, int smallRows, int vectors, int depth, int rowBlock, 
         if (smallRows != rows - 1) {
             throw new IllegalArgumentException("the row split assumes a small tile of MR - 1 rows");
         }
+        if (rows > GemmMicroKernels.FIRST_VECTOR_ROWS) {
+            throw new IllegalArgumentException("the one-vector tile of a narrow last panel has at most "
+                    + GemmMicroKernels.FIRST_VECTOR_ROWS + " rows");
+        }
     }
 
     /**

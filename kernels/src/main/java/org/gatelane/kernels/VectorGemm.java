@@ -221,7 +221,8 @@ final class VectorGemm {
 
     /**
      * A tile that C cannot hold whole: the full tile runs on zero-padded panels into {@code partialTile}, which
-     * starts from C's valid part and zeros, and only the valid part goes back.
+     * starts from C's valid part and zeros, and only the valid part goes back. Columns that fit in one vector get
+     * only that vector computed.
      */
     private static void partialTile(int height, int validRows, int validColumns, int depth, float[] a, int aOff,
                                     int lda, float[] packedB, int panelOfB, float[] c, int cAt, int ldc,
@@ -231,7 +232,11 @@ final class VectorGemm {
         for (int i = 0; i < validRows; i++) {
             System.arraycopy(c, cAt + i * ldc, partialTile, i * NR, validColumns);
         }
-        GemmMicroKernels.tile(height, depth, a, aOff, lda, packedB, panelOfB, partialTile, 0, NR);
+        if (validColumns <= VectorConstants.LANES) {
+            GemmMicroKernels.firstVectorOfTile(height, depth, a, aOff, lda, packedB, panelOfB, partialTile, 0, NR);
+        } else {
+            GemmMicroKernels.tile(height, depth, a, aOff, lda, packedB, panelOfB, partialTile, 0, NR);
+        }
         for (int i = 0; i < validRows; i++) {
             System.arraycopy(partialTile, i * NR, c, cAt + i * ldc, validColumns);
         }

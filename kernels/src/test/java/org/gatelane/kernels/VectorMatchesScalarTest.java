@@ -229,6 +229,40 @@ class VectorMatchesScalarTest {
         });
     }
 
+    /**
+     * A last panel whose columns fit in one vector computes only that vector; its columns come out bit for bit as
+     * they do inside a whole panel, in all three forms, across depth blocks and partial row tiles.
+     */
+    @Test
+    void aColumnIsTheSameInANarrowLastPanelAsInAWholeOne() {
+        int panel = GemmPacking.NR;
+        PropertyCases.check("gemm-narrow-panel", 80, random -> {
+            int form = random.nextInt(3);
+            int m = 1 + random.nextInt(40);
+            int k = 1 + random.nextInt(2 * GemmTiles.CURRENT.depth() + 20);
+            int n = panel * random.nextInt(3) + 1 + random.nextInt(LANES);
+            int wide = (n / panel + 1) * panel;
+            boolean accumulate = random.nextBoolean();
+            int aRows = form == 1 ? k : m, aCols = form == 1 ? m : k;
+            int ldb = form == 2 ? k : wide;
+            float[] a = array(random, aRows * aCols, 2f);
+            float[] b = array(random, (form == 2 ? wide : k) * ldb, 2f);
+            float[] c = array(random, m * wide, 2f);
+            float[] narrowC = c.clone();
+            float[] wideC = c.clone();
+            multiply(VECTOR, form, m, n, k, a, 0, aCols, b, 0, ldb, narrowC, 0, wide, accumulate);
+            multiply(VECTOR, form, m, wide, k, a, 0, aCols, b, 0, ldb, wideC, 0, wide, accumulate);
+            for (int i = 0; i < m; i++) {
+                assertArrayEquals(java.util.Arrays.copyOfRange(wideC, i * wide, i * wide + n),
+                        java.util.Arrays.copyOfRange(narrowC, i * wide, i * wide + n),
+                        "form " + form + ", row " + i + " of " + m + "x" + n + "x" + k);
+                assertArrayEquals(java.util.Arrays.copyOfRange(c, i * wide + n, i * wide + wide),
+                        java.util.Arrays.copyOfRange(narrowC, i * wide + n, i * wide + wide),
+                        "columns past n are left alone: form " + form + ", row " + i);
+            }
+        });
+    }
+
     static void multiply(RecurrentKernels kernels, int form, int m, int n, int k, float[] a, int aOff, int lda,
                          float[] b, int bOff, int ldb, float[] c, int cOff, int ldc, boolean accumulate) {
         switch (form) {
