@@ -152,6 +152,10 @@ public final class ResultsReport {
                 }
             }
         }
+        if (avx2Forced) {
+            // The forks ran with 256-bit vectors at most; this JVM, started without the flag, reports its own width.
+            bits = Math.min(bits, 256);
+        }
         Ceilings ceilings = new Ceilings(peak * 2 * (bits / 32.0) / 1e9, bandwidth, dataCacheBytes());
         String label = String.format(Locale.ROOT, "%s, JDK %s, vector width %d bits%s; same-run peak %.1f GFLOP/s, "
                         + "read bandwidth %s GB/s (L1, L2, L3, memory)", cpuModel(), jdk, bits,
