@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Time to quality: how good a character model Gatelane and PyTorch train on a real text in the same wall time.
 #
-# Usage: bench/quality.sh [all|short|long|deep|steps|seeds|schedules|render]   (default: all; on a quiet machine, nothing beside it)
+# Usage: bench/quality.sh [all|short|long|deep|steps|seeds|schedules|stuck|render]   (default: all; on a quiet machine, nothing beside it)
 #   short   120 s of training, one thread and two threads, Gatelane (CLI, defaults) against the PyTorch anchor
 #   seeds   120 s, one thread, seeds 1 to 5 on both sides, Gatelane with --time 120s (it ends itself, validated
 #           and saved): one seed's trajectory can get unlucky (see bench/results/quality-spikes.md), five give
@@ -16,6 +16,12 @@
 #           seed, about 21 minutes each (PyTorch's validations make its side slower)
 #   steps   equal-step curves with matched initialisation (Gatelane --forget-bias 1 against the anchor's
 #           --init zero-bias --forget-bias 1), the proof that both compute the same model
+#   stuck [STEPS [SEED...]]  (default 1,000 steps, about PyTorch's 120 s here; seeds 1 to 5) the stuck state of
+#           bench/results/quality-spikes.md, counted on both sides: each side trains its own seed for the same
+#           number of steps (Gatelane `gatelane train`, PyTorch bench/python/identical_start.py from its own
+#           initialisation), then each model is scored on the validation text from a zero state, per 20,000
+#           characters, with the largest |c| its carried state reaches in each stretch; into
+#           bench/target/quality/stuck-STEPS.txt
 #   render  bench/results/quality.md and quality.png from bench/results/quality.jsonl
 #
 # The text is the King James Bible from Debian's bible-kjv package (installed here if missing), verse labels
@@ -179,6 +185,28 @@ PY
       --eval-every 250 --init zero-bias --forget-bias 1 --label equal-steps-zero-bias-forget-1 >> "$results"
 }
 
+stuck() {
+  local steps="${1:-1000}"; shift || true
+  local seeds=("$@")
+  [ ${#seeds[@]} -gt 0 ] || seeds=(1 2 3 4 5)
+  local start="$here/bench/python/identical_start.py" report="$work/stuck-$steps.txt"
+  local torch=(env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OMP_NUM_THREADS=1 /usr/bin/python3 "$start")
+  : > "$report"
+  for seed in "${seeds[@]}"; do
+    local model="$work/stuck-gatelane-$steps-seed$seed"
+    rm -f "$model".gatelane "$model".gatelane.*
+    gl train --text "$work/train.txt" --val-text "$work/val.txt" --hidden 256 --seq-length 100 --batch-size 32 \
+        --lr 0.002 --iterations "$steps" --checkpoint-every "$steps" --sample-every 100000000 --seed "$seed" \
+        --checkpoint "$model.gatelane" > "$model.log"
+    gl export --model "$model.gatelane" --to "$model.safetensors" --force
+    local anchor_model="$work/stuck-pytorch-$steps-seed$seed"
+    "${torch[@]}" init "$work/train.txt" "$anchor_model-init.safetensors" --seed "$seed"
+    "${torch[@]}" train "$work/train.txt" "$anchor_model-init.safetensors" "$anchor_model.safetensors" \
+        --iterations "$steps" > "$anchor_model.log"
+    "${torch[@]}" score "$work/val.txt" "$model.safetensors" "$anchor_model.safetensors" | tee -a "$report"
+  done
+}
+
 render() {
   local java
   java=$(./gatelane --print-java)
@@ -192,6 +220,7 @@ case "$what" in
   short|long|steps|seeds) prepare; "$what" ;;
   deep) prepare; shift; deep "$@" ;;
   schedules) prepare; shift; schedules "$@" ;;
+  stuck) prepare; shift; stuck "$@" ;;
   render) render ;;
-  *) echo "usage: bench/quality.sh [all|short|long|deep|steps|seeds|schedules|render]" >&2; exit 2 ;;
+  *) echo "usage: bench/quality.sh [all|short|long|deep|steps|seeds|schedules|stuck|render]" >&2; exit 2 ;;
 esac

@@ -10,7 +10,8 @@
   identical_start.py score TEXT.txt MODEL.safetensors...
       scores each model (nn.LSTM or nn.GRU, told by the rows of weight_hh_l0, any number of layers) on TEXT from
       a zero state in one stream (chunks of 1,000 characters, state carried), printing the mean bits/char and the
-      mean over every 20,000 characters, to find where a model fails; compare with `gatelane eval`
+      mean over every 20,000 characters, to find where a model fails (and, for an LSTM, the largest |c| the
+      carried state reaches in each of those stretches); compare with `gatelane eval`
 """
 import argparse, json, math, struct, sys
 
@@ -78,16 +79,21 @@ def main():
             model.load_state_dict(tensors)
             index = {c: i for i, c in enumerate(vocabulary)}
             x = torch.tensor([index[c] for c in text])
-            losses, state = [], None
+            losses, state, cell_sizes = [], None, []
             with torch.no_grad():
                 for p in range(0, len(x) - 1, 1000):
                     chunk = x[p:min(p + 1000, len(x) - 1)]
                     logits, state = model(chunk.view(-1, 1), state)
                     losses.append(nn.functional.cross_entropy(logits.view(-1, model.V), x[p + 1:p + 1 + len(chunk)],
                                                               reduction="none"))
+                    if cell == "lstm":  # the largest |c| of any layer's unit at the chunk's end
+                        cell_sizes.append(state[1].abs().max().item())
             bits = torch.cat(losses) / math.log(2)
             print(f"{path} ({layers}-layer {cell}): {bits.mean().item():.6f} bits/char; per 20,000 characters:",
                   " ".join(f"{bits[i:i + 20000].mean().item():.2f}" for i in range(0, len(bits), 20000)))
+            if cell_sizes:
+                print("  largest |c| at the ends of its 1,000-character chunks, per 20,000 characters:",
+                      " ".join(f"{max(cell_sizes[i:i + 20]):.1f}" for i in range(0, len(cell_sizes), 20)))
         return
     train = open(a.files[0], encoding="utf-8").read()
     vocabulary = "".join(sorted(set(train)))
