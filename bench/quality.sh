@@ -5,7 +5,8 @@
 #   short   120 s of training, one thread and two threads, Gatelane (CLI, defaults) against the PyTorch anchor
 #   seeds   120 s, one thread, seeds 1 to 5 on both sides, Gatelane with --time 120s (it ends itself, validated
 #           and saved): one seed's trajectory can get unlucky (see bench/results/quality-spikes.md), five give
-#           the spread
+#           the spread; the anchor validates every 500 steps, so that both sides report their best-validation
+#           model beside their last
 #   schedules [SECONDS [SEED...]]  (default 120 s, seeds 1 to 5), one thread, four runs a seed in one sitting:
 #           each side at a constant rate (as seeds) and descending to the deadline (Gatelane --lr-schedule
 #           cosine, the anchor under bench/python/deadline_schedule.py --schedule cosine): what the schedule buys
@@ -80,12 +81,16 @@ gatelane_run() {
       --hidden "$hidden" --seq-length 100 --batch-size 32 --lr 0.002 --threads "$threads" --checkpoint "$model" \
       --iterations 100000000 --sample-every 1000 "${budget[@]}" "$@" > "$work/$label.log" || true
   ended=$(date +%s.%N)
-  local eval_line
+  local eval_line best_line=""
   eval_line=$(gl eval --model "$model" --text "$work/val.txt")
-  /usr/bin/python3 - "$label" "$seconds" "$threads" "$model" "$eval_line" "$started" "$ended" "$results" "$*" <<'PY'
+  # The best-validation model the run kept beside the last (see quality-spikes.md): what keeping the best buys.
+  [ -f "$model.best" ] && best_line=$(gl eval --model "$model.best" --text "$work/val.txt")
+  /usr/bin/python3 - "$label" "$seconds" "$threads" "$model" "$eval_line" "$started" "$ended" "$results" "$*" \
+      "$best_line" <<'PY'
 import json, os, re, sys, csv
-label, seconds, threads, model, eval_line, started, ended, out, extra = sys.argv[1:]
+label, seconds, threads, model, eval_line, started, ended, out, extra, best_line = sys.argv[1:]
 bpc = float(re.search(r": ([0-9.]+) bits/char", eval_line).group(1))
+best = float(re.search(r": ([0-9.]+) bits/char", best_line).group(1)) if best_line else bpc
 rows = list(csv.reader(open(model + ".csv")))[1:]
 curve = [[float(r[1]), round(float(r[3]) / 0.6931471805599453, 4)] for r in rows if r[2] == "validation"]
 log = open(model.replace(".gatelane", ".log")).read()
@@ -97,7 +102,8 @@ model_number = re.search(r"\nmodel\s*: (\d+)", cpu).group(1)
 record = {"system": "gatelane", "cpu": f"family {family} model {model_number}", "label": label,
           "budget_s": int(seconds), "threads": int(threads),
           "options": extra, "stopped_by": "--time" if os.environ.get("TIMED") == "1" else "SIGINT", "iterations": iters, "wall_s": round(wall, 1),
-          "chars_per_s": round(iters * 100 * 32 / wall), "val_bits_per_char": bpc, "curve_s_bpc": curve}
+          "chars_per_s": round(iters * 100 * 32 / wall), "val_bits_per_char": bpc, "best_val_bits_per_char": best,
+          "curve_s_bpc": curve}
 open(out, "a").write(json.dumps(record) + "\n")
 print(json.dumps(record))
 PY
@@ -114,7 +120,9 @@ torch_run() {
   /usr/bin/python3 - "$work/$label.json" "$results" "$seconds" <<'PY'
 import json, sys
 record = json.loads(open(sys.argv[1]).read().strip().splitlines()[-1])
-record.update({"system": "pytorch", "budget_s": int(sys.argv[3])})
+# Its best validation: the last, or one of those --eval-every took on the way (excluded from its budget).
+best = min([record["val_bits_per_char"]] + [point[1] for point in record["curve"]])
+record.update({"system": "pytorch", "budget_s": int(sys.argv[3]), "best_val_bits_per_char": best})
 open(sys.argv[2], "a").write(json.dumps(record) + "\n")
 print(json.dumps(record))
 PY
@@ -146,7 +154,8 @@ deep() {
 seeds() {
   for seed in 1 2 3 4 5; do
     TIMED=1 gatelane_run "gatelane-120s-1t-timed-seed$seed" 120 1 256 --seed "$seed"
-    torch_run "pytorch-120s-1t-seed$seed" 120 1 --seed "$seed"
+    # Validations on the way, as Gatelane's every 1,000 steps, so that each side has a best to keep.
+    torch_run "pytorch-120s-1t-seed$seed" 120 1 --seed "$seed" --eval-every 500
   done
 }
 

@@ -111,26 +111,40 @@ public final class QualityReport {
      */
     private static void seeds(Map<String, JsonObject> runs, StringBuilder md, String gatelanePrefix,
                               String pytorchPrefix, int seconds, String schedule, String recipe) {
+        List<JsonObject[]> pairs = new ArrayList<>();
+        for (int seed = 1; runs.containsKey(gatelanePrefix + seed) && runs.containsKey(pytorchPrefix + seed); seed++) {
+            pairs.add(new JsonObject[] {runs.get(gatelanePrefix + seed), runs.get(pytorchPrefix + seed)});
+        }
+        if (pairs.isEmpty()) {
+            return;
+        }
+        // Runs recorded since both sides report the best-validation model they kept get its columns too.
+        boolean kept = pairs.stream().allMatch(pair -> pair[0].has("best_val_bits_per_char")
+                && pair[1].has("best_val_bits_per_char"));
         StringBuilder rows = new StringBuilder();
         List<Double> gatelane = new ArrayList<>();
         List<Double> pytorch = new ArrayList<>();
+        List<Double> gatelaneBest = new ArrayList<>();
+        List<Double> pytorchBest = new ArrayList<>();
         String cpu = "";
-        for (int seed = 1; runs.containsKey(gatelanePrefix + seed); seed++) {
-            JsonObject g = runs.get(gatelanePrefix + seed);
-            JsonObject p = runs.get(pytorchPrefix + seed);
-            if (p == null) {
-                break;
-            }
+        for (int i = 0; i < pairs.size(); i++) {
+            JsonObject g = pairs.get(i)[0];
+            JsonObject p = pairs.get(i)[1];
             cpu = g.has("cpu") ? g.get("cpu").getAsString() : cpu;
             double gb = g.get("val_bits_per_char").getAsDouble();
             double pb = p.get("val_bits_per_char").getAsDouble();
-            rows.append(String.format(Locale.ROOT, "| %d | %.3f | %.3f | %+.3f | %,d | %,d |%n", seed, gb, pb,
+            rows.append(String.format(Locale.ROOT, "| %d | %.3f | %.3f | %+.3f | %,d | %,d |", i + 1, gb, pb,
                     gb - pb, g.get("iterations").getAsLong(), p.get("iterations").getAsLong()));
             gatelane.add(gb);
             pytorch.add(pb);
-        }
-        if (gatelane.isEmpty()) {
-            return;
+            if (kept) {
+                double gk = g.get("best_val_bits_per_char").getAsDouble();
+                double pk = p.get("best_val_bits_per_char").getAsDouble();
+                rows.append(String.format(Locale.ROOT, " %.3f | %.3f | %+.3f |", gk, pk, gk - pk));
+                gatelaneBest.add(gk);
+                pytorchBest.add(pk);
+            }
+            rows.append('\n');
         }
         md.append(String.format(Locale.ROOT, "%n## %d s, one thread, %s, %s%n%n", seconds, schedule,
                         gatelane.size() == 1 ? "one seed" : gatelane.size() + " seeds"))
@@ -141,12 +155,23 @@ public final class QualityReport {
                 .append("s` (validated and saved by the ")
                 .append("deadline, its JVM start included), then `gatelane eval`.\n\n")
                 .append("| seed | Gatelane bits/char | PyTorch bits/char | Gatelane − PyTorch | Gatelane steps | ")
-                .append("PyTorch steps |\n|---|---|---|---|---|---|\n").append(rows)
+                .append("PyTorch steps |")
+                .append(kept ? " Gatelane, best kept | PyTorch, best kept | difference, best kept |" : "")
+                .append("\n|---|---|---|---|---|---|").append(kept ? "---|---|---|" : "").append('\n').append(rows)
                 .append("\n| side | mean | best | median | worst |\n|---|---|---|---|---|\n")
-                .append(summary("Gatelane", gatelane)).append(summary("PyTorch", pytorch))
-                .append(String.format(Locale.ROOT, "%nMean difference over %d seeds: **%+.3f** bits/char; "
-                                + "Gatelane's worst seed against PyTorch's median: **%+.3f**.%n", gatelane.size(),
-                        mean(gatelane) - mean(pytorch), Collections.max(gatelane) - median(pytorch)));
+                .append(summary("Gatelane", gatelane)).append(summary("PyTorch", pytorch));
+        if (kept) {
+            md.append(summary("Gatelane, best kept", gatelaneBest)).append(summary("PyTorch, best kept", pytorchBest));
+        }
+        md.append(String.format(Locale.ROOT, "%nMean difference over %d seeds: **%+.3f** bits/char; "
+                        + "Gatelane's worst seed against PyTorch's median: **%+.3f**.%n", gatelane.size(),
+                mean(gatelane) - mean(pytorch), Collections.max(gatelane) - median(pytorch)));
+        if (kept) {
+            md.append(String.format(Locale.ROOT, "Each side keeping its best-validation model (Gatelane's `.best`, "
+                            + "the anchor's best of its validations every 500 steps and its last): mean difference "
+                            + "**%+.3f**, Gatelane's worst seed against PyTorch's median **%+.3f**.%n",
+                    mean(gatelaneBest) - mean(pytorchBest), Collections.max(gatelaneBest) - median(pytorchBest)));
+        }
     }
 
     private static String summary(String side, List<Double> bits) {

@@ -14,6 +14,13 @@ final class ConsoleListener implements TrainingListener {
 
     private final PrintWriter out;
     private Progress progress;
+    /** The last validated checkpoint and the best one, for the closing word when they differ. */
+    private Validated last;
+    private Validated best;
+    private boolean stoppedEarly;
+
+    private record Validated(long iteration, double bitsPerSymbol, Path file) {
+    }
 
     ConsoleListener(PrintWriter out) {
         this.out = out;
@@ -50,6 +57,12 @@ final class ConsoleListener implements TrainingListener {
                 score.bitsPerSymbol(), score.perplexity());
         progress.println(String.format("checkpoint iter %d%s -> %s%s", iteration, validation, file,
                 bestFile != null ? " (best so far, also " + bestFile.getFileName() + ")" : ""));
+        if (score != null) {
+            last = new Validated(iteration, score.bitsPerSymbol(), file);
+            if (bestFile != null) {
+                best = new Validated(iteration, score.bitsPerSymbol(), bestFile);
+            }
+        }
     }
 
     @Override
@@ -61,6 +74,7 @@ final class ConsoleListener implements TrainingListener {
     @Override
     public void stoppedEarly(long iteration, int patience, Path bestFile) {
         progress.println("early stop: no improvement in " + patience + " validations; the best model is " + bestFile);
+        stoppedEarly = true;
     }
 
     @Override
@@ -76,5 +90,12 @@ final class ConsoleListener implements TrainingListener {
     @Override
     public void finished(long iteration) {
         progress.finish();
+        // A run that ends past its best (overfitting, or a late excursion; see bench/results/quality-spikes.md)
+        // says which file holds the better model: the checkpoint holds the last, to resume from.
+        if (!stoppedEarly && best != null && last.iteration() != best.iteration()) {
+            out.printf(Locale.ROOT, "the best model is %s (iteration %d, validation %.3f bits/char); %s holds the "
+                    + "last (%.3f)%n", best.file(), best.iteration(), best.bitsPerSymbol(), last.file(),
+                    last.bitsPerSymbol());
+        }
     }
 }

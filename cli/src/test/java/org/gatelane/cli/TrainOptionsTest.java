@@ -168,6 +168,33 @@ class TrainOptionsTest {
         assertTrue(train(text, model, "--allow-other-data").err().contains("--allow-other-data goes with --resume"));
     }
 
+    /**
+     * A run whose last validation is not its best says which file holds the best; one that ends at its best does
+     * not. The text teaches "abcd", the validation text is "dcba": the longer it trains, the worse it validates.
+     */
+    @Test
+    void aRunThatEndsPastItsBestNamesTheBestModel() throws Exception {
+        Path text = write("text.txt", "abcd ".repeat(200));
+        Path validation = write("val.txt", "dcba ".repeat(40));
+        Path model = folder.resolve("o.gatelane");
+        Cli run = train(text, model, "--val-text", validation.toString(), "--iterations", "80", "--lr", "0.01");
+        assertEquals(0, run.exitCode(), run.err());
+        java.util.List<String> checkpoints = run.out().lines().filter(l -> l.startsWith("checkpoint iter")).toList();
+        assertTrue(checkpoints.size() >= 3, run.out());
+        assertFalse(checkpoints.getLast().contains("best so far"), "the scenario needs a last validation past the best: "
+                + run.out());
+        String bestLine = checkpoints.stream().filter(l -> l.contains("best so far")).reduce((a, b) -> b).orElseThrow();
+        long bestIteration = Long.parseLong(bestLine.split(" ")[2]);
+        assertTrue(run.out().contains("the best model is " + model + ".best (iteration " + bestIteration + ", "),
+                run.out());
+        assertEquals(bestIteration, Checkpoint.read(Path.of(model + ".best")).run().iteration());
+
+        Cli once = train(text, folder.resolve("once.gatelane"), "--val-text", validation.toString(), "--iterations",
+                "10");
+        assertEquals(0, once.exitCode(), once.err());
+        assertFalse(once.out().contains("the best model is"), once.out());
+    }
+
     /** --time trains until the budget, start-up included, then validates and saves; the budget is the run's own. */
     @Test
     void aTimeBudgetEndsTheRunValidatedAndSaved() throws Exception {
