@@ -12,6 +12,9 @@
       a zero state in one stream (chunks of 1,000 characters, state carried), printing the mean bits/char and the
       mean over every 20,000 characters, to find where a model fails (and, for an LSTM, the largest |c| the
       carried state reaches in each of those stretches); compare with `gatelane eval`
+  identical_start.py trace TEXT.txt MODEL.safetensors... --at STRING [--length N]
+      an LSTM's state, character by character, from the line of TEXT that holds STRING (the state carried from
+      the text's start): the bits spent on each next character, the first guess, mean and largest |c|, mean |h|
 """
 import argparse, json, math, struct, sys
 
@@ -56,18 +59,23 @@ class Model(nn.Module):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("mode", choices=["init", "train", "score"])
+    ap.add_argument("mode", choices=["init", "train", "score", "trace"])
     ap.add_argument("files", nargs="+")
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--hidden", type=int, default=256)
     ap.add_argument("--iterations", type=int, default=1000)
     ap.add_argument("--cell", choices=["lstm", "gru"], default="lstm")
     ap.add_argument("--layers", type=int, default=1)
+    ap.add_argument("--at", help="trace: the text to start at (its line is traced from its first character)")
+    ap.add_argument("--length", type=int, default=200, help="trace: characters to trace")
     ap.add_argument("--merged-bias", action="store_true",
                     help="train one bias per gate, as Gatelane does: bias_hh folded into bias_ih and frozen at 0")
     a = ap.parse_args()
     torch.manual_seed(a.seed)
     torch.set_num_threads(1)
+    if a.mode == "trace":
+        trace(open(a.files[0], encoding="utf-8").read(), a.files[1:], a.at, a.length)
+        return
     if a.mode == "score":
         text = open(a.files[0], encoding="utf-8").read()
         for path in a.files[1:]:
@@ -132,6 +140,30 @@ def main():
         if step % 100 == 0:
             print(step, round(loss.item() / math.log(2), 4), flush=True)
     save(a.files[2], model.state_dict(), vocabulary)
+
+
+def trace(text, paths, at, length):
+    """Per character from the line holding `at`: the bits the model spends on the next one, its first guess, and
+    the size of the LSTM's carried state (mean and largest |c|, mean |h|), the state carried from the text's start."""
+    start = text.rfind("\n", 0, text.index(at)) + 1
+    for path in paths:
+        tensors, vocabulary = load(path)
+        H = tensors["rnn.weight_hh_l0"].shape[1]
+        model = Model(len(vocabulary), H, "lstm", 1)
+        model.load_state_dict(tensors)
+        index = {c: i for i, c in enumerate(vocabulary)}
+        x = torch.tensor([index[c] for c in text[:start + length + 1]])
+        print(path)
+        print("   i char  bits  guess  |c| mean  |c| max  |h| mean")
+        with torch.no_grad():
+            _, state = model(x[:start].view(-1, 1), None)
+            for i in range(start, start + length):
+                logits, state = model(x[i].view(1, 1), state)
+                p = torch.softmax(logits.view(-1), 0)
+                h, c = state[0].abs(), state[1].abs()
+                print(f"{i - start:4d} {text[i]!r:5} {-math.log2(p[x[i + 1]].item()):5.1f}  "
+                      f"{vocabulary[p.argmax().item()]!r:5} {c.mean().item():8.2f} {c.max().item():8.2f} "
+                      f"{h.mean().item():8.2f}")
 
 
 if __name__ == "__main__":
