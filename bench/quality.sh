@@ -3,7 +3,7 @@
 #
 # Usage: bench/quality.sh [all|short|long|deep|steps|seeds|schedules|stuck|render]   (default: all; on a quiet machine, nothing beside it)
 #   short   120 s of training, one thread and two threads, Gatelane (CLI, defaults) against the PyTorch anchor
-#   seeds   120 s, one thread, seeds 1 to 5 on both sides, Gatelane with --time 120s (it ends itself, validated
+#   seeds [THREADS]  120 s, one thread (or THREADS), seeds 1 to 5 on both sides, Gatelane with --time 120s (it ends itself, validated
 #           and saved): one seed's trajectory can get unlucky (see bench/results/quality-spikes.md), five give
 #           the spread; the anchor validates every 500 steps, so that both sides report their best-validation
 #           model beside their last
@@ -152,10 +152,11 @@ deep() {
 }
 
 seeds() {
+  local threads="${1:-1}"
   for seed in 1 2 3 4 5; do
-    TIMED=1 gatelane_run "gatelane-120s-1t-timed-seed$seed" 120 1 256 --seed "$seed"
+    TIMED=1 gatelane_run "gatelane-120s-${threads}t-timed-seed$seed" 120 "$threads" 256 --seed "$seed"
     # Validations on the way, as Gatelane's every 1,000 steps, so that each side has a best to keep.
-    torch_run "pytorch-120s-1t-seed$seed" 120 1 --seed "$seed" --eval-every 500
+    torch_run "pytorch-120s-${threads}t-seed$seed" 120 "$threads" --seed "$seed" --eval-every 500
   done
 }
 
@@ -226,7 +227,8 @@ render() {
 
 case "$what" in
   all) prepare; short; seeds; long; deep; steps; render ;;
-  short|long|steps|seeds) prepare; "$what" ;;
+  short|long|steps) prepare; "$what" ;;
+  seeds) prepare; shift; seeds "$@" ;;
   deep) prepare; shift; deep "$@" ;;
   schedules) prepare; shift; schedules "$@" ;;
   stuck) prepare; shift; stuck "$@" ;;

@@ -76,14 +76,16 @@ public final class QualityReport {
         }
         for (int seconds : new int[] {120, 600}) {
             String budget = seconds + "s-1t-";
-            seeds(runs, md, "gatelane-" + budget + "timed-seed", "pytorch-" + budget + "seed", seconds,
+            seeds(runs, md, "gatelane-" + budget + "timed-seed", "pytorch-" + budget + "seed", seconds, 1,
                     "constant learning rate", "at a constant learning rate");
-            seeds(runs, md, "gatelane-" + budget + "cosine-seed", "pytorch-" + budget + "cosine-seed", seconds,
+            seeds(runs, md, "gatelane-" + budget + "cosine-seed", "pytorch-" + budget + "cosine-seed", seconds, 1,
                     "cosine to the deadline", "descending to the deadline: Gatelane with `--lr-schedule cosine`, "
                             + "the anchor run by `bench/python/deadline_schedule.py --schedule cosine` over its "
                             + "budget");
         }
-        seeds(runs, md, "gatelane-600s-2x512-dropout-seed", "pytorch-600s-2x512-dropout-seed", 600,
+        seeds(runs, md, "gatelane-120s-2t-timed-seed", "pytorch-120s-2t-seed", 120, 2, "constant learning rate",
+                "at a constant learning rate");
+        seeds(runs, md, "gatelane-600s-2x512-dropout-seed", "pytorch-600s-2x512-dropout-seed", 600, 1,
                 "two layers of 512 with dropout 0.2", "two layers of 512 with dropout 0.2 at a constant learning rate");
         JsonObject g = runs.get("equal-steps-forget-bias-1");
         JsonObject p = runs.get("equal-steps-zero-bias-forget-1");
@@ -105,12 +107,12 @@ public final class QualityReport {
     }
 
     /**
-     * The one-thread runs of several seeds per side at one budget (Gatelane ending itself with {@code --time}),
+     * The runs of several seeds per side at one budget and thread count (Gatelane ending itself with {@code --time}),
      * labelled {@code gatelanePrefix + seed} and {@code pytorchPrefix + seed} from seed 1 on: each pair, then each side's
      * mean, best, median and worst, the numbers the quality targets are stated in.
      */
     private static void seeds(Map<String, JsonObject> runs, StringBuilder md, String gatelanePrefix,
-                              String pytorchPrefix, int seconds, String schedule, String recipe) {
+                              String pytorchPrefix, int seconds, int threads, String schedule, String recipe) {
         List<JsonObject[]> pairs = new ArrayList<>();
         for (int seed = 1; runs.containsKey(gatelanePrefix + seed) && runs.containsKey(pytorchPrefix + seed); seed++) {
             pairs.add(new JsonObject[] {runs.get(gatelanePrefix + seed), runs.get(pytorchPrefix + seed)});
@@ -146,7 +148,8 @@ public final class QualityReport {
             }
             rows.append('\n');
         }
-        md.append(String.format(Locale.ROOT, "%n## %d s, one thread, %s, %s%n%n", seconds, schedule,
+        md.append(String.format(Locale.ROOT, "%n## %d s, %s, %s, %s%n%n", seconds,
+                        threads == 1 ? "one thread" : threads + " threads", schedule,
                         gatelane.size() == 1 ? "one seed" : gatelane.size() + " seeds"))
                 .append(cpu.isEmpty() ? "" : "Recorded on " + cpu + ". ")
                 .append("Both sides train ").append(recipe).append(". Each side's `--seed` draws its ")
