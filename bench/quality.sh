@@ -11,7 +11,8 @@
 #           each side at a constant rate (as seeds) and descending to the deadline (Gatelane --lr-schedule
 #           cosine, the anchor under bench/python/deadline_schedule.py --schedule cosine): what the schedule buys
 #           each side, the engine's lead apart from the recipe's, and which schedule --time should default to;
-#           CONSTANT_ONLY=1 runs only the constant-rate pair of each seed
+#           CONSTANT_ONLY=1 runs only the constant-rate pair of each seed, COSINE_ONLY=1 only the cosine pair
+#           (the constant pairs of `seeds` share its labels)
 #   long    600 s, one thread, both (about 21 minutes)
 #   deep [SEED...]  (default seeds 1 to 3) two layers of 512 with dropout 0.2 for 600 s, both sides, a pair per
 #           seed, about 21 minutes each (PyTorch's validations make its side slower)
@@ -165,8 +166,10 @@ schedules() {
   local seeds=("$@")
   [ ${#seeds[@]} -gt 0 ] || seeds=(1 2 3 4 5)
   for seed in "${seeds[@]}"; do
-    TIMED=1 gatelane_run "gatelane-${seconds}s-1t-timed-seed$seed" "$seconds" 1 256 --seed "$seed"
-    torch_run "pytorch-${seconds}s-1t-seed$seed" "$seconds" 1 --seed "$seed"
+    if [ "${COSINE_ONLY:-0}" != 1 ]; then
+      TIMED=1 gatelane_run "gatelane-${seconds}s-1t-timed-seed$seed" "$seconds" 1 256 --seed "$seed"
+      torch_run "pytorch-${seconds}s-1t-seed$seed" "$seconds" 1 --seed "$seed"
+    fi
     [ "${CONSTANT_ONLY:-0}" = 1 ] && continue
     TIMED=1 gatelane_run "gatelane-${seconds}s-1t-cosine-seed$seed" "$seconds" 1 256 --seed "$seed" \
         --lr-schedule cosine
