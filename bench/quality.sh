@@ -85,7 +85,9 @@ gatelane_run() {
   local eval_line best_line=""
   eval_line=$(gl eval --model "$model" --text "$work/val.txt")
   # The best-validation model the run kept beside the last (see quality-spikes.md): what keeping the best buys.
-  [ -f "$model.best" ] && best_line=$(gl eval --model "$model.best" --text "$work/val.txt")
+  if [ -f "$model.best" ] && ! cmp -s "$model" "$model.best"; then   # the same bytes when the last was the best
+    best_line=$(gl eval --model "$model.best" --text "$work/val.txt")
+  fi
   /usr/bin/python3 - "$label" "$seconds" "$threads" "$model" "$eval_line" "$started" "$ended" "$results" "$*" \
       "$best_line" <<'PY'
 import json, os, re, sys, csv

@@ -79,12 +79,7 @@ def main():
     if a.mode == "score":
         text = open(a.files[0], encoding="utf-8").read()
         for path in a.files[1:]:
-            tensors, vocabulary = load(path)
-            H = tensors["rnn.weight_hh_l0"].shape[1]
-            cell = "gru" if tensors["rnn.weight_hh_l0"].shape[0] == 3 * H else "lstm"
-            layers = sum(1 for name in tensors if name.startswith("rnn.weight_ih_l"))
-            model = Model(len(vocabulary), H, cell, layers)
-            model.load_state_dict(tensors)
+            model, vocabulary, cell, layers = load_model(path)
             index = {c: i for i, c in enumerate(vocabulary)}
             x = torch.tensor([index[c] for c in text])
             losses, state, cell_sizes = [], None, []
@@ -142,15 +137,25 @@ def main():
     save(a.files[2], model.state_dict(), vocabulary)
 
 
+def load_model(path):
+    """A saved model as nn.LSTM or nn.GRU (told by the rows of weight_hh_l0), any number of layers."""
+    tensors, vocabulary = load(path)
+    H = tensors["rnn.weight_hh_l0"].shape[1]
+    cell = "gru" if tensors["rnn.weight_hh_l0"].shape[0] == 3 * H else "lstm"
+    layers = sum(1 for name in tensors if name.startswith("rnn.weight_ih_l"))
+    model = Model(len(vocabulary), H, cell, layers)
+    model.load_state_dict(tensors)
+    return model, vocabulary, cell, layers
+
+
 def trace(text, paths, at, length):
     """Per character from the line holding `at`: the bits the model spends on the next one, its first guess, and
     the size of the LSTM's carried state (mean and largest |c|, mean |h|), the state carried from the text's start."""
     start = text.rfind("\n", 0, text.index(at)) + 1
     for path in paths:
-        tensors, vocabulary = load(path)
-        H = tensors["rnn.weight_hh_l0"].shape[1]
-        model = Model(len(vocabulary), H, "lstm", 1)
-        model.load_state_dict(tensors)
+        model, vocabulary, cell, _ = load_model(path)
+        if cell != "lstm":
+            sys.exit(f"{path}: trace follows an LSTM's cell state; this model is a {cell}")
         index = {c: i for i, c in enumerate(vocabulary)}
         x = torch.tensor([index[c] for c in text[:start + length + 1]])
         print(path)
