@@ -92,8 +92,10 @@ gatelane_run() {
       "$best_line" <<'PY'
 import json, os, re, sys, csv
 label, seconds, threads, model, eval_line, started, ended, out, extra, best_line = sys.argv[1:]
-bpc = float(re.search(r": ([0-9.]+) bits/char", eval_line).group(1))
-best = float(re.search(r": ([0-9.]+) bits/char", best_line).group(1)) if best_line else bpc
+def bits_per_char(line):  # from `gatelane eval`'s line
+    return float(re.search(r": ([0-9.]+) bits/char", line).group(1))
+bpc = bits_per_char(eval_line)
+best = bits_per_char(best_line) if best_line else bpc
 rows = list(csv.reader(open(model + ".csv")))[1:]
 curve = [[float(r[1]), round(float(r[3]) / 0.6931471805599453, 4)] for r in rows if r[2] == "validation"]
 log = open(model.replace(".gatelane", ".log")).read()
