@@ -3,7 +3,8 @@
 #
 # Usage: bench/quality.sh [all|short|long|deep|steps|seeds|schedules|stuck|render]   (default: all; on a quiet machine, nothing beside it)
 #   short   120 s of training, one thread and two threads, Gatelane (CLI, defaults) against the PyTorch anchor
-#   seeds [THREADS]  120 s, one thread (or THREADS), seeds 1 to 5 on both sides, Gatelane with --time 120s (it ends itself, validated
+#   seeds [THREADS [SECONDS [SEED...]]]  120 s (or SECONDS), one thread (or THREADS), seeds 1 to 5 (or SEED...) on both
+#           sides, Gatelane with --time (it ends itself, validated
 #           and saved): one seed's trajectory can get unlucky (see bench/results/quality-spikes.md), five give
 #           the spread; the anchor validates every 500 steps, so that both sides report their best-validation
 #           model beside their last
@@ -157,11 +158,13 @@ deep() {
 }
 
 seeds() {
-  local threads="${1:-1}"
-  for seed in 1 2 3 4 5; do
-    TIMED=1 gatelane_run "gatelane-120s-${threads}t-timed-seed$seed" 120 "$threads" 256 --seed "$seed"
+  local threads="${1:-1}" seconds="${2:-120}"; shift 2 || shift $#
+  local seeds=("$@")
+  [ ${#seeds[@]} -gt 0 ] || seeds=(1 2 3 4 5)
+  for seed in "${seeds[@]}"; do
+    TIMED=1 gatelane_run "gatelane-${seconds}s-${threads}t-timed-seed$seed" "$seconds" "$threads" 256 --seed "$seed"
     # Validations on the way, as Gatelane's every 1,000 steps, so that each side has a best to keep.
-    torch_run "pytorch-120s-${threads}t-seed$seed" 120 "$threads" --seed "$seed" --eval-every 500
+    torch_run "pytorch-${seconds}s-${threads}t-seed$seed" "$seconds" "$threads" --seed "$seed" --eval-every 500
   done
 }
 
