@@ -219,7 +219,8 @@ public final class ResultsReport {
                 return compute(2.0 * m * k * n, 4.0 * ((double) m * k + (double) k * n + 2.0 * m * n));
             }
             if (benchmark.startsWith("WeightGradientBenchmark")) {
-                int rows = WeightGradientBenchmark.ROWS, k = Shapes.depth(p.get("shape"));
+                // Results recorded before the rows parameter ran 800 rows.
+                int rows = Integer.parseInt(p.getOrDefault("rows", "800")), k = Shapes.depth(p.get("shape"));
                 int n = 4 * Shapes.hidden(p.get("shape"));
                 return compute(2.0 * rows * k * n, 4.0 * ((double) rows * k + (double) rows * n + 2.0 * k * n));
             }

@@ -36,12 +36,19 @@ record GemmTiles(int rows, int smallRows, int vectors, int depth, int rowBlock, 
      * stores the C it adds to, and a weight gradient over 3,200 rows did so 50 times. KC = 512 measured the same
      * as 256 at both widths. A block's depth does not change any result: every element of C is one chain of FMAs
      * in depth order, whatever the blocks.
+     *
+     * <p>NC = 2048 holds the gates of H = 512 (4H columns) in one column block. A weight gradient's A is
+     * transposed, and its copy into rows is made once per depth block and column block: with NC = 1024 at H = 512
+     * it was made twice and took a tenth of {@code dW_h} (async-profiler, {@code WeightGradientBenchmark} at
+     * 512x512 and 3,200 rows, Zen 4, 512 bits); at 2048 that benchmark measured 1.03-1.11x and a training step at
+     * H = 512 1.02x, two rounds each. The buffer it bounds is {@code KC · NC} floats a thread, 2 MB (4 MB at 128
+     * bits).
      */
     static GemmTiles forWidth(int bits) {
         return switch (bits) {
-            case 128 -> new GemmTiles(5, 4, 2, 512, 120, 1024);
-            case 256 -> new GemmTiles(5, 4, 2, 256, 120, 1024);
-            case 512 -> new GemmTiles(6, 5, 4, 256, 120, 1024);
+            case 128 -> new GemmTiles(5, 4, 2, 512, 120, 2048);
+            case 256 -> new GemmTiles(5, 4, 2, 256, 120, 2048);
+            case 512 -> new GemmTiles(6, 5, 4, 256, 120, 2048);
             default -> throw new IllegalArgumentException("no GEMM tiles for " + bits + "-bit vectors");
         };
     }

@@ -102,15 +102,16 @@ class VectorMatchesScalarTest {
 
     /**
      * Shapes that cross the GEMM engine's blocks: rows around one and two row blocks (120, 240), columns around
-     * the column block (1024), depths around one and two depth blocks; the other tests stay inside one block.
+     * the column block, depths around one and two depth blocks; the other tests stay inside one block.
      */
     @Test
     void gemmFormsMatchAcrossBlocks() {
         int depthBlock = GemmTiles.CURRENT.depth();
+        int columnBlock = GemmTiles.CURRENT.columnBlock();
         PropertyCases.check("gemm-blocks", 24, random -> {
             int form = random.nextInt(3);
             int m = random.nextBoolean() ? 110 + random.nextInt(20) : 230 + random.nextInt(20);
-            int n = random.nextBoolean() ? 1 + random.nextInt(40) : 1015 + random.nextInt(30);
+            int n = random.nextBoolean() ? 1 + random.nextInt(40) : columnBlock - 9 + random.nextInt(30);
             int k = random.nextBoolean() ? 1 + random.nextInt(8) : depthBlock - 2 + random.nextInt(depthBlock + 5);
             boolean accumulate = random.nextBoolean();
             int aRows = form == 1 ? k : m, aCols = form == 1 ? m : k;
