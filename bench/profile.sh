@@ -1,17 +1,22 @@
 #!/usr/bin/env bash
 # Where a training step spends its time: one JMH fork of TrainingBenchmark under async-profiler (CPU samples),
 # summed by the call site in core that called into the kernels, so the GEMMs of the recurrence, the weight
-# gradients, the cells and everything else each get their share of the step.
+# gradients, the cells and everything else each get their share of the step. The same for one step of batched
+# generation (GenerationBenchmark).
 #
 # Usage: bench/profile.sh [CONFIG] [cell]    (default 256/100/32/1/1 lstm; CONFIG is H/T/B/groups/threads)
+#        bench/profile.sh generation [H [STREAMS]]    (default 512 64)
 # async-profiler comes from Maven Central (tools.profiler:async-profiler, linux-x64 library) into
 # bench/target/profiler; the raw collapsed stacks stay in bench/target/profile for a flame graph.
 # Nothing else should run meanwhile.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$here"
-config="${1:-256/100/32/1/1}"
-cell="${2:-lstm}"
+if [ "${1:-}" = generation ]; then
+  benchmark=(GenerationBenchmark -p hidden="${2:-512}" -p streams="${3:-64}")
+else
+  benchmark=(TrainingBenchmark -p config="${1:-256/100/32/1/1}" -p cell="${2:-lstm}")
+fi
 version=3.0
 profiler="bench/target/profiler"
 library="$profiler/linux-x64/libasyncProfiler.so"
@@ -23,10 +28,9 @@ fi
 java=$(./gatelane --print-java)
 out="bench/target/profile"
 rm -rf "$out"
-"$java" -jar bench/target/benchmarks.jar TrainingBenchmark -p implementation=vector -p config="$config" \
-    -p cell="$cell" -f 1 -wi 3 -w 2 -i 4 -r 2 \
+"$java" -jar bench/target/benchmarks.jar "${benchmark[@]}" -p implementation=vector -f 1 -wi 3 -w 2 -i 4 -r 2 \
     -prof "async:libPath=$here/$library;output=collapsed;dir=$here/$out;event=cpu;interval=1000000" \
-    | grep -E '^(Benchmark|TrainingBenchmark)'
+    | grep -E "^(Benchmark|${benchmark[0]})"
 stacks=$(find "$out" -name 'collapsed-cpu.csv' | head -1)
 /usr/bin/python3 - "$stacks" <<'PY'
 import collections, re, sys
