@@ -242,10 +242,7 @@ public final class GenerationServer implements AutoCloseable {
         long firstAt = 0;
         long lastWrite = 0;
         StringBuilder pieces = new StringBuilder();
-        for (GenerationService.Event event = first; ; event = next(ticket)) {
-            if (firstAt != 0) {
-                pace(lastWrite + limits.eventInterval().toNanos());
-            }
+        for (GenerationService.Event event = first; ; ) {
             // Whatever the loop has made meanwhile goes out as one event: one write per wake-up, not per character,
             // which at small models costs more than generating the character.
             for (; event instanceof GenerationService.Event.Text piece; event = ticket.poll()) {
@@ -267,6 +264,11 @@ public final class GenerationServer implements AutoCloseable {
                 return;
             }
             out.flush();
+            // The pause comes before the wait for text, not after it: text made meanwhile is then waiting when the
+            // pause ends, and the generation loop has no sleeping thread to wake for each event, a system call on
+            // the thread every stream's next character waits for.
+            pace(lastWrite + limits.eventInterval().toNanos());
+            event = next(ticket);
         }
     }
 
