@@ -22,16 +22,21 @@ public final class TrainingSchedule implements LearningRateSchedule {
         COSINE,
         /** A straight line from {@code rate} down to 0 over {@code horizon} steps (or a time budget), 0 after. */
         LINEAR,
+        /**
+         * {@code rate} held, then a straight line down to 0 over the last {@link #COOLDOWN_SHARE} of {@code horizon}
+         * steps (or of a time budget), 0 after: the constant rate's progress, and an annealed end.
+         */
+        COOLDOWN,
         /** Multiply the rate by {@code decay} after {@code patience} validations without improvement. */
         PLATEAU;
 
-        /** Parses {@code constant|step|cosine|linear|plateau}, case-insensitive. */
+        /** Parses {@code constant|step|cosine|linear|cooldown|plateau}, case-insensitive. */
         public static Kind parse(String name) {
             try {
                 return valueOf(name.trim().toUpperCase(Locale.ROOT));
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("unknown schedule '" + name + "'; use constant, step, cosine, "
-                        + "linear or plateau");
+                        + "linear, cooldown or plateau");
             }
         }
     }
@@ -41,7 +46,7 @@ public final class TrainingSchedule implements LearningRateSchedule {
      * @param rate       the peak learning rate
      * @param decay      the factor of {@link Kind#STEP} and {@link Kind#PLATEAU}, in {@code (0, 1]}
      * @param decayEvery steps between {@link Kind#STEP} decays
-     * @param horizon    steps of the {@link Kind#COSINE} descent
+     * @param horizon    steps of the {@link Kind#COSINE}, {@link Kind#LINEAR} and {@link Kind#COOLDOWN} descents
      * @param warmup     steps of linear warmup from {@code rate / warmup} up to {@code rate}; 0 for none
      * @param patience   validations without improvement before a {@link Kind#PLATEAU} decay
      */
@@ -75,6 +80,9 @@ public final class TrainingSchedule implements LearningRateSchedule {
         public static final State INITIAL = new State(1f, Double.POSITIVE_INFINITY, 0, 0);
     }
 
+    /** The share of the horizon {@link Kind#COOLDOWN} descends over. */
+    public static final double COOLDOWN_SHARE = 0.2;
+
     private final Settings settings;
     private State state = State.INITIAL;
     /** The share of a time budget spent, which cosine and linear descend over instead of steps; null for none. */
@@ -93,7 +101,7 @@ public final class TrainingSchedule implements LearningRateSchedule {
     }
 
     /**
-     * Makes the cosine and linear descents follow a time budget: {@code spent} gives the share of it spent so far
+     * Makes the cosine, linear and cooldown descents follow a time budget: {@code spent} gives the share of it spent so far
      * (0 at the start, 1 at the deadline). Warmup still counts steps.
      */
     public void followTime(DoubleSupplier spent) {
@@ -112,15 +120,19 @@ public final class TrainingSchedule implements LearningRateSchedule {
             case STEP -> (float) (settings.rate() * Math.pow(settings.decay(), step / settings.decayEvery()));
             case COSINE -> timeSpent != null ? cosine(timeSpent.getAsDouble()) : step >= settings.horizon() ? 0f
                     : (float) (settings.rate() * 0.5 * (1 + Math.cos(Math.PI * step / settings.horizon())));
-            case LINEAR -> {
-                double done = timeSpent != null ? timeSpent.getAsDouble() : (double) step / settings.horizon();
-                yield done >= 1 ? 0f : (float) (settings.rate() * (1 - done));
-            }
+            case LINEAR -> descent(step, 1);
+            case COOLDOWN -> descent(step, COOLDOWN_SHARE);
         };
         if (step < settings.warmup()) {
             base = base * (step + 1) / settings.warmup();
         }
         return base * state.multiplier();
+    }
+
+    /** The rate held, then a straight line to 0 over the last {@code share} of the horizon or time budget. */
+    private float descent(long step, double share) {
+        double done = timeSpent != null ? timeSpent.getAsDouble() : (double) step / settings.horizon();
+        return (float) (settings.rate() * Math.clamp((1 - done) / share, 0, 1));
     }
 
     private float cosine(double done) {
