@@ -38,6 +38,17 @@ class ScheduleAndInitTest {
     }
 
     @Test
+    void cooldownHoldsTheRateThenFallsToZeroOverTheLastFifth() {
+        TrainingSchedule cooldown = schedule(TrainingSchedule.Kind.COOLDOWN, 1f, 1, 100, 0, 1);
+        assertEquals(0.1f, cooldown.rate(0));
+        assertEquals(0.1f, cooldown.rate(80), "the descent starts at four fifths of the horizon");
+        assertEquals(0.05f, cooldown.rate(90), 1e-7f);
+        assertEquals(0.025f, cooldown.rate(95), 1e-7f);
+        assertEquals(0f, cooldown.rate(100));
+        assertEquals(0f, cooldown.rate(1000));
+    }
+
+    @Test
     void warmupRisesLinearlyThenHandsOver() {
         TrainingSchedule warm = schedule(TrainingSchedule.Kind.CONSTANT, 1f, 1, 1, 4, 1);
         assertEquals(0.025f, warm.rate(0), 1e-9f);

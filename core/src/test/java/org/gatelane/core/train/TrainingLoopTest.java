@@ -203,7 +203,7 @@ class TrainingLoopTest {
     }
 
     @Test
-    void cosineAndLinearFollowTheTimeSpent() {
+    void cosineLinearAndCooldownFollowTheTimeSpent() {
         double[] spent = {0.25};
         TrainingSchedule linear = new TrainingSchedule(new TrainingSchedule.Settings(TrainingSchedule.Kind.LINEAR, 0.01f,
                 1f, 1, 1000, 0, 1));
@@ -211,11 +211,18 @@ class TrainingLoopTest {
         TrainingSchedule cosine = new TrainingSchedule(new TrainingSchedule.Settings(TrainingSchedule.Kind.COSINE, 0.01f,
                 1f, 1, 1000, 0, 1));
         cosine.followTime(() -> spent[0]);
+        TrainingSchedule cooldown = new TrainingSchedule(new TrainingSchedule.Settings(
+                TrainingSchedule.Kind.COOLDOWN, 0.01f, 1f, 1, 1000, 0, 1));
+        cooldown.followTime(() -> spent[0]);
         assertEquals(0.0075f, linear.rate(999_999), 1e-9f, "a quarter of the time: three quarters of the rate");
         assertEquals((float) (0.01 * 0.5 * (1 + Math.cos(Math.PI / 4))), cosine.rate(0), 1e-9f);
+        assertEquals(0.01f, cooldown.rate(999_999), "the steps past its horizon do not count, the time does");
+        spent[0] = 0.9;
+        assertEquals(0.005f, cooldown.rate(3), 1e-9f, "nine tenths of the time: half way down the last fifth");
         spent[0] = 1;
         assertEquals(0f, linear.rate(3));
         assertEquals(0f, cosine.rate(3));
+        assertEquals(0f, cooldown.rate(3));
         TrainingSchedule steps = new TrainingSchedule(new TrainingSchedule.Settings(TrainingSchedule.Kind.LINEAR, 0.01f,
                 1f, 1, 1000, 0, 1));
         assertEquals(0.005f, steps.rate(500), 1e-9f, "without a time budget, linear descends over the horizon");
