@@ -14,7 +14,7 @@
 #           each side, the engine's lead apart from the recipe's, and which schedule --time should default to;
 #           CONSTANT_ONLY=1 runs only the constant-rate pair of each seed, COSINE_ONLY=1 only the descending pair
 #           (the constant pairs of `seeds` share its labels); DESCENT=linear|cooldown descends that way instead of
-#           by a cosine; GATELANE_ONLY=1 leaves out the anchor's descending run
+#           by a cosine; SIDES=gatelane or SIDES=pytorch runs that side's descending run only
 #   long    600 s, one thread, both (about 21 minutes)
 #   deep [SEED...]  (default seeds 1 to 3) two layers of 512 with dropout 0.2 for 600 s, both sides, a pair per
 #           seed, about 21 minutes each (PyTorch's validations make its side slower)
@@ -180,10 +180,10 @@ schedules() {
       torch_run "pytorch-${seconds}s-1t-seed$seed" "$seconds" 1 --seed "$seed"
     fi
     [ "${CONSTANT_ONLY:-0}" = 1 ] && continue
-    TIMED=1 gatelane_run "gatelane-${seconds}s-1t-$descent-seed$seed" "$seconds" 1 256 --seed "$seed" \
-        --lr-schedule "$descent"
-    [ "${GATELANE_ONLY:-0}" = 1 ] && continue
-    SCHEDULE=$descent torch_run "pytorch-${seconds}s-1t-$descent-seed$seed" "$seconds" 1 --seed "$seed"
+    [ "${SIDES:-both}" = pytorch ] || TIMED=1 gatelane_run "gatelane-${seconds}s-1t-$descent-seed$seed" \
+        "$seconds" 1 256 --seed "$seed" --lr-schedule "$descent"
+    [ "${SIDES:-both}" = gatelane ] || SCHEDULE=$descent torch_run "pytorch-${seconds}s-1t-$descent-seed$seed" \
+        "$seconds" 1 --seed "$seed"
   done
 }
 

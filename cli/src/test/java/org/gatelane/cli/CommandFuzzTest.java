@@ -33,7 +33,7 @@ class CommandFuzzTest {
         VALUES.put("--batch-size", new String[] {"1", "2", "3", "0", "99999"});
         VALUES.put("--optimizer", new String[] {"adam", "sgd", "rmsprop", "nope"});
         VALUES.put("--lr", new String[] {"0.01", "0", "NaN", "20", "-1"});
-        VALUES.put("--lr-schedule", new String[] {"constant", "step", "cosine", "plateau", "wave"});
+        VALUES.put("--lr-schedule", new String[] {"constant", "step", "cosine", "cooldown", "plateau", "wave"});
         VALUES.put("--lr-decay", new String[] {"0.5", "1", "2", "0"});
         VALUES.put("--warmup", new String[] {"0", "3", "-1"});
         VALUES.put("--patience", new String[] {"1", "0"});

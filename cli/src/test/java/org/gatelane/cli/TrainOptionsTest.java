@@ -210,7 +210,7 @@ class TrainOptionsTest {
         assertEquals(iteration, saved.run().iteration());
         assertTrue(saved.run().budgetSpentSeconds() >= 2.5, "spent " + saved.run().budgetSpentSeconds());
         assertEquals(3.0, TrainingSettings.fromOptions(saved.settings()).timeBudgetSeconds());
-        assertEquals("CONSTANT", saved.settings().get("schedule"), "a deadline keeps the default schedule");
+        assertEquals("COOLDOWN", saved.settings().get("schedule"), "a deadline descends over its last fifth");
         assertTrue(timed.out().contains("checkpoint iter " + iteration + " | validation"), timed.out());
 
         Cli again = train(text, model, "--resume");

@@ -20,9 +20,9 @@ import org.gatelane.core.model.RecurrentModel;
  * @param forgetBias   the forget-gate bias of char-rnn's initialisation, or NaN for PyTorch's initialisation
  * @param valText      the validation text's path, or empty to hold out {@code valFraction} of the text
  * @param initFrom     the model the weights started from, or empty for a fresh initialisation
- * @param horizon      the iterations a cosine or linear schedule descends over
- * @param timeBudgetSeconds the wall time the run trains for, start-up included, or 0 for no time budget; cosine
- *                     and linear schedules then descend to its end instead of over {@code horizon}
+ * @param horizon      the iterations a cosine, linear or cooldown schedule descends over
+ * @param timeBudgetSeconds the wall time the run trains for, start-up included, or 0 for no time budget; cosine,
+ *                     linear and cooldown schedules then descend to its end instead of over {@code horizon}
  */
 public record TrainingSettings(Cell cell, int hidden, int layers, int seqLength, int batchSize, int streamGroups,
                                Optimizer.Kind optimizer, TrainingSchedule.Kind schedule, float learningRate,
@@ -255,9 +255,9 @@ public record TrainingSettings(Cell cell, int hidden, int layers, int seqLength,
         public Builder forgetBias(float value) { forgetBias = value; return this; }
         public Builder seed(long value) { seed = value; return this; }
         public Builder onNonFinite(NonFinitePolicy value) { onNonFinite = value; return this; }
-        /** The iterations a cosine schedule descends over. */
+        /** The iterations a cosine, linear or cooldown schedule descends over. */
         public Builder horizon(long iterations) { horizon = iterations; return this; }
-        /** Train for this long, start-up included; cosine and linear schedules descend to its end. */
+        /** Train for this long, start-up included; cosine, linear and cooldown schedules descend to its end. */
         public Builder timeBudget(java.time.Duration budget) { timeBudgetSeconds = budget.toMillis() / 1000.0; return this; }
 
         public TrainingSettings build() {
