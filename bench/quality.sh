@@ -163,7 +163,8 @@ seeds() {
   local seeds=("$@")
   [ ${#seeds[@]} -gt 0 ] || seeds=(1 2 3 4 5)
   for seed in "${seeds[@]}"; do
-    TIMED=1 gatelane_run "gatelane-${seconds}s-${threads}t-timed-seed$seed" "$seconds" "$threads" 256 --seed "$seed"
+    TIMED=1 gatelane_run "gatelane-${seconds}s-${threads}t-timed-seed$seed" "$seconds" "$threads" 256 --seed "$seed" \
+        --lr-schedule constant
     # Validations on the way, as Gatelane's every 1,000 steps, so that each side has a best to keep.
     torch_run "pytorch-${seconds}s-${threads}t-seed$seed" "$seconds" "$threads" --seed "$seed" --eval-every 500
   done
@@ -176,7 +177,8 @@ schedules() {
   [ ${#seeds[@]} -gt 0 ] || seeds=(1 2 3 4 5)
   for seed in "${seeds[@]}"; do
     if [ "${COSINE_ONLY:-0}" != 1 ]; then
-      TIMED=1 gatelane_run "gatelane-${seconds}s-1t-timed-seed$seed" "$seconds" 1 256 --seed "$seed"
+      TIMED=1 gatelane_run "gatelane-${seconds}s-1t-timed-seed$seed" "$seconds" 1 256 --seed "$seed" \
+          --lr-schedule constant
       torch_run "pytorch-${seconds}s-1t-seed$seed" "$seconds" 1 --seed "$seed"
     fi
     [ "${CONSTANT_ONLY:-0}" = 1 ] && continue

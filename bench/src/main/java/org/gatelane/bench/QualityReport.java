@@ -78,10 +78,12 @@ public final class QualityReport {
             String budget = seconds + "s-1t-";
             seeds(runs, md, "gatelane-" + budget + "timed-seed", "pytorch-" + budget + "seed", seconds, 1,
                     "constant learning rate", "at a constant learning rate");
-            seeds(runs, md, "gatelane-" + budget + "cosine-seed", "pytorch-" + budget + "cosine-seed", seconds, 1,
-                    "cosine to the deadline", "descending to the deadline: Gatelane with `--lr-schedule cosine`, "
-                            + "the anchor run by `bench/python/deadline_schedule.py --schedule cosine` over its "
-                            + "budget");
+            for (String descent : List.of("cosine", "cooldown")) {
+                seeds(runs, md, "gatelane-" + budget + descent + "-seed", "pytorch-" + budget + descent + "-seed",
+                        seconds, 1, descent + " to the deadline", "descending to the deadline: Gatelane with "
+                                + "`--lr-schedule " + descent + "`, the anchor run by "
+                                + "`bench/python/deadline_schedule.py --schedule " + descent + "` over its budget");
+            }
         }
         seeds(runs, md, "gatelane-120s-2t-timed-seed", "pytorch-120s-2t-seed", 120, 2, "constant learning rate",
                 "at a constant learning rate");
