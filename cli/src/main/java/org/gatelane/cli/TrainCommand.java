@@ -78,8 +78,8 @@ final class TrainCommand implements Callable<Integer> {
     float learningRate;
 
     @Option(names = "--lr-schedule", paramLabel = "KIND", completionCandidates = Choices.Schedules.class,
-            description = "one of ${COMPLETION-CANDIDATES}. step: x --lr-decay every epoch; cosine, linear: down to 0 at "
-                    + "the last iteration; cooldown: constant, then linear to 0 over the last fifth; plateau: "
+            description = "one of ${COMPLETION-CANDIDATES}. step: x --lr-decay every epoch; cosine, linear: down to 0 "
+                    + "at the last iteration; cooldown: constant, then linear to 0 over the last fifth; plateau: "
                     + "x --lr-decay after --patience validations without improvement "
                     + "(default: step if --lr-decay is below 1, else cooldown with --time, else constant)")
     TrainingSchedule.Kind lrSchedule;
@@ -89,8 +89,8 @@ final class TrainCommand implements Callable<Integer> {
     float learningRateDecay;
 
     @Option(names = "--cosine-steps", paramLabel = "N",
-            description = "iterations the cosine, linear and cooldown schedules run over (default: the run's length when "
-                    + "it starts)")
+            description = "iterations the cosine, linear and cooldown schedules run over (default: the run's "
+                    + "length when it starts)")
     Long cosineSteps;
 
     @Option(names = "--warmup", defaultValue = "0", paramLabel = "N",
@@ -143,8 +143,8 @@ final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--time", paramLabel = "DURATION",
             description = "train for this long, start-up included (90s, 10m, 2h), then validate and save; "
-                    + "--lr-schedule cosine, linear or cooldown then descends to its end. With --iterations too, whichever "
-                    + "comes first")
+                    + "--lr-schedule cosine, linear or cooldown (the default) then descends to its end. With "
+                    + "--iterations too, whichever comes first")
     String timeText;
 
     /** --time, read by validate(). */

@@ -85,7 +85,7 @@ public final class TrainingSchedule implements LearningRateSchedule {
 
     private final Settings settings;
     private State state = State.INITIAL;
-    /** The share of a time budget spent, which cosine and linear descend over instead of steps; null for none. */
+    /** The share of a time budget spent, which the descents follow instead of steps; null for none. */
     private DoubleSupplier timeSpent;
 
     public TrainingSchedule(Settings settings) {
@@ -101,8 +101,8 @@ public final class TrainingSchedule implements LearningRateSchedule {
     }
 
     /**
-     * Makes the cosine, linear and cooldown descents follow a time budget: {@code spent} gives the share of it spent so far
-     * (0 at the start, 1 at the deadline). Warmup still counts steps.
+     * Makes the cosine, linear and cooldown descents follow a time budget: {@code spent} gives the share of it
+     * spent so far (0 at the start, 1 at the deadline). Warmup still counts steps.
      */
     public void followTime(DoubleSupplier spent) {
         this.timeSpent = spent;
