@@ -158,15 +158,21 @@ deep() {
   done
 }
 
+# constant_pair SECONDS THREADS SEED: both sides at a constant rate, Gatelane ending itself with --time.
+constant_pair() {
+  local seconds="$1" threads="$2" seed="$3"
+  TIMED=1 gatelane_run "gatelane-${seconds}s-${threads}t-timed-seed$seed" "$seconds" "$threads" 256 --seed "$seed" \
+      --lr-schedule constant
+  # Validations on the way, as Gatelane's every 1,000 steps, so that each side has a best to keep.
+  torch_run "pytorch-${seconds}s-${threads}t-seed$seed" "$seconds" "$threads" --seed "$seed" --eval-every 500
+}
+
 seeds() {
   local threads="${1:-1}" seconds="${2:-120}"; shift 2 || shift $#
   local seeds=("$@")
   [ ${#seeds[@]} -gt 0 ] || seeds=(1 2 3 4 5)
   for seed in "${seeds[@]}"; do
-    TIMED=1 gatelane_run "gatelane-${seconds}s-${threads}t-timed-seed$seed" "$seconds" "$threads" 256 --seed "$seed" \
-        --lr-schedule constant
-    # Validations on the way, as Gatelane's every 1,000 steps, so that each side has a best to keep.
-    torch_run "pytorch-${seconds}s-${threads}t-seed$seed" "$seconds" "$threads" --seed "$seed" --eval-every 500
+    constant_pair "$seconds" "$threads" "$seed"
   done
 }
 
@@ -176,11 +182,7 @@ schedules() {
   local seeds=("$@")
   [ ${#seeds[@]} -gt 0 ] || seeds=(1 2 3 4 5)
   for seed in "${seeds[@]}"; do
-    if [ "${COSINE_ONLY:-0}" != 1 ]; then
-      TIMED=1 gatelane_run "gatelane-${seconds}s-1t-timed-seed$seed" "$seconds" 1 256 --seed "$seed" \
-          --lr-schedule constant
-      torch_run "pytorch-${seconds}s-1t-seed$seed" "$seconds" 1 --seed "$seed"
-    fi
+    [ "${COSINE_ONLY:-0}" = 1 ] || constant_pair "$seconds" 1 "$seed"
     [ "${CONSTANT_ONLY:-0}" = 1 ] && continue
     [ "${SIDES:-both}" = pytorch ] || TIMED=1 gatelane_run "gatelane-${seconds}s-1t-$descent-seed$seed" \
         "$seconds" 1 256 --seed "$seed" --lr-schedule "$descent"

@@ -6,7 +6,8 @@ does with `--lr-schedule cosine`, `linear` or `cooldown`.
 The anchor (../shared/anchors/pytorch/charlstm_quality.py) trains at a constant rate and is not ours to edit, so
 this runs it unchanged with one substitution: its Adam sets each step's rate from the wall time since its first
 step, lr · (1 + cos(π·f)) / 2 for cosine, lr · (1 − f) for linear and lr · min(1, (1 − f) / 0.2) for cooldown
-(constant, then linear to 0 over the last fifth), f the share of the budget spent (capped at 1). Run it without --eval-every: the anchor's budget leaves its validations out, and this clock does not. Gatelane
+(constant, then linear to 0 over the last fifth), f the share of the budget spent (capped at 1). Run it without
+--eval-every: the anchor's budget leaves its validations out, and this clock does not. Gatelane
 counts its budget from the JVM's start, so at equal budgets the anchor's descent is, if anything, the gentler.
 """
 import math
@@ -22,10 +23,12 @@ if "--schedule" not in arguments or "--seconds" not in arguments:
 at = arguments.index("--schedule")
 schedule = arguments[at + 1]
 del arguments[at:at + 2]
+# The share of the budget the cooldown descends over: TrainingSchedule.COOLDOWN_SHARE.
+COOLDOWN_SHARE = 0.2
 factors = {
     "cosine": lambda spent: (1 + math.cos(math.pi * spent)) / 2,
     "linear": lambda spent: 1 - spent,
-    "cooldown": lambda spent: min(1.0, (1 - spent) / 0.2),
+    "cooldown": lambda spent: min(1.0, (1 - spent) / COOLDOWN_SHARE),
 }
 if schedule not in factors:
     sys.exit(f"--schedule must be one of {', '.join(factors)}, not {schedule}")
