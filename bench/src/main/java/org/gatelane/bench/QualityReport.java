@@ -84,6 +84,11 @@ public final class QualityReport {
                                 + "`--lr-schedule " + descent + "`, the anchor run by "
                                 + "`bench/python/deadline_schedule.py --schedule " + descent + "` over its budget");
             }
+            // What a user of each gets from the same minutes: the pairs the targets are stated in.
+            seeds(runs, md, "gatelane-" + budget + "cooldown-seed", "pytorch-" + budget + "seed", seconds, 1,
+                    "Gatelane's `--time` default against the anchor's constant rate", "as each is used: Gatelane "
+                            + "with the default of `--time`, the rate held and then cooled down to 0 over the "
+                            + "budget's last fifth, the anchor at its constant rate");
         }
         seeds(runs, md, "gatelane-120s-2t-timed-seed", "pytorch-120s-2t-seed", 120, 2, "constant learning rate",
                 "at a constant learning rate");
