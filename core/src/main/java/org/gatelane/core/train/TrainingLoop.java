@@ -90,8 +90,7 @@ public final class TrainingLoop implements AutoCloseable {
     private long clockStart = System.nanoTime();
     /** Seconds of the time budget that earlier sessions of a resumed run spent. */
     private double budgetSpentBefore;
-    /** Seconds the last validation took, 0 before the first. */
-    private double validationSeconds;
+    private final FinalValidationEstimate finalValidation = new FinalValidationEstimate();
     /** The iteration of the last checkpoint written or resumed from. */
     private long savedAt = -1;
     private long iteration;
@@ -273,19 +272,8 @@ public final class TrainingLoop implements AutoCloseable {
                 && budgetSpent() + finalValidationSeconds() >= settings.timeBudgetSeconds();
     }
 
-    /**
-     * What the final validation will take: the last one's time, or before any, the validation text at three times
-     * the training speed (a forward pass is about a third of a training step's work).
-     */
     private double finalValidationSeconds() {
-        if (!texts.validates()) {
-            return 0;
-        }
-        if (validationSeconds > 0) {
-            return validationSeconds;
-        }
-        double trainingCharsPerSecond = (iteration * charsPerIteration()) / Math.max(1e-3, trainedSeconds);
-        return iteration == 0 ? 0 : texts.validationLength() / (3 * trainingCharsPerSecond);
+        return texts.validates() ? finalValidation.seconds(texts.validationLength(), charsPerIteration()) : 0;
     }
 
     /** Asks the loop to stop after the current iteration and save; safe from any thread, a signal handler's too. */
@@ -329,6 +317,7 @@ public final class TrainingLoop implements AutoCloseable {
             long now = System.nanoTime();
             double roundSeconds = (now - lastTick) / 1e9;
             lastTick = now;
+            finalValidation.roundTook(roundSeconds, count);
             boolean sampleDue = false;
             boolean saveDue = false;
             for (int k = 0; k < count; k++) {
@@ -418,7 +407,7 @@ public final class TrainingLoop implements AutoCloseable {
             long started = System.nanoTime();
             score = Evaluation.of(model, kernels, texts.validation(), texts.validationFrom(),
                     texts.validation().length(), settings.seqLength(), streams);
-            validationSeconds = (System.nanoTime() - started) / 1e9;
+            finalValidation.validationTook((System.nanoTime() - started) / 1e9);
             best = schedule.validated(score.nats());
             for (TrainingListener l : listeners) {
                 l.validated(iteration, trainedSeconds, score, best);

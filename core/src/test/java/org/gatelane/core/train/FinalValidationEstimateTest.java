@@ -1,0 +1,40 @@
+package org.gatelane.core.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import org.junit.jupiter.api.Test;
+
+class FinalValidationEstimateTest {
+
+    /** 300,000 characters of validation text, 3,200 characters a training iteration. */
+    private static final long TEXT = 300_000;
+    private static final int CHUNK = 3_200;
+
+    @Test
+    void theFirstRoundSaysNothing() {
+        FinalValidationEstimate estimate = new FinalValidationEstimate();
+        estimate.roundTook(4.8, 1); // the JIT's warm-up: from this alone the estimate was 150 s
+        assertEquals(0, estimate.seconds(TEXT, CHUNK));
+    }
+
+    @Test
+    void laterRoundsCountAtTheirFastest() {
+        FinalValidationEstimate estimate = new FinalValidationEstimate();
+        estimate.roundTook(4.8, 1);
+        estimate.roundTook(0.2, 1);
+        estimate.roundTook(0.32, 4); // 0.08 s an iteration
+        estimate.roundTook(0.5, 1);
+        // 300,000 / 3,200 = 93.75 iterations' worth of text, a forward pass a third of an iteration each.
+        assertEquals(93.75 * 0.08 / 3, estimate.seconds(TEXT, CHUNK), 1e-12);
+    }
+
+    @Test
+    void aValidationsOwnTimeReplacesTheEstimate() {
+        FinalValidationEstimate estimate = new FinalValidationEstimate();
+        estimate.roundTook(4.8, 1);
+        estimate.roundTook(0.08, 1);
+        estimate.validationTook(7.5);
+        estimate.roundTook(0.01, 1);
+        assertEquals(7.5, estimate.seconds(TEXT, CHUNK));
+    }
+}
