@@ -302,13 +302,8 @@ final class TrainCommand implements Callable<Integer> {
                     + "-layer " + cellType.id() + " with H=" + hiddenSize + "; drop --cell, --hidden and --layers or "
                     + "make them match");
         }
-        // A time budget descends over its last fifth by default (cooldown): on the KJV at H = 256 it scored 1.793
-        // bits/char after 600 s against 1.839-1.849 at a constant rate (1.825-1.827 keeping the best), and the
-        // same as the constant rate after 120 s (2.177-2.201 against 2.172-2.210); descending over the whole
-        // budget (linear, cosine) cost 0.23-0.27 after 120 s, where the model is still learning fast.
         TrainingSchedule.Kind scheduleKind = lrSchedule != null ? lrSchedule
-                : learningRateDecay < 1 ? TrainingSchedule.Kind.STEP
-                : time != null ? TrainingSchedule.Kind.COOLDOWN : TrainingSchedule.Kind.CONSTANT;
+                : TrainingSettings.defaultSchedule(learningRateDecay, time != null);
         int groups = streamGroups != null ? streamGroups : Math.min(batchSize, threads);
         long chunks = TextBatches.chunksPerEpoch(texts.trainEnd(), seqLength, batchSize);
         long horizon = cosineSteps != null ? cosineSteps : epochs == null ? iterations : (long) epochs * chunks;

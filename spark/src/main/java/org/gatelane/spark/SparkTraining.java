@@ -112,8 +112,8 @@ public final class SparkTraining implements Callable<Integer> {
     @Option(names = "--lr", defaultValue = "2e-3", description = "learning rate (default: ${DEFAULT-VALUE})")
     float learningRate;
 
-    @Option(names = "--lr-schedule", defaultValue = "CONSTANT",
-            description = "constant, step, cosine, linear or plateau (default: constant)")
+    @Option(names = "--lr-schedule", description = "constant, step, cosine, linear, cooldown or plateau (default: "
+            + "cooldown with --time, as gatelane train's, else constant)")
     TrainingSchedule.Kind schedule;
 
     @Option(names = "--clip", defaultValue = "5", description = "global gradient norm bound, 0 for none "
@@ -216,8 +216,10 @@ public final class SparkTraining implements Callable<Integer> {
         TrainingTexts texts = TrainingTexts.heldOut(training, valFraction);
         TrainingSettings.Builder settings = TrainingSettings.builder().cell(Cell.of(cell)).hidden(hidden).layers(layers)
                 .seqLength(seqLength).batchSize(batchSize).streamGroups(streamGroups).optimizer(optimizer)
-                .learningRate(learningRate).schedule(schedule).clip(clip).dropout(dropout).seed(seed)
-                .validationFraction(valFraction);
+                .learningRate(learningRate).clip(clip).dropout(dropout).seed(seed).validationFraction(valFraction);
+        if (schedule != null) {
+            settings.schedule(schedule);
+        }
         if (timeSeconds != null) {
             settings.timeBudget(Duration.ofMillis(Math.round(timeSeconds * 1000)));
         }

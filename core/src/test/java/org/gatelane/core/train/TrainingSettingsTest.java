@@ -59,6 +59,19 @@ class TrainingSettingsTest {
         assertNotNull(TrainingSettings.Setting.LEARNING_RATE.option());
     }
 
+    /** A run that names no schedule gets the one every front end gets: core picks it, not each command. */
+    @Test
+    void aRunThatNamesNoScheduleGetsTheDefaultForItsBudget() {
+        java.time.Duration tenMinutes = java.time.Duration.ofMinutes(10);
+        assertEquals(TrainingSchedule.Kind.CONSTANT, TrainingSettings.builder().build().schedule());
+        assertEquals(TrainingSchedule.Kind.COOLDOWN, TrainingSettings.builder().timeBudget(tenMinutes).build()
+                .schedule());
+        assertEquals(TrainingSchedule.Kind.STEP, TrainingSettings.builder().learningRateDecay(0.97f)
+                .timeBudget(tenMinutes).build().schedule(), "a decay factor asks for step decay");
+        assertEquals(TrainingSchedule.Kind.LINEAR, TrainingSettings.builder().schedule(TrainingSchedule.Kind.LINEAR)
+                .timeBudget(tenMinutes).build().schedule(), "a named schedule stays");
+    }
+
     /** Format-1 checkpoints hold only the first settings; the rest read as what those runs did. */
     @Test
     void anOldCheckpointsMissingSettingsReadAsWhatThoseRunsDid() {
