@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 
 import org.gatelane.core.io.Checkpoint;
@@ -216,9 +217,11 @@ final class TrainCommand implements Callable<Integer> {
                     : loop.settings().timeBudgetSeconds() > 0 && !given("--iterations") ? Long.MAX_VALUE : iterations;
             loop.countTimeFrom(Main.commandStart());
             if (loop.timeUp()) {
-                throw new ParameterException(spec.commandLine(), "the run in " + checkpoint + " already spent its "
-                        + "time budget of " + loop.settings().timeBudgetSeconds() + " s; give a longer --time to "
-                        + "train further");
+                throw new ParameterException(spec.commandLine(), resume
+                        ? "the run in " + checkpoint + " already spent its time budget of "
+                                + loop.settings().timeBudgetSeconds() + " s; give a longer --time to train further"
+                        : String.format(Locale.ROOT, "start-up took %.1f s of the %s s --time; give a longer --time",
+                                loop.budgetSpent(), loop.settings().timeBudgetSeconds()));
             }
             if (loop.iteration() >= total) {
                 throw new ParameterException(spec.commandLine(), "the run in " + checkpoint + " already reached "

@@ -195,6 +195,33 @@ class TrainOptionsTest {
         assertFalse(once.out().contains("the best model is"), once.out());
     }
 
+    /** A budget that start-up alone spent trains nothing, saves nothing and says so. */
+    @Test
+    void aBudgetSpentBeforeTrainingBeginsSavesNothingAndSaysWhy() throws Exception {
+        Path text = write("text.txt", "a run to a deadline, then a model. ".repeat(20));
+        Path model = folder.resolve("late.gatelane");
+        StringWriter err = new StringWriter();
+        int code = Main.run(new String[] {"train", "--text", text.toString(), "--checkpoint", model.toString(),
+                "--hidden", "10", "--time", "2s"}, new PrintWriter(new StringWriter(), true),
+                new PrintWriter(err, true), java.time.Instant.now().minusSeconds(5));
+        assertEquals(2, code, err.toString());
+        assertTrue(err.toString().matches("(?s)gatelane: start-up took [5-9]\\.\\d s of the 2\\.0 s --time; give a "
+                + "longer --time.*"), err.toString());
+        try (var files = Files.list(folder)) {
+            assertEquals(java.util.List.of(text), files.toList());
+        }
+    }
+
+    /** --time counts from the process's start, the JVM's start-up included, but not from before a launcher's build. */
+    @Test
+    void theBudgetStartsAtTheProcessOrAtTheEndOfALauncherBuild() {
+        java.time.Instant process = java.time.Instant.ofEpochMilli(1_000_000);
+        assertEquals(process, Main.budgetStart(process, null));
+        assertEquals(process, Main.budgetStart(process, "soon"));
+        assertEquals(process, Main.budgetStart(process, "999000"), "a build that ended before the process began");
+        assertEquals(java.time.Instant.ofEpochMilli(1_090_000), Main.budgetStart(process, "1090000"));
+    }
+
     /** --time trains until the budget, start-up included, then validates and saves; the budget is the run's own. */
     @Test
     void aTimeBudgetEndsTheRunValidatedAndSaved() throws Exception {
