@@ -7,7 +7,8 @@
 #           sides, Gatelane with --time (it ends itself, validated
 #           and saved): one seed's trajectory can get unlucky (see bench/results/quality-spikes.md), five give
 #           the spread; the anchor validates every 500 steps, so that both sides report their best-validation
-#           model beside their last
+#           model beside their last. Both sides at a constant rate, or with PAIR=default Gatelane with the defaults
+#           of --time (its cooldown) against the anchor at its constant rate, each side as it is used
 #   schedules [SECONDS [SEED...]]  (default 120 s, seeds 1 to 5), one thread, four runs a seed in one sitting:
 #           each side at a constant rate (as seeds) and descending to the deadline (Gatelane --lr-schedule
 #           cosine, the anchor under bench/python/deadline_schedule.py --schedule cosine): what the schedule buys
@@ -151,8 +152,9 @@ deep() {
   local seeds=("$@")
   [ ${#seeds[@]} -gt 0 ] || seeds=(1 2 3)
   for seed in "${seeds[@]}"; do
+    # A constant rate, as the anchor's: the seeds recorded before the cooldown became --time's default ran so.
     TIMED=1 gatelane_run "gatelane-600s-2x512-dropout-seed$seed" 600 1 512 --layers 2 --dropout 0.2 \
-        --checkpoint-every 250 --seed "$seed"
+        --checkpoint-every 250 --seed "$seed" --lr-schedule constant
     torch_run "pytorch-600s-2x512-dropout-seed$seed" 600 1 --H 512 --layers 2 --dropout 0.2 --eval-every 250 \
         --seed "$seed"
   done
@@ -167,12 +169,20 @@ constant_pair() {
   torch_run "pytorch-${seconds}s-${threads}t-seed$seed" "$seconds" "$threads" --seed "$seed" --eval-every 500
 }
 
+# default_pair SECONDS THREADS SEED: each side as it is used, Gatelane with --time's defaults (its schedule
+# included), the anchor at its constant rate.
+default_pair() {
+  local seconds="$1" threads="$2" seed="$3"
+  TIMED=1 gatelane_run "gatelane-${seconds}s-${threads}t-default-seed$seed" "$seconds" "$threads" 256 --seed "$seed"
+  torch_run "pytorch-${seconds}s-${threads}t-default-seed$seed" "$seconds" "$threads" --seed "$seed" --eval-every 500
+}
+
 seeds() {
   local threads="${1:-1}" seconds="${2:-120}"; shift 2 || shift $#
-  local seeds=("$@")
+  local seeds=("$@") pair="${PAIR:-constant}_pair"
   [ ${#seeds[@]} -gt 0 ] || seeds=(1 2 3 4 5)
   for seed in "${seeds[@]}"; do
-    constant_pair "$seconds" "$threads" "$seed"
+    "$pair" "$seconds" "$threads" "$seed"
   done
 }
 

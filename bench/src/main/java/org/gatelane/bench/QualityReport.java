@@ -84,14 +84,11 @@ public final class QualityReport {
                                 + "`--lr-schedule " + descent + "`, the anchor run by "
                                 + "`bench/python/deadline_schedule.py --schedule " + descent + "` over its budget");
             }
-            // What a user of each gets from the same minutes: the pairs the targets are stated in.
-            seeds(runs, md, "gatelane-" + budget + "cooldown-seed", "pytorch-" + budget + "seed", seconds, 1,
-                    "Gatelane's `--time` default against the anchor's constant rate", "as each is used: Gatelane "
-                            + "with the default of `--time`, the rate held and then cooled down to 0 over the "
-                            + "budget's last fifth, the anchor at its constant rate");
+            asEachIsUsed(runs, md, "gatelane-" + budget + "cooldown-seed", "pytorch-" + budget + "seed", seconds, 1);
         }
         seeds(runs, md, "gatelane-120s-2t-timed-seed", "pytorch-120s-2t-seed", 120, 2, "constant learning rate",
                 "at a constant learning rate");
+        asEachIsUsed(runs, md, "gatelane-120s-2t-default-seed", "pytorch-120s-2t-default-seed", 120, 2);
         seeds(runs, md, "gatelane-600s-2x512-dropout-seed", "pytorch-600s-2x512-dropout-seed", 600, 1,
                 "two layers of 512 with dropout 0.2", "two layers of 512 with dropout 0.2 at a constant learning rate");
         JsonObject g = runs.get("equal-steps-forget-bias-1");
@@ -111,6 +108,20 @@ public final class QualityReport {
             }
         }
         return md.toString();
+    }
+
+    /**
+     * What a user of each side gets from the same minutes, the pairs the quality targets are stated in: Gatelane
+     * with the defaults of {@code --time} (its cooldown, labelled {@code cooldown} by {@code quality.sh schedules}
+     * or {@code default} by {@code PAIR=default quality.sh seeds}) against the anchor at its constant rate, run
+     * in the same sitting (the constant pairs' anchor runs for the former, the pair's own for the latter).
+     */
+    private static void asEachIsUsed(Map<String, JsonObject> runs, StringBuilder md, String gatelanePrefix,
+                                     String pytorchPrefix, int seconds, int threads) {
+        seeds(runs, md, gatelanePrefix, pytorchPrefix, seconds, threads,
+                "Gatelane's `--time` default against the anchor's constant rate", "as each is used: Gatelane with "
+                        + "the defaults of `--time`, the rate held and then cooled down to 0 over the budget's last "
+                        + "fifth, the anchor at its constant rate");
     }
 
     /**
