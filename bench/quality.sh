@@ -160,29 +160,25 @@ deep() {
   done
 }
 
-# constant_pair SECONDS THREADS SEED: both sides at a constant rate, Gatelane ending itself with --time.
-constant_pair() {
-  local seconds="$1" threads="$2" seed="$3"
-  TIMED=1 gatelane_run "gatelane-${seconds}s-${threads}t-timed-seed$seed" "$seconds" "$threads" 256 --seed "$seed" \
-      --lr-schedule constant
-  # Validations on the way, as Gatelane's every 1,000 steps, so that each side has a best to keep.
-  torch_run "pytorch-${seconds}s-${threads}t-seed$seed" "$seconds" "$threads" --seed "$seed" --eval-every 500
-}
-
-# default_pair SECONDS THREADS SEED: each side as it is used, Gatelane with --time's defaults (its schedule
-# included), the anchor at its constant rate.
-default_pair() {
-  local seconds="$1" threads="$2" seed="$3"
-  TIMED=1 gatelane_run "gatelane-${seconds}s-${threads}t-default-seed$seed" "$seconds" "$threads" 256 --seed "$seed"
-  torch_run "pytorch-${seconds}s-${threads}t-default-seed$seed" "$seconds" "$threads" --seed "$seed" --eval-every 500
+# pair KIND SECONDS THREADS SEED: KIND constant, both sides at a constant rate; KIND default, each side as it is
+# used, Gatelane with --time's defaults (its schedule included) against the anchor at its constant rate. Gatelane
+# ends itself with --time; the anchor validates on the way, as Gatelane every 1,000 steps, so each side has a best.
+pair() {
+  local kind="$1" seconds="$2" threads="$3" seed="$4"
+  local gatelane_label=timed anchor_label="" schedule=(--lr-schedule constant)
+  [ "$kind" = constant ] || { gatelane_label=default; anchor_label=default-; schedule=(); }
+  TIMED=1 gatelane_run "gatelane-${seconds}s-${threads}t-$gatelane_label-seed$seed" "$seconds" "$threads" 256 \
+      --seed "$seed" "${schedule[@]}"
+  torch_run "pytorch-${seconds}s-${threads}t-${anchor_label}seed$seed" "$seconds" "$threads" --seed "$seed" \
+      --eval-every 500
 }
 
 seeds() {
   local threads="${1:-1}" seconds="${2:-120}"; shift 2 || shift $#
-  local seeds=("$@") pair="${PAIR:-constant}_pair"
+  local seeds=("$@")
   [ ${#seeds[@]} -gt 0 ] || seeds=(1 2 3 4 5)
   for seed in "${seeds[@]}"; do
-    "$pair" "$seconds" "$threads" "$seed"
+    pair "${PAIR:-constant}" "$seconds" "$threads" "$seed"
   done
 }
 
@@ -192,7 +188,7 @@ schedules() {
   local seeds=("$@")
   [ ${#seeds[@]} -gt 0 ] || seeds=(1 2 3 4 5)
   for seed in "${seeds[@]}"; do
-    [ "${COSINE_ONLY:-0}" = 1 ] || constant_pair "$seconds" 1 "$seed"
+    [ "${COSINE_ONLY:-0}" = 1 ] || pair constant "$seconds" 1 "$seed"
     [ "${CONSTANT_ONLY:-0}" = 1 ] && continue
     [ "${SIDES:-both}" = pytorch ] || TIMED=1 gatelane_run "gatelane-${seconds}s-1t-$descent-seed$seed" \
         "$seconds" 1 256 --seed "$seed" --lr-schedule "$descent"

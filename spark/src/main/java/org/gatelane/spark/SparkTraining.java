@@ -216,10 +216,8 @@ public final class SparkTraining implements Callable<Integer> {
         TrainingTexts texts = TrainingTexts.heldOut(training, valFraction);
         TrainingSettings.Builder settings = TrainingSettings.builder().cell(Cell.of(cell)).hidden(hidden).layers(layers)
                 .seqLength(seqLength).batchSize(batchSize).streamGroups(streamGroups).optimizer(optimizer)
-                .learningRate(learningRate).clip(clip).dropout(dropout).seed(seed).validationFraction(valFraction);
-        if (schedule != null) {
-            settings.schedule(schedule);
-        }
+                .learningRate(learningRate).schedule(schedule).clip(clip).dropout(dropout).seed(seed)
+                .validationFraction(valFraction);
         if (timeSeconds != null) {
             settings.timeBudget(Duration.ofMillis(Math.round(timeSeconds * 1000)));
         }

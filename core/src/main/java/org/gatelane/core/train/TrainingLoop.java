@@ -90,6 +90,7 @@ public final class TrainingLoop implements AutoCloseable {
     private long clockStart = System.nanoTime();
     /** Seconds of the time budget that earlier sessions of a resumed run spent. */
     private double budgetSpentBefore;
+    /** What the final validation of a timed run will take, from the rounds and validations so far. */
     private final FinalValidationEstimate finalValidation = new FinalValidationEstimate();
     /** The iteration of the last checkpoint written or resumed from. */
     private long savedAt = -1;

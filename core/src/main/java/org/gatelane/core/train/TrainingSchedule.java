@@ -118,10 +118,9 @@ public final class TrainingSchedule implements LearningRateSchedule {
         float base = switch (settings.kind()) {
             case CONSTANT, PLATEAU -> settings.rate();
             case STEP -> (float) (settings.rate() * Math.pow(settings.decay(), step / settings.decayEvery()));
-            case COSINE -> timeSpent != null ? cosine(timeSpent.getAsDouble()) : step >= settings.horizon() ? 0f
-                    : (float) (settings.rate() * 0.5 * (1 + Math.cos(Math.PI * step / settings.horizon())));
-            case LINEAR -> descent(step, 1);
-            case COOLDOWN -> descent(step, COOLDOWN_SHARE);
+            case COSINE -> cosine(done(step));
+            case LINEAR -> descent(done(step), 1);
+            case COOLDOWN -> descent(done(step), COOLDOWN_SHARE);
         };
         if (step < settings.warmup()) {
             base = base * (step + 1) / settings.warmup();
@@ -129,9 +128,13 @@ public final class TrainingSchedule implements LearningRateSchedule {
         return base * state.multiplier();
     }
 
-    /** The rate held, then a straight line to 0 over the last {@code share} of the horizon or time budget. */
-    private float descent(long step, double share) {
-        double done = timeSpent != null ? timeSpent.getAsDouble() : (double) step / settings.horizon();
+    /** How far a descent has come at {@code step}: the share of the time budget spent, or of the horizon. */
+    private double done(long step) {
+        return timeSpent != null ? timeSpent.getAsDouble() : (double) step / settings.horizon();
+    }
+
+    /** The rate held, then a straight line to 0 over the last {@code share} of the way. */
+    private float descent(double done, double share) {
         return (float) (settings.rate() * Math.clamp((1 - done) / share, 0, 1));
     }
 

@@ -252,6 +252,7 @@ public record TrainingSettings(Cell cell, int hidden, int layers, int seqLength,
         public Builder batchSize(int value) { batchSize = value; return this; }
         public Builder streamGroups(int value) { streamGroups = value; return this; }
         public Builder optimizer(Optimizer.Kind value) { optimizer = value; return this; }
+        /** The schedule, or null for the {@linkplain #defaultSchedule default} of the run's other settings. */
         public Builder schedule(TrainingSchedule.Kind value) { schedule = value; return this; }
         public Builder learningRate(float value) { learningRate = value; return this; }
         public Builder learningRateDecay(float value) { learningRateDecay = value; return this; }
