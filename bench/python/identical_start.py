@@ -161,7 +161,7 @@ def trace(text, paths, at, length):
         print(path)
         print("   i char  bits  guess  |c| mean  |c| max  |h| mean")
         with torch.no_grad():
-            _, state = model(x[:start].view(-1, 1), None)
+            state = model(x[:start].view(-1, 1), None)[1] if start > 0 else None  # the RNN refuses an empty run
             for i in range(start, start + length):
                 logits, state = model(x[i].view(1, 1), state)
                 p = torch.softmax(logits.view(-1), 0)

@@ -116,6 +116,12 @@ final class TrainCommand implements Callable<Integer> {
                     + "(default: ${DEFAULT-VALUE})")
     float dropout;
 
+    @Option(names = "--restart-every", paramLabel = "N", defaultValue = "" + TrainingSettings.DEFAULT_RESTART_EVERY,
+            description = "each stream's carried state starts again from zeros every N chunks, the streams staggered, "
+                    + "so the model learns to start from the zero state that sampling and eval start from; 0 only "
+                    + "at each epoch, as char-rnn (default: ${DEFAULT-VALUE})")
+    int restartEvery;
+
     @Option(names = "--forget-bias", paramLabel = "B",
             description = "char-rnn's initialisation: gate biases 0, the forget gate's B (default: PyTorch's "
                     + "initialisation, which learns faster on real text)")
@@ -314,7 +320,7 @@ final class TrainCommand implements Callable<Integer> {
                 scheduleKind, learningRate, learningRateDecay, warmup, patience, earlyStop, clip, dropout, valFraction,
                 valText == null ? "" : valText.toString(), initFrom == null ? "" : initFrom.toString(),
                 forgetBias == null ? Float.NaN : forgetBias, seed, onNonFinite, horizon,
-                time == null ? 0 : time.toMillis() / 1000.0);
+                time == null ? 0 : time.toMillis() / 1000.0, restartEvery);
     }
 
     private boolean given(String option) {
@@ -337,6 +343,7 @@ final class TrainCommand implements Callable<Integer> {
         }
         Options.atLeast(spec, "--patience", patience, 1);
         Options.atLeast(spec, "--early-stop", earlyStop, 0);
+        Options.atLeast(spec, "--restart-every", restartEvery, 0);
         if (streamGroups != null) {
             Options.atLeast(spec, "--stream-groups", streamGroups, 1);
             if (streamGroups > batchSize) {

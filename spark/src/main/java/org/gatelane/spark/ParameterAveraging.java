@@ -94,7 +94,7 @@ public final class ParameterAveraging implements TrainingEngine {
     }
 
     @Override
-    public void round(int count, int[][] inputs, int[][] targets, boolean[] resets, float[] losses) {
+    public void round(int count, int[][] inputs, int[][] targets, boolean[][] restarts, float[] losses) {
         long started = System.nanoTime();
         long firstStep = optimizer.step();
         float[] rates = new float[count];
@@ -106,7 +106,7 @@ public final class ParameterAveraging implements TrainingEngine {
         for (int i = 0; i < optimizerState.length; i++) {
             stateCopy[i] = optimizerState[i].clone();
         }
-        List<ShardRound> shards = shards(count, inputs, targets, resets);
+        List<ShardRound> shards = shards(count, inputs, targets, restarts);
         ShardSpec shardSpec = spec;
         List<ShardRound.Result> results = RoundJob.run(spark,
                 new ShardRound.RoundStart(model.parameters().clone(), stateCopy, firstStep, rates), shards,
@@ -122,7 +122,7 @@ public final class ParameterAveraging implements TrainingEngine {
     }
 
     /** Each shard's streams of the round's chunks, its carried state, and a dropout seed drawn in shard order. */
-    private List<ShardRound> shards(int count, int[][] inputs, int[][] targets, boolean[] resets) {
+    private List<ShardRound> shards(int count, int[][] inputs, int[][] targets, boolean[][] restarts) {
         int streams = batching.streams();
         int shards = batching.streamGroups();
         int steps = batching.steps();
@@ -133,13 +133,15 @@ public final class ParameterAveraging implements TrainingEngine {
             int width = to - from;
             int[][] shardInputs = new int[count][steps * width];
             int[][] shardTargets = new int[count][steps * width];
+            boolean[][] shardRestarts = new boolean[count][];
             for (int k = 0; k < count; k++) {
                 TextBatches.copyStreams(inputs[k], streams, from, width, shardInputs[k]);
                 TextBatches.copyStreams(targets[k], streams, from, width, shardTargets[k]);
+                shardRestarts[k] = Arrays.copyOfRange(restarts[k], from, to);
             }
             RecurrentState initial = RecurrentState.zeros(model.shape(), width);
             RecurrentState.copyStreams(state, from, initial, 0, width);
-            rounds.add(new ShardRound(s, from, to, shardInputs, shardTargets, Arrays.copyOf(resets, count),
+            rounds.add(new ShardRound(s, from, to, shardInputs, shardTargets, shardRestarts,
                     GroupTask.SerializedState.of(initial), dropoutRng.nextLong()));
         }
         return rounds;

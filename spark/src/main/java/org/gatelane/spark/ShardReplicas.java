@@ -63,9 +63,7 @@ final class ShardReplicas {
         long started = System.nanoTime();
         try {
             for (int k = 0; k < count; k++) {
-                if (round.resets()[k]) {
-                    trainer.state().reset();
-                }
+                trainer.state().reset(round.restarts()[k]);
                 losses[k] = trainer.step(round.inputs()[k], round.targets()[k]);
             }
         } catch (NonFiniteException e) {

@@ -8,14 +8,14 @@ import java.io.Serializable;
  * go by broadcast ({@link RoundStart}).
  *
  * @param inputs       the shard's slice of each chunk, time-major {@code [steps x width]}
- * @param resets       whether the carried state starts again from zeros before each chunk
+ * @param restarts     per chunk, which of the shard's streams start again from zeros before it
  * @param dropoutState the state the shard's dropout generator starts the round from
  */
-record ShardRound(int shard, int from, int to, int[][] inputs, int[][] targets, boolean[] resets,
+record ShardRound(int shard, int from, int to, int[][] inputs, int[][] targets, boolean[][] restarts,
                   GroupTask.SerializedState initial, long dropoutState) implements Serializable {
 
     @Serial
-    private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 2L;
 
     /**
      * The start of a round, the same for every shard: the parameters, the optimizer's state and step, and the

@@ -48,7 +48,7 @@ public final class SparkTraining implements Callable<Integer> {
     /** The settings a resumed run keeps from its checkpoint; giving one with --resume is an error. */
     private static final List<String> RUN_SETTINGS = List.of("--cell", "--hidden", "--layers", "--seq-length",
             "--batch-size", "--stream-groups", "--optimizer", "--lr", "--lr-schedule", "--clip", "--dropout",
-            "--seed", "--val-fraction", "--time");
+            "--seed", "--val-fraction", "--time", "--restart-every");
 
     @Spec
     CommandSpec spec;
@@ -122,6 +122,11 @@ public final class SparkTraining implements Callable<Integer> {
 
     @Option(names = "--dropout", defaultValue = "0", description = "dropout between layers (default: ${DEFAULT-VALUE})")
     float dropout;
+
+    @Option(names = "--restart-every", defaultValue = "" + TrainingSettings.DEFAULT_RESTART_EVERY,
+            description = "chunks between each stream's restarts from zeros, as gatelane train's; 0 at epochs only "
+                    + "(default: ${DEFAULT-VALUE})")
+    int restartEvery;
 
     @Option(names = "--seed", defaultValue = "42", description = "the run's seed (default: ${DEFAULT-VALUE})")
     long seed;
@@ -217,7 +222,7 @@ public final class SparkTraining implements Callable<Integer> {
         TrainingSettings.Builder settings = TrainingSettings.builder().cell(Cell.of(cell)).hidden(hidden).layers(layers)
                 .seqLength(seqLength).batchSize(batchSize).streamGroups(streamGroups).optimizer(optimizer)
                 .learningRate(learningRate).schedule(schedule).clip(clip).dropout(dropout).seed(seed)
-                .validationFraction(valFraction);
+                .validationFraction(valFraction).restartEvery(restartEvery);
         if (timeSeconds != null) {
             settings.timeBudget(Duration.ofMillis(Math.round(timeSeconds * 1000)));
         }
@@ -261,6 +266,10 @@ public final class SparkTraining implements Callable<Integer> {
         }
         if (timeSeconds != null && !(timeSeconds > 0)) {
             throw new ParameterException(spec.commandLine(), "--time must be a positive number of seconds");
+        }
+        if (restartEvery < 0) {
+            throw new ParameterException(spec.commandLine(), "--restart-every must be 0 (restarts at epochs only) or "
+                    + "a number of chunks, but was " + restartEvery);
         }
         if (streamGroups < 1 || streamGroups > batchSize) {
             throw new ParameterException(spec.commandLine(), "--stream-groups must be in [1, --batch-size = "

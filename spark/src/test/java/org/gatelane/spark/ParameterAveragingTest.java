@@ -44,13 +44,16 @@ class ParameterAveragingTest {
             return new Run(model, optimizer, engine, new float[64]);
         }
 
-        /** Trains on {@code chunks} random chunks (the same for the same seed); chunk 3 starts a new epoch. */
+        /**
+         * Trains on {@code chunks} random chunks (the same for the same seed); chunk 3 restarts every stream (a new
+         * epoch), chunk 4 the last stream alone (which a shard must find in its own slice).
+         */
         Run train(int chunks, long seed) {
             Random random = new Random(seed);
             int length = engine.roundLength();
             int[][] inputs = new int[length][STEPS * STREAMS];
             int[][] targets = new int[length][STEPS * STREAMS];
-            boolean[] resets = new boolean[length];
+            boolean[][] restarts = new boolean[length][STREAMS];
             float[] roundLosses = new float[length];
             for (int done = 0; done < chunks; ) {
                 int count = Math.min(length, chunks - done);
@@ -59,9 +62,11 @@ class ParameterAveragingTest {
                         inputs[k][p] = random.nextInt(VOCABULARY);
                         targets[k][p] = random.nextInt(VOCABULARY);
                     }
-                    resets[k] = done + k == 3;
+                    for (int b = 0; b < STREAMS; b++) {
+                        restarts[k][b] = done + k == 3 || done + k == 4 && b == STREAMS - 1;
+                    }
                 }
-                engine.round(count, inputs, targets, resets, roundLosses);
+                engine.round(count, inputs, targets, restarts, roundLosses);
                 System.arraycopy(roundLosses, 0, losses, done, count);
                 done += count;
             }

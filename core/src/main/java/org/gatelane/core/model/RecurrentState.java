@@ -61,6 +61,26 @@ public final class RecurrentState {
         }
     }
 
+    /**
+     * Sets to zero the streams {@code b} for which {@code which[b]} holds: those that start a new sequence.
+     *
+     * @throws IllegalArgumentException if {@code which} does not have one entry per stream
+     */
+    public void reset(boolean[] which) {
+        if (which.length != streams) {
+            throw new IllegalArgumentException("a reset names each of the " + streams + " streams but had "
+                    + which.length + " entries");
+        }
+        for (int b = 0; b < streams; b++) {
+            if (which[b]) {
+                for (int l = 0; l < h.length; l++) {
+                    Arrays.fill(h[l], b * hiddenSize, (b + 1) * hiddenSize, 0f);
+                    Arrays.fill(c[l], b * hiddenSize, (b + 1) * hiddenSize, 0f);
+                }
+            }
+        }
+    }
+
     /** Copies {@code other} into this state; the shapes must match. */
     public void copyFrom(RecurrentState other) {
         requireSameShape(other);

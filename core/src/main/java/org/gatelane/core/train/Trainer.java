@@ -199,13 +199,11 @@ public final class Trainer implements TrainingEngine {
     }
 
     @Override
-    public void round(int count, int[][] inputs, int[][] targets, boolean[] resets, float[] losses) {
+    public void round(int count, int[][] inputs, int[][] targets, boolean[][] restarts, float[] losses) {
         if (count != 1) {
             throw new IllegalArgumentException("a trainer's round is one chunk but was asked for " + count);
         }
-        if (resets[0]) {
-            state.reset();
-        }
+        state.reset(restarts[0]);
         losses[0] = step(inputs[0], targets[0]);
     }
 

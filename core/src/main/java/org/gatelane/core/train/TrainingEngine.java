@@ -17,13 +17,14 @@ public interface TrainingEngine extends AutoCloseable {
 
     /**
      * Trains on chunks {@code 0 .. count - 1}, in order (time-major, see {@link org.gatelane.core.model.SequencePass});
-     * before chunk {@code k}, if {@code resets[k]}, the carried state starts again from zeros (a new epoch).
+     * before chunk {@code k}, the carried state of each stream {@code b} with {@code restarts[k][b]} starts again
+     * from zeros (see {@link org.gatelane.core.text.TextBatches#restarts}).
      *
      * @param losses receives each chunk's mean cross-entropy in nats, before the update that chunk made
      * @throws NonFiniteException if a loss or gradient is NaN or infinite; the parameters and the optimizer are
      *                            then as they were before the round
      */
-    void round(int count, int[][] inputs, int[][] targets, boolean[] resets, float[] losses);
+    void round(int count, int[][] inputs, int[][] targets, boolean[][] restarts, float[] losses);
 
     /** The carried state after the last round, live. */
     RecurrentState state();

@@ -79,7 +79,7 @@ public final class TrainingLoop implements AutoCloseable {
     /** A round's chunks, and for each whether it starts a new epoch and its loss. */
     private final int[][] inputs;
     private final int[][] targets;
-    private final boolean[] resets;
+    private final boolean[][] restarts;
     private final float[] losses;
     private final Rng sampleRng;
     private final RollbackPoint lastValidated;
@@ -105,7 +105,7 @@ public final class TrainingLoop implements AutoCloseable {
         this.texts = texts;
         this.model = model;
         this.batches = new TextBatches(texts.training(), 0, texts.trainEnd(), settings.seqLength(),
-                settings.batchSize());
+                settings.batchSize(), settings.restartEvery());
         this.schedule = new TrainingSchedule(settings.scheduleSettings(batches.chunksPerEpoch()));
         GradientClipping clipping = settings.clip() > 0 ? GradientClipping.globalNorm(settings.clip())
                 : GradientClipping.none();
@@ -116,7 +116,7 @@ public final class TrainingLoop implements AutoCloseable {
         int rounds = engine.roundLength();
         this.inputs = new int[rounds][settings.seqLength() * settings.batchSize()];
         this.targets = new int[rounds][settings.seqLength() * settings.batchSize()];
-        this.resets = new boolean[rounds];
+        this.restarts = new boolean[rounds][settings.batchSize()];
         this.losses = new float[rounds];
         this.sampleRng = new Rng(sampleRngState);
         this.smoothedLoss = Math.log(texts.training().vocabulary().size());
@@ -307,10 +307,13 @@ public final class TrainingLoop implements AutoCloseable {
         while (iteration < lastIteration && !stopRequested && !timeUp()) {
             int count = (int) Math.min(engine.roundLength(), lastIteration - iteration);
             for (int k = 0; k < count; k++) {
-                resets[k] = batches.next(inputs[k], targets[k]);
+                batches.next(inputs[k], targets[k]);
+                for (int b = 0; b < restarts[k].length; b++) {
+                    restarts[k][b] = batches.restarts(b);
+                }
             }
             try {
-                engine.round(count, inputs, targets, resets, losses);
+                engine.round(count, inputs, targets, restarts, losses);
             } catch (NonFiniteException e) {
                 rollBack(e, all);
                 continue;

@@ -25,6 +25,7 @@ import org.gatelane.core.text.CorpusException;
 import org.gatelane.core.text.TextBatches;
 import org.gatelane.core.text.Vocabulary;
 import org.gatelane.kernels.RecurrentKernels;
+import org.gatelane.testing.PropertyCases;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
@@ -68,6 +69,77 @@ class ContractsTest {
         }
     }
 
+    /**
+     * With restarts every n chunks, each stream restarts at its epoch's first chunk and then once in every n chunks,
+     * at its own offset, so that no chunk restarts many more streams than another; a restored position restarts
+     * the same streams as the run that saved it; with n = 0, streams restart at epochs alone.
+     */
+    @Test
+    void batchesRestartEachStreamOnceEveryIntervalStaggeredAndTheSameAfterARestore() {
+        Corpus text = Corpus.of("abcdefghij".repeat(200));
+        PropertyCases.check("batches-restarts", 60, random -> {
+            int steps = 1 + random.nextInt(4);
+            int streams = 1 + random.nextInt(9);
+            int every = random.nextInt(12);
+            TextBatches batches = new TextBatches(text, 0, text.length(), steps, streams, every);
+            int epochChunks = batches.chunksPerEpoch();
+            int chunks = 2 * epochChunks + 3;
+            boolean[][] restarts = new boolean[chunks][streams];
+            int[] inputs = new int[steps * streams];
+            int[] targets = new int[steps * streams];
+            int savedCursor = 0;
+            long savedEpoch = 0;
+            int resumeAt = random.nextInt(chunks);
+            for (int k = 0; k < chunks; k++) {
+                if (k == resumeAt) {
+                    savedCursor = batches.cursor();
+                    savedEpoch = batches.epoch();
+                }
+                batches.next(inputs, targets);
+                for (int b = 0; b < streams; b++) {
+                    restarts[k][b] = batches.restarts(b);
+                }
+            }
+            for (int b = 0; b < streams; b++) {
+                int last = -1;
+                for (int k = 0; k < chunks; k++) {
+                    int inEpoch = k % epochChunks;
+                    if (inEpoch == 0) {
+                        assertTrue(restarts[k][b], "an epoch's first chunk restarts stream " + b);
+                        last = k;
+                    } else if (restarts[k][b]) {
+                        assertTrue(every > 0, "no restarts inside an epoch with n = 0, chunk " + k);
+                        assertTrue(last < 0 || k - last == every || last % epochChunks == 0 && k - last <= every,
+                                "stream " + b + " restarted at " + last + " and again at " + k + " with n = " + every);
+                        last = k;
+                    } else if (every > 0 && last >= 0 && inEpoch >= every) {
+                        assertTrue(k - last < every, "stream " + b + " went " + (k - last) + " chunks without a "
+                                + "restart, n = " + every);
+                    }
+                }
+            }
+            if (every > 0 && streams >= every) {
+                for (int k = 1; k < Math.min(chunks, epochChunks); k++) {
+                    int count = 0;
+                    for (boolean r : restarts[k]) {
+                        count += r ? 1 : 0;
+                    }
+                    assertTrue(count >= streams / every && count <= (streams + every - 1) / every,
+                            "chunk " + k + " restarts " + count + " of " + streams + " streams with n = " + every);
+                }
+            }
+            TextBatches resumed = new TextBatches(text, 0, text.length(), steps, streams, every);
+            resumed.restore(savedCursor, savedEpoch);
+            for (int k = resumeAt; k < chunks; k++) {
+                resumed.next(inputs, targets);
+                for (int b = 0; b < streams; b++) {
+                    assertEquals(restarts[k][b], resumed.restarts(b), "chunk " + k + " stream " + b + " after a restore");
+                }
+            }
+        });
+        assertThrows(IllegalArgumentException.class, () -> new TextBatches(text, 0, text.length(), 2, 2, -1));
+    }
+
     @Test
     void batchesNeedOneChunkPerStreamAndRestoreOnlyInsideAStream() {
         assertEquals(12, TextBatches.minimumLength(3, 3));
@@ -108,6 +180,20 @@ class ContractsTest {
         }
         assertThrows(IllegalArgumentException.class, () -> RecurrentState.copyStreams(a, 2, target, 0, 2));
         assertThrows(IllegalArgumentException.class, () -> RecurrentState.copyStreams(a, 0, target, 1, 2));
+
+        RecurrentState some = filled(2, 3, 4, 1f);
+        some.reset(new boolean[] {false, true, false}); // stream 1 alone, of each layer and of h and c
+        for (int l = 0; l < 2; l++) {
+            float[] expectedH = a.h(l).clone();
+            float[] expectedC = a.c(l).clone();
+            Arrays.fill(expectedH, 4, 8, 0f);
+            Arrays.fill(expectedC, 4, 8, 0f);
+            assertArrayEquals(expectedH, some.h(l));
+            assertArrayEquals(expectedC, some.c(l));
+        }
+        IllegalArgumentException count = assertThrows(IllegalArgumentException.class,
+                () -> some.reset(new boolean[2]));
+        assertEquals("a reset names each of the 3 streams but had 2 entries", count.getMessage());
 
         a.reset();
         for (int l = 0; l < 2; l++) {

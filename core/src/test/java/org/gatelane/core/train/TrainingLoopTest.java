@@ -20,6 +20,7 @@ import org.gatelane.core.io.CheckpointException;
 import org.gatelane.core.io.RunState;
 import org.gatelane.core.model.RecurrentModel;
 import org.gatelane.core.text.Corpus;
+import org.gatelane.core.text.TextBatches;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -124,7 +125,7 @@ class TrainingLoopTest {
 
     @Test
     void aStopRequestSavesTheRunAndAResumeFinishesItExactly() throws Exception {
-        TrainingSettings settings = small().dropout(0.1f).build();
+        TrainingSettings settings = small().dropout(0.1f).restartEvery(4).build();
         TrainingLoop.Cadence cadence = new TrainingLoop.Cadence(7, 3, 10);
         Path straight = folder.resolve("straight.gatelane");
         try (TrainingLoop loop = TrainingLoop.start(settings, TrainingTexts.heldOut(FOG, 0.1),
@@ -179,6 +180,46 @@ class TrainingLoopTest {
      * A run to a time budget stops once it is spent, validated and saved, with the budget it spent recorded; the
      * linear schedule has descended with the time.
      */
+    /** The engine restarts the streams that the run's batches restart, chunk by chunk, epochs included. */
+    @Test
+    void theEngineRestartsTheStreamsTheRunsIntervalNames() throws Exception {
+        TrainingSettings settings = small().batchSize(3).restartEvery(4).build();
+        TrainingTexts texts = TrainingTexts.heldOut(FOG, 0.1);
+        List<boolean[]> restarted = new ArrayList<>();
+        TrainingEngine.Factory threads = TrainingEngine.Factory.threads(1);
+        TrainingEngine.Factory recording = (model, kernels, optimizer, clipping, schedule, batching, dropoutRng) -> {
+            TrainingEngine engine = threads.create(model, kernels, optimizer, clipping, schedule, batching, dropoutRng);
+            return new TrainingEngine() {
+                @Override public int roundLength() { return engine.roundLength(); }
+                @Override public void round(int count, int[][] inputs, int[][] targets, boolean[][] restarts,
+                                            float[] losses) {
+                    for (int k = 0; k < count; k++) {
+                        restarted.add(restarts[k].clone());
+                    }
+                    engine.round(count, inputs, targets, restarts, losses);
+                }
+                @Override public org.gatelane.core.model.RecurrentState state() { return engine.state(); }
+                @Override public Optimizer optimizer() { return engine.optimizer(); }
+                @Override public org.gatelane.core.model.Rng dropoutRng() { return engine.dropoutRng(); }
+                @Override public void close() { engine.close(); }
+            };
+        };
+        TextBatches batches = new TextBatches(texts.training(), 0, texts.trainEnd(), 6, 3, 4);
+        int chunks = 2 * batches.chunksPerEpoch() + 5;
+        try (TrainingLoop loop = TrainingLoop.start(settings, texts, settings.initialModel(FOG.vocabulary().size()),
+                recording)) {
+            loop.run(chunks, new TrainingLoop.Cadence(1000, 1000, 1000), folder.resolve("restarts.gatelane"),
+                    List.of());
+        }
+        assertEquals(chunks, restarted.size());
+        int[] inputs = new int[18];
+        for (int k = 0; k < chunks; k++) {
+            batches.next(inputs, new int[18]);
+            boolean[] expected = {batches.restarts(0), batches.restarts(1), batches.restarts(2)};
+            assertArrayEquals(expected, restarted.get(k), "chunk " + k);
+        }
+    }
+
     @Test
     void aTimeBudgetEndsTheRunWithAValidationAndACheckpoint() throws Exception {
         TrainingSettings settings = small().schedule(TrainingSchedule.Kind.LINEAR)

@@ -29,7 +29,8 @@ class TrainingSettingsTest {
                 (float) random.nextDouble(0, 0.9), random.nextDouble(0, 0.5), random.nextBoolean() ? "" : "v é.txt",
                 random.nextBoolean() ? "" : "base.gatelane", random.nextBoolean() ? Float.NaN : 1.5f,
                 random.nextLong(), TrainingSettings.NonFinitePolicy.values()[random.nextInt(2)],
-                1 + random.nextInt(100_000), random.nextBoolean() ? 0 : random.nextInt(100_000) / 10.0);
+                1 + random.nextInt(100_000), random.nextBoolean() ? 0 : random.nextInt(100_000) / 10.0,
+                random.nextInt(1000));
     }
 
     @Test
@@ -83,6 +84,9 @@ class TrainingSettingsTest {
         assertEquals(TrainingSchedule.Kind.STEP, settings.schedule(), "a decay below 1 decayed in steps");
         assertEquals(1f, settings.forgetBias());
         assertEquals(TrainingSettings.NonFinitePolicy.STOP, settings.onNonFinite());
+        assertEquals(0, settings.restartEvery(), "streams restarted at epochs only");
+        assertEquals(TrainingSettings.DEFAULT_RESTART_EVERY, TrainingSettings.builder().build().restartEvery(),
+                "a new run restarts streams within an epoch");
         old.put("learningRateDecay", "1.0");
         assertEquals(TrainingSchedule.Kind.CONSTANT, TrainingSettings.fromOptions(old).schedule());
         old.remove("seed");
