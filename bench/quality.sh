@@ -103,13 +103,15 @@ rows = list(csv.reader(open(model + ".csv")))[1:]
 curve = [[float(r[1]), round(float(r[3]) / 0.6931471805599453, 4)] for r in rows if r[2] == "validation"]
 log = open(model.replace(".gatelane", ".log")).read()
 iters = int(re.findall(r"(?:interrupted at iteration|checkpoint iter|done:) (\d+)", log)[-1])
+# Streams restarted within the epoch every N chunks (--restart-every, said at the start); 0: at epochs only.
+restart = re.search(r"streams restart every (\d+) chunks", log)
 wall = float(ended) - float(started)
 cpu = open("/proc/cpuinfo").read()
 family = re.search(r"cpu family\s*: (\d+)", cpu).group(1)
 model_number = re.search(r"\nmodel\s*: (\d+)", cpu).group(1)
 record = {"system": "gatelane", "cpu": f"family {family} model {model_number}", "label": label,
           "budget_s": int(seconds), "threads": int(threads),
-          "options": extra, "stopped_by": "--time" if os.environ.get("TIMED") == "1" else "SIGINT", "iterations": iters, "wall_s": round(wall, 1),
+          "options": extra, "restart_every": int(restart.group(1)) if restart else 0, "stopped_by": "--time" if os.environ.get("TIMED") == "1" else "SIGINT", "iterations": iters, "wall_s": round(wall, 1),
           "chars_per_s": round(iters * 100 * 32 / wall), "val_bits_per_char": bpc, "best_val_bits_per_char": best,
           "curve_s_bpc": curve}
 open(out, "a").write(json.dumps(record) + "\n")

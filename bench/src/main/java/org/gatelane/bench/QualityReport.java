@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
@@ -85,6 +86,8 @@ public final class QualityReport {
                                 + "`bench/python/deadline_schedule.py --schedule " + descent + "` over its budget");
             }
             asEachIsUsed(runs, md, "gatelane-" + budget + "cooldown-seed", "pytorch-" + budget + "seed", seconds, 1);
+            asEachIsUsed(runs, md, "gatelane-" + budget + "default-seed", "pytorch-" + budget + "default-seed",
+                    seconds, 1);
         }
         seeds(runs, md, "gatelane-120s-2t-timed-seed", "pytorch-120s-2t-seed", 120, 2, "constant learning rate",
                 "at a constant learning rate");
@@ -174,7 +177,8 @@ public final class QualityReport {
                 .append("initialisation and nothing else changes; one trajectory can be unlucky ")
                 .append("(`quality-spikes.md`). Gatelane ends itself with `--time ").append(seconds)
                 .append("s` (validated and saved by the ")
-                .append("deadline, its JVM start included), then `gatelane eval`.\n\n")
+                .append("deadline, its JVM start included), then `gatelane eval`. ")
+                .append(restarts(pairs)).append("\n\n")
                 .append("| seed | Gatelane bits/char | PyTorch bits/char | Gatelane − PyTorch | Gatelane steps | ")
                 .append("PyTorch steps |")
                 .append(kept ? " Gatelane, best kept | PyTorch, best kept | difference, best kept |" : "")
@@ -193,6 +197,24 @@ public final class QualityReport {
                             + "**%+.3f**, Gatelane's worst seed against PyTorch's median **%+.3f**.%n",
                     mean(gatelaneBest) - mean(pytorchBest), Collections.max(gatelaneBest) - median(pytorchBest)));
         }
+    }
+
+    /**
+     * How Gatelane's runs restarted their streams: records without {@code restart_every} come from before
+     * {@code --restart-every} (restarts at epochs only).
+     */
+    private static String restarts(List<JsonObject[]> pairs) {
+        Map<Integer, List<Integer>> seedsByInterval = new TreeMap<>();
+        for (int i = 0; i < pairs.size(); i++) {
+            JsonObject g = pairs.get(i)[0];
+            int every = g.has("restart_every") ? g.get("restart_every").getAsInt() : 0;
+            seedsByInterval.computeIfAbsent(every, k -> new ArrayList<>()).add(i + 1);
+        }
+        List<String> parts = new ArrayList<>();
+        seedsByInterval.forEach((every, seeds) -> parts.add((every == 0 ? "at epochs only" : "every " + every
+                + " chunks") + (seedsByInterval.size() > 1 ? " in seed" + (seeds.size() > 1 ? "s " : " ") + seeds
+                .stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(", ")) : "")));
+        return "Gatelane's streams restart from zeros (`--restart-every`) " + String.join("; ", parts) + ".";
     }
 
     private static String summary(String side, List<Double> bits) {

@@ -34,10 +34,12 @@ final class ConsoleListener implements TrainingListener {
         String extent = lastIteration == Long.MAX_VALUE
                 ? String.format(Locale.ROOT, "from iteration %d for %.0f s", firstIteration, settings.timeBudgetSeconds())
                 : "iterations " + firstIteration + ".." + lastIteration;
+        String restarts = settings.restartEvery() > 0 ? "streams restart every " + settings.restartEvery() + " chunks"
+                : "streams restart at epochs";
         out.printf("training %d-layer %s, H=%d, %d symbols, %d chars for training, %d for validation; "
-                        + "kernels %s; %s%n", settings.layers(), settings.cell().name(), settings.hidden(),
+                        + "kernels %s; %s; %s%n", settings.layers(), settings.cell().name(), settings.hidden(),
                 texts.training().vocabulary().size(), texts.trainEnd(), texts.validates() ? texts.validationLength() : 0,
-                loop.kernelsName(), extent);
+                loop.kernelsName(), restarts, extent);
     }
 
     @Override

@@ -140,6 +140,8 @@ class BadInputTest {
                 .contains("--hidden must be at least 1"));
         assertTrue(fails("train", "--seq-length", "0", "--checkpoint", model.toString(), "--force")
                 .contains("--seq-length"));
+        assertTrue(fails("train", "--restart-every", "-1", "--checkpoint", model.toString(), "--force")
+                .contains("--restart-every must be at least 0"));
         assertTrue(fails("train", "--optimizer", "adagrad", "--checkpoint", model.toString(), "--force")
                 .contains("Invalid value for option '--optimizer': expected one of sgd, rmsprop, adam, adamw but was 'adagrad'"));
         assertTrue(fails("train", "--cell", "elman", "--checkpoint", model.toString(), "--force")

@@ -79,6 +79,20 @@ class TrainOptionsTest {
         assertTrue(mismatch.err().contains("--init-from") && mismatch.err().contains("H=10"), mismatch.err());
     }
 
+    /** The restart interval is the run's: said at the start, kept in the checkpoint, 0 for restarts at epochs. */
+    @Test
+    void theRestartIntervalIsSaidAndSaved() throws Exception {
+        Path text = write("train.txt", "stones and water and light. ".repeat(10));
+        Path model = folder.resolve("m.gatelane");
+        Cli defaults = train(text, model, "--iterations", "5");
+        assertEquals(0, defaults.exitCode(), defaults.err());
+        assertTrue(defaults.out().contains("; streams restart every 100 chunks;"), defaults.out());
+        Cli epochs = train(text, model, "--iterations", "5", "--restart-every", "0", "--force");
+        assertEquals(0, epochs.exitCode(), epochs.err());
+        assertTrue(epochs.out().contains("; streams restart at epochs;"), epochs.out());
+        assertEquals(0, TrainingSettings.fromOptions(Checkpoint.read(model).settings()).restartEvery());
+    }
+
     @Test
     void aValidationFileReplacesTheHeldOutTail() throws Exception {
         Path text = write("train.txt", "stones and water and light. ".repeat(10));
