@@ -19,6 +19,8 @@ import org.gatelane.core.io.Checkpoint;
 import org.gatelane.core.io.CheckpointException;
 import org.gatelane.core.io.RunState;
 import org.gatelane.core.model.RecurrentModel;
+import org.gatelane.core.model.RecurrentState;
+import org.gatelane.core.model.Rng;
 import org.gatelane.core.text.Corpus;
 import org.gatelane.core.text.TextBatches;
 
@@ -198,9 +200,9 @@ class TrainingLoopTest {
                     }
                     engine.round(count, inputs, targets, restarts, losses);
                 }
-                @Override public org.gatelane.core.model.RecurrentState state() { return engine.state(); }
+                @Override public RecurrentState state() { return engine.state(); }
                 @Override public Optimizer optimizer() { return engine.optimizer(); }
-                @Override public org.gatelane.core.model.Rng dropoutRng() { return engine.dropoutRng(); }
+                @Override public Rng dropoutRng() { return engine.dropoutRng(); }
                 @Override public void close() { engine.close(); }
             };
         };
