@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.stream.Collectors;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
@@ -213,7 +214,7 @@ public final class QualityReport {
         List<String> parts = new ArrayList<>();
         seedsByInterval.forEach((every, seeds) -> parts.add((every == 0 ? "at epochs only" : "every " + every
                 + " chunks") + (seedsByInterval.size() > 1 ? " in seed" + (seeds.size() > 1 ? "s " : " ") + seeds
-                .stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(", ")) : "")));
+                .stream().map(String::valueOf).collect(Collectors.joining(", ")) : "")));
         return "Gatelane's streams restart from zeros (`--restart-every`) " + String.join("; ", parts) + ".";
     }
 

@@ -85,13 +85,23 @@ public final class TextBatches {
     }
 
     /**
-     * Whether stream {@code b}'s carried state starts again from zeros before the chunk {@link #next} filled last:
-     * at an epoch's first chunk, and every {@code restartEvery} chunks from the stream's offset of {@code b ·
-     * restartEvery / streams}. A function of the position alone, so a resumed run restarts the same streams.
+     * Sets {@code which[b]} to whether stream {@code b}'s carried state starts again from zeros before the chunk
+     * {@link #next} filled last: at an epoch's first chunk, and every {@code restartEvery} chunks from the stream's
+     * offset of {@code b · restartEvery / streams}. A function of the position alone, so a resumed run restarts the
+     * same streams.
+     *
+     * @param which one entry per stream
      */
-    public boolean restarts(int b) {
+    public void restarts(boolean[] which) {
+        if (which.length != streams) {
+            throw new IllegalArgumentException("restarts name each of the " + streams + " streams but had "
+                    + which.length + " entries");
+        }
         int chunk = (cursor - steps) / steps;
-        return chunk == 0 || restartEvery > 0 && (chunk + (long) b * restartEvery / streams) % restartEvery == 0;
+        for (int b = 0; b < streams; b++) {
+            which[b] = chunk == 0
+                    || restartEvery > 0 && (chunk + (long) b * restartEvery / streams) % restartEvery == 0;
+        }
     }
 
     /** Chunks per epoch. */

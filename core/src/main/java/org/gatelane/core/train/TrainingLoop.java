@@ -308,9 +308,7 @@ public final class TrainingLoop implements AutoCloseable {
             int count = (int) Math.min(engine.roundLength(), lastIteration - iteration);
             for (int k = 0; k < count; k++) {
                 batches.next(inputs[k], targets[k]);
-                for (int b = 0; b < restarts[k].length; b++) {
-                    restarts[k][b] = batches.restarts(b);
-                }
+                batches.restarts(restarts[k]);
             }
             try {
                 engine.round(count, inputs, targets, restarts, losses);

@@ -217,7 +217,8 @@ class TrainingLoopTest {
         int[] inputs = new int[18];
         for (int k = 0; k < chunks; k++) {
             batches.next(inputs, new int[18]);
-            boolean[] expected = {batches.restarts(0), batches.restarts(1), batches.restarts(2)};
+            boolean[] expected = new boolean[3];
+            batches.restarts(expected);
             assertArrayEquals(expected, restarted.get(k), "chunk " + k);
         }
     }
