@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Time to quality: how good a character model Gatelane and PyTorch train on a real text in the same wall time.
 #
-# Usage: bench/quality.sh [all|short|long|deep|steps|seeds|schedules|stuck|render]   (default: all; on a quiet machine, nothing beside it)
+# Usage: bench/quality.sh [all|short|long|deep|steps|seeds|schedules|stuck|restarts|render]   (default: all; on a quiet machine, nothing beside it)
 #   short   120 s of training, one thread and two threads, Gatelane (CLI, defaults) against the PyTorch anchor
 #   seeds [THREADS [SECONDS [SEED...]]]  120 s (or SECONDS), one thread (or THREADS), seeds 1 to 5 (or SEED...) on both
 #           sides, Gatelane with --time (it ends itself, validated
@@ -27,6 +27,9 @@
 #           initialisation), then each model is scored on the validation text from a zero state, per 20,000
 #           characters, with the largest |c| its carried state reaches in each stretch; into
 #           bench/target/quality/stuck-STEPS.txt
+#   restarts [SECONDS [SEED...]]  (default 120 s, seeds 1 to 3) Gatelane alone, one thread, with --time's
+#           defaults and streams restarting from zeros every 25, 100 (the default) and 400 chunks (or INTERVALS="N
+#           ..."), one run per interval and seed in one sitting: what the interval of --restart-every costs or buys
 #   render  bench/results/quality.md and quality.png from bench/results/quality.jsonl
 #
 # The text is the King James Bible from Debian's bible-kjv package (installed here if missing), verse labels
@@ -199,6 +202,18 @@ schedules() {
   done
 }
 
+restarts() {
+  local seconds="${1:-120}"; shift || true
+  local seeds=("$@")
+  [ ${#seeds[@]} -gt 0 ] || seeds=(1 2 3)
+  for seed in "${seeds[@]}"; do
+    for every in ${INTERVALS:-25 100 400}; do
+      TIMED=1 gatelane_run "gatelane-${seconds}s-1t-restart-every-$every-seed$seed" "$seconds" 1 256 --seed "$seed" \
+          --restart-every "$every"
+    done
+  done
+}
+
 steps() {
   local model="$work/steps.gatelane"
   rm -f "$model" "$model".*
@@ -257,6 +272,7 @@ case "$what" in
   deep) prepare; shift; deep "$@" ;;
   schedules) prepare; shift; schedules "$@" ;;
   stuck) prepare; shift; stuck "$@" ;;
+  restarts) prepare; shift; restarts "$@" ;;
   render) render ;;
-  *) echo "usage: bench/quality.sh [all|short|long|deep|steps|seeds|schedules|stuck|render]" >&2; exit 2 ;;
+  *) echo "usage: bench/quality.sh [all|short|long|deep|steps|seeds|schedules|stuck|restarts|render]" >&2; exit 2 ;;
 esac

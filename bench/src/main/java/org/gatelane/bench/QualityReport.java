@@ -10,7 +10,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 import com.google.gson.JsonArray;
@@ -95,6 +99,7 @@ public final class QualityReport {
         asEachIsUsed(runs, md, "gatelane-120s-2t-default-seed", "pytorch-120s-2t-default-seed", 120, 2);
         seeds(runs, md, "gatelane-600s-2x512-dropout-seed", "pytorch-600s-2x512-dropout-seed", 600, 1,
                 "two layers of 512 with dropout 0.2", "two layers of 512 with dropout 0.2 at a constant learning rate");
+        restartIntervals(runs, md);
         JsonObject g = runs.get("equal-steps-forget-bias-1");
         JsonObject p = runs.get("equal-steps-zero-bias-forget-1");
         if (g != null && p != null) {
@@ -216,6 +221,46 @@ public final class QualityReport {
                 + " chunks") + (seedsByInterval.size() > 1 ? " in seed" + (seeds.size() > 1 ? "s " : " ") + seeds
                 .stream().map(String::valueOf).collect(Collectors.joining(", ")) : "")));
         return "Gatelane's streams restart from zeros (`--restart-every`) " + String.join("; ", parts) + ".";
+    }
+
+    /**
+     * Gatelane alone, streams restarting every N chunks ({@code quality.sh restarts}, labels
+     * {@code gatelane-SECONDSs-1t-restart-every-N-seedS}): per budget, a row per interval with each seed's last model
+     * and the mean, so the intervals are compared on the same seeds in one sitting.
+     */
+    private static void restartIntervals(Map<String, JsonObject> runs, StringBuilder md) {
+        Pattern labels = Pattern.compile("gatelane-(\\d+)s-1t-restart-every-(\\d+)-seed(\\d+)");
+        Map<Integer, Map<Integer, Map<Integer, JsonObject>>> byBudget = new TreeMap<>();
+        for (JsonObject run : runs.values()) {
+            Matcher label = labels.matcher(run.get("label").getAsString());
+            if (label.matches()) {
+                byBudget.computeIfAbsent(Integer.parseInt(label.group(1)), k -> new TreeMap<>())
+                        .computeIfAbsent(Integer.parseInt(label.group(2)), k -> new TreeMap<>())
+                        .put(Integer.parseInt(label.group(3)), run);
+            }
+        }
+        byBudget.forEach((seconds, byInterval) -> {
+            Set<Integer> seeds = new TreeSet<>();
+            byInterval.values().forEach(bySeed -> seeds.addAll(bySeed.keySet()));
+            JsonObject any = byInterval.values().iterator().next().values().iterator().next();
+            md.append(String.format(Locale.ROOT, "%n## %d s, one thread, Gatelane alone: how often streams restart%n%n",
+                            seconds))
+                    .append(any.has("cpu") ? "Recorded on " + any.get("cpu").getAsString() + ". " : "")
+                    .append("Gatelane with the defaults of `--time` and `--restart-every N` (`bench/quality.sh ")
+                    .append("restarts`), every run in one sitting; validation bits/char of each seed's last model. ")
+                    .append("The default is 100; 0 restarts at epochs only.\n\n| every N chunks |");
+            seeds.forEach(seed -> md.append(" seed ").append(seed).append(" |"));
+            md.append(" mean | mean steps |\n|---|").append("---|".repeat(seeds.size())).append("---|---|\n");
+            byInterval.forEach((every, bySeed) -> {
+                md.append("| ").append(every).append(" |");
+                seeds.forEach(seed -> md.append(bySeed.containsKey(seed) ? String.format(Locale.ROOT, " %.3f |",
+                        bySeed.get(seed).get("val_bits_per_char").getAsDouble()) : " |"));
+                List<Double> bits = bySeed.values().stream().map(run -> run.get("val_bits_per_char").getAsDouble())
+                        .toList();
+                md.append(String.format(Locale.ROOT, " %.3f | %,.0f |%n", mean(bits), bySeed.values().stream()
+                        .mapToLong(run -> run.get("iterations").getAsLong()).average().orElse(0)));
+            });
+        });
     }
 
     private static String summary(String side, List<Double> bits) {
