@@ -21,6 +21,7 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import org.gatelane.core.train.TrainingSettings;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
@@ -248,7 +249,8 @@ public final class QualityReport {
                     .append(any.has("cpu") ? "Recorded on " + any.get("cpu").getAsString() + ". " : "")
                     .append("Gatelane with the defaults of `--time` and `--restart-every N` (`bench/quality.sh ")
                     .append("restarts`), every run in one sitting; validation bits/char of each seed's last model. ")
-                    .append("The default is 100; 0 restarts at epochs only.\n\n| every N chunks |");
+                    .append("The default is ").append(TrainingSettings.DEFAULT_RESTART_EVERY)
+                    .append("; 0 restarts at epochs only.\n\n| every N chunks |");
             seeds.forEach(seed -> md.append(" seed ").append(seed).append(" |"));
             md.append(" mean | mean steps |\n|---|").append("---|".repeat(seeds.size())).append("---|---|\n");
             byInterval.forEach((every, bySeed) -> {
