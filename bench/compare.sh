@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole speed comparison on this machine, at both widths, PyTorch in the same sitting:
-#   bench/compare.sh [quick|full]      (default quick, about 25 minutes; full about 3 hours)
+#   bench/compare.sh [quick|full]      (default quick, 25-35 minutes; full about 3 hours)
 # 1. the preferred width: the machine's ceilings (PeakBenchmark, BandwidthBenchmark), the kernels, the
 #    training step and sampling, scalar and vector;
 # 2. the same under -XX:UseAVX=2 (256-bit vectors; on an AVX2-only CPU this repeats step 1 as a noise check);
