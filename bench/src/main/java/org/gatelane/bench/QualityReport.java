@@ -64,9 +64,8 @@ public final class QualityReport {
                 .append("(its JVM start included), then `gatelane eval`. PyTorch: the anchor script, training time ")
                 .append("only.\n\n");
         JsonObject first = runs.get("gatelane-120s-1t");
-        if (first != null && first.has("cpu")) {
-            md.append("Recorded on ").append(first.get("cpu").getAsString()).append(".\n\n");
-        }
+        String machine = first == null ? "" : recordedOn(List.of(first));
+        md.append(machine.isEmpty() ? "" : machine + "\n\n");
         md.append("| run | Gatelane bits/char | PyTorch bits/char | Gatelane − PyTorch | Gatelane steps | ")
                 .append("PyTorch steps | Gatelane chars/s | PyTorch chars/s |\n|---|---|---|---|---|---|---|---|\n");
         for (String run : List.of("120s-1t", "120s-2t", "600s-1t", "600s-2x512-dropout")) {
@@ -156,11 +155,9 @@ public final class QualityReport {
         List<Double> pytorch = new ArrayList<>();
         List<Double> gatelaneBest = new ArrayList<>();
         List<Double> pytorchBest = new ArrayList<>();
-        String cpu = "";
         for (int i = 0; i < pairs.size(); i++) {
             JsonObject g = pairs.get(i)[0];
             JsonObject p = pairs.get(i)[1];
-            cpu = g.has("cpu") ? g.get("cpu").getAsString() : cpu;
             double gb = g.get("val_bits_per_char").getAsDouble();
             double pb = p.get("val_bits_per_char").getAsDouble();
             rows.append(String.format(Locale.ROOT, "| %d | %.3f | %.3f | %+.3f | %,d | %,d |", i + 1, gb, pb,
@@ -179,7 +176,7 @@ public final class QualityReport {
         md.append(String.format(Locale.ROOT, "%n## %d s, %s, %s, %s%n%n", seconds,
                         threads == 1 ? "one thread" : threads + " threads", schedule,
                         gatelane.size() == 1 ? "one seed" : gatelane.size() + " seeds"))
-                .append(cpu.isEmpty() ? "" : "Recorded on " + cpu + ". ")
+                .append(spaced(recordedOn(pairs.stream().map(pair -> pair[0]).toList())))
                 .append("Both sides train ").append(recipe).append(". Each side's `--seed` draws its ")
                 .append("initialisation and nothing else changes; one trajectory can be unlucky ")
                 .append("(`quality-spikes.md`). Gatelane ends itself with `--time ").append(seconds)
@@ -243,10 +240,10 @@ public final class QualityReport {
         byBudget.forEach((seconds, byInterval) -> {
             Set<Integer> seeds = new TreeSet<>();
             byInterval.values().forEach(bySeed -> seeds.addAll(bySeed.keySet()));
-            JsonObject any = byInterval.values().iterator().next().values().iterator().next();
             md.append(String.format(Locale.ROOT, "%n## %d s, one thread, Gatelane alone: how often streams restart%n%n",
                             seconds))
-                    .append(any.has("cpu") ? "Recorded on " + any.get("cpu").getAsString() + ". " : "")
+                    .append(spaced(recordedOn(byInterval.values().stream()
+                            .flatMap(bySeed -> bySeed.values().stream()).toList())))
                     .append("Gatelane with the defaults of `--time` and `--restart-every N` (`bench/quality.sh ")
                     .append("restarts`), every run in one sitting; validation bits/char of each seed's last model. ")
                     .append("The default is ").append(TrainingSettings.DEFAULT_RESTART_EVERY)
@@ -263,6 +260,23 @@ public final class QualityReport {
                         .mapToLong(run -> run.get("iterations").getAsLong()).average().orElse(0)));
             });
         });
+    }
+
+    /**
+     * "Recorded on CPU." for the last of {@code gatelaneRuns} that names its machine (runs recorded before the
+     * field existed do not), or "" if none does.
+     */
+    private static String recordedOn(List<JsonObject> gatelaneRuns) {
+        String cpu = "";
+        for (JsonObject run : gatelaneRuns) {
+            cpu = run.has("cpu") ? run.get("cpu").getAsString() : cpu;
+        }
+        return cpu.isEmpty() ? "" : "Recorded on " + cpu + ".";
+    }
+
+    /** {@code sentence} and a space before the next one, or "" for no sentence. */
+    private static String spaced(String sentence) {
+        return sentence.isEmpty() ? "" : sentence + " ";
     }
 
     private static String summary(String side, List<Double> bits) {
