@@ -25,20 +25,24 @@ final class GemmPacking {
     }
 
     /**
-     * Rows {@code [0, rows)} of A's block, {@code depth} wide, into {@code target} as contiguous rows, then zero
-     * rows up to {@code paddedRows}.
+     * Rows {@code [0, rows)} of A's block, {@code depth} wide, row i at {@code aOff + i·lda}, into {@code target}
+     * as contiguous rows, then zero rows up to {@code paddedRows}.
      */
-    static void copyRows(int rows, int paddedRows, int depth, float[] a, int aOff, int aRowStride, int aDepthStride,
-                         float[] target, int targetOff) {
-        // Row by row: the writes run contiguously, and for a transposed A the depth-many lines one row reads stay
-        // in L1 for the rows after it. Column by column, every write of a block touched a new line.
+    static void copyRows(int rows, int paddedRows, int depth, float[] a, int aOff, int lda, float[] target,
+                         int targetOff) {
         for (int i = 0; i < rows; i++) {
-            int source = aOff + i * aRowStride;
-            int row = targetOff + i * depth;
-            for (int p = 0; p < depth; p++) {
-                target[row + p] = a[source + p * aDepthStride];
-            }
+            System.arraycopy(a, aOff + i * lda, target, targetOff + i * depth, depth);
         }
+        Arrays.fill(target, targetOff + rows * depth, targetOff + paddedRows * depth, 0f);
+    }
+
+    /**
+     * The same for a transposed A, whose row i is column i of the matrix at {@code aOff} with rows {@code lda}
+     * apart.
+     */
+    static void transposeRows(int rows, int paddedRows, int depth, float[] a, int aOff, int lda, float[] target,
+                              int targetOff) {
+        Transposition.transpose(depth, rows, a, aOff, lda, target, targetOff, depth);
         Arrays.fill(target, targetOff + rows * depth, targetOff + paddedRows * depth, 0f);
     }
 

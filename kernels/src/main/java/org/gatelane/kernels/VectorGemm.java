@@ -10,7 +10,7 @@ import java.util.Arrays;
  * the operands are copied), cut into depth blocks of {@link #KC}, column blocks of {@link #NC} and row blocks of
  * {@link #MC}. Each block of B is packed into panels {@link #NR} columns wide, contiguous in the order the
  * micro-kernel reads them; the micro-kernel runs over one B panel (in L1) for every row tile of the A block (in
- * L2). A with contiguous rows is read in place, any other A is first copied into contiguous rows.
+ * L2). A with contiguous rows is read in place, a transposed A is first transposed into contiguous rows.
  *
  * <p>Why the operands must be contiguous with a constant step: in the micro-kernel's loop C2 removes the bounds
  * checks only of indices that advance by a constant. Over B read with its own leading dimension, and A with two
@@ -57,26 +57,25 @@ final class VectorGemm {
 
     static void gemm(int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                      float[] c, int cOff, int ldc, boolean accumulate) {
-        multiply(m, n, k, a, aOff, lda, 1, b, bOff, ldb, 1, c, cOff, ldc, accumulate);
+        multiply(m, n, k, a, aOff, lda, false, b, bOff, ldb, 1, c, cOff, ldc, accumulate);
     }
 
     static void gemmTransA(int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                            float[] c, int cOff, int ldc, boolean accumulate) {
-        // Aᵀ's element (i, p) is A's element (p, i): only the strides the packing reads with change.
-        multiply(m, n, k, a, aOff, 1, lda, b, bOff, ldb, 1, c, cOff, ldc, accumulate);
+        // Aᵀ's element (i, p) is A's element (p, i): only how the packing reads it changes.
+        multiply(m, n, k, a, aOff, lda, true, b, bOff, ldb, 1, c, cOff, ldc, accumulate);
     }
 
     static void gemmTransB(int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                            float[] c, int cOff, int ldc, boolean accumulate) {
-        multiply(m, n, k, a, aOff, lda, 1, b, bOff, 1, ldb, c, cOff, ldc, accumulate);
+        multiply(m, n, k, a, aOff, lda, false, b, bOff, 1, ldb, c, cOff, ldc, accumulate);
     }
 
     /**
-     * C (+)= A·B where A's element (i, p) is at {@code aOff + i·aRowStride + p·aDepthStride} and B's element
-     * (p, j) at {@code bOff + p·bDepthStride + j·bColumnStride}.
+     * C (+)= A·B where A's element (i, p) is at {@code aOff + i·lda + p}, or at {@code aOff + p·lda + i} if
+     * {@code aTransposed}, and B's element (p, j) at {@code bOff + p·bDepthStride + j·bColumnStride}.
      */
-    private static void multiply(int m, int n, int k, float[] a, int aOff, int aRowStride, int aDepthStride,
-                                 float[] b, int bOff, int bDepthStride, int bColumnStride, float[] c, int cOff,
+    private static void multiply(int m, int n, int k, float[] a, int aOff, int lda, boolean aTransposed, float[] b, int bOff, int bDepthStride, int bColumnStride, float[] c, int cOff,
                                  int ldc, boolean accumulate) {
         clearUnlessAccumulating(m, n, c, cOff, ldc, accumulate);
         if (m == 0 || n == 0 || k == 0) {
@@ -90,8 +89,8 @@ final class VectorGemm {
                 int depth = Math.min(KC, k - p0);
                 GemmPacking.packBlockOfB(depth, columns, b, bOff + p0 * bDepthStride + j0 * bColumnStride, bDepthStride,
                         bColumnStride, packedB, 0);
-                rowBlocks(m, columns, depth, a, aOff + p0 * aDepthStride, aRowStride, aDepthStride, packedB, 0, c,
-                        cOff + j0, ldc, workspace);
+                rowBlocks(m, columns, depth, a, aOff + (aTransposed ? p0 * lda : p0), lda, aTransposed, packedB, 0,
+                        c, cOff + j0, ldc, workspace);
             }
         }
     }
@@ -123,8 +122,8 @@ final class VectorGemm {
         Workspace workspace = WORKSPACE.get();
         int blockStride = GemmPacking.roundUpToPanels(n);
         for (int p0 = 0; p0 < k; p0 += KC) {
-            rowBlocks(m, n, Math.min(KC, k - p0), a, aOff + p0, lda, 1, packed, packedOff + p0 * blockStride, c,
-                    cOff, ldc, workspace);
+            rowBlocks(m, n, Math.min(KC, k - p0), a, aOff + p0, lda, false, packed, packedOff + p0 * blockStride,
+                    c, cOff, ldc, workspace);
         }
     }
 
@@ -140,20 +139,19 @@ final class VectorGemm {
      * {@code C[m x n] += A[m x depth] · B} for one packed block of B, {@link #MC} rows of A at a time. A whose rows
      * are contiguous is read in place: the tile's broadcasts then walk its rows with unit stride, which C2
      * compiles without bounds checks, as fast as a packed copy would be and without the copy, which took a
-     * seventh of a training step. Any other A (the transposed one of a weight gradient) is first copied into
-     * rows of its own.
+     * seventh of a training step. A transposed A (that of a weight gradient) is first transposed into rows of its
+     * own.
      */
-    private static void rowBlocks(int m, int n, int depth, float[] a, int aOff, int aRowStride, int aDepthStride,
+    private static void rowBlocks(int m, int n, int depth, float[] a, int aOff, int lda, boolean aTransposed,
                                   float[] packedB, int packedBOff, float[] c, int cOff, int ldc, Workspace workspace) {
         for (int i0 = 0; i0 < m; i0 += MC) {
             int rows = Math.min(MC, m - i0);
             int mainTileSpan = TILES.mainTileSpan(rows);
-            int source = aOff + i0 * aRowStride;
-            if (aDepthStride == 1) {
-                macroKernel(rows, mainTileSpan, n, depth, a, source, aRowStride, false, packedB, packedBOff, c,
+            if (!aTransposed) {
+                macroKernel(rows, mainTileSpan, n, depth, a, aOff + i0 * lda, lda, false, packedB, packedBOff, c,
                         cOff + i0 * ldc, ldc, workspace);
             } else {
-                GemmPacking.copyRows(rows, paddedRows(rows, mainTileSpan), depth, a, source, aRowStride, aDepthStride,
+                GemmPacking.transposeRows(rows, paddedRows(rows, mainTileSpan), depth, a, aOff + i0, lda,
                         workspace.rowsOfA, 0);
                 macroKernel(rows, mainTileSpan, n, depth, workspace.rowsOfA, 0, depth, true, packedB, packedBOff, c,
                         cOff + i0 * ldc, ldc, workspace);
@@ -194,7 +192,7 @@ final class VectorGemm {
         int paddedRows = lastTile + tileHeight(lastTile, mainTileSpan);
         boolean lastFromCopy = paddedRows > rows && !aHoldsPadding;
         if (lastFromCopy) {
-            GemmPacking.copyRows(rows - lastTile, paddedRows - lastTile, depth, a, aOff + lastTile * lda, lda, 1,
+            GemmPacking.copyRows(rows - lastTile, paddedRows - lastTile, depth, a, aOff + lastTile * lda, lda,
                     workspace.lastRowsOfA, 0);
         }
         for (int j0 = 0; j0 < columns; j0 += NR) {

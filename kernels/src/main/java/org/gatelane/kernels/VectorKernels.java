@@ -19,14 +19,6 @@ final class VectorKernels implements RecurrentKernels {
     private static final int LANES = VectorConstants.LANES;
 
     private static final ScalarKernels SCALAR = new ScalarKernels();
-    /**
-     * Side of a transpose's tiles: 16 x 16 floats. The target lines a tile writes lie a row of the target apart,
-     * 2 KB for the recurrent weights of H = 512, and lines a power of two apart share few of L1's sets: 32 of them
-     * (a 32 x 32 tile) did not stay there between rows, 16 do. A 512 x 2048 transpose took 0.84-0.86x the time of
-     * 32 x 32 tiles, 1024 x 4096 0.8-0.9x, 256 x 1024 0.45-0.75x (a harness timing 50 calls, Zen 4, 512 bits).
-     */
-    private static final int TRANSPOSE_TILE = 16;
-
     /** The vector width in bits this class runs at. */
     static int speciesBits() {
         return SPECIES.vectorBitSize();
@@ -106,25 +98,10 @@ final class VectorKernels implements RecurrentKernels {
         SCALAR.axpy(n - i, alpha, x, xOff + i, y, yOff + i);
     }
 
-    /**
-     * Square tiles of {@link #TRANSPOSE_TILE}, so that the rows read and the columns written both stay in L1; the
-     * moves themselves are scalar because the Vector API's only general transposing move, a scatter, is slower
-     * than plain stores on the CPUs measured.
-     */
+    /** {@link Transposition}: 16 x 16 tiles that stay in L1, 8 x 8 blocks through registers. */
     @Override
     public void transpose(int rows, int cols, float[] source, int from, float[] target, int targetOff) {
-        for (int r0 = 0; r0 < rows; r0 += TRANSPOSE_TILE) {
-            int r1 = Math.min(rows, r0 + TRANSPOSE_TILE);
-            for (int c0 = 0; c0 < cols; c0 += TRANSPOSE_TILE) {
-                int c1 = Math.min(cols, c0 + TRANSPOSE_TILE);
-                for (int r = r0; r < r1; r++) {
-                    int row = from + r * cols;
-                    for (int c = c0; c < c1; c++) {
-                        target[targetOff + c * rows + r] = source[row + c];
-                    }
-                }
-            }
-        }
+        Transposition.transpose(rows, cols, source, from, cols, target, targetOff, rows);
     }
 
     @Override
