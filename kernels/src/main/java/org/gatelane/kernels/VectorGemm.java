@@ -75,8 +75,9 @@ final class VectorGemm {
      * C (+)= A·B where A's element (i, p) is at {@code aOff + i·lda + p}, or at {@code aOff + p·lda + i} if
      * {@code aTransposed}, and B's element (p, j) at {@code bOff + p·bDepthStride + j·bColumnStride}.
      */
-    private static void multiply(int m, int n, int k, float[] a, int aOff, int lda, boolean aTransposed, float[] b, int bOff, int bDepthStride, int bColumnStride, float[] c, int cOff,
-                                 int ldc, boolean accumulate) {
+    private static void multiply(int m, int n, int k, float[] a, int aOff, int lda, boolean aTransposed, float[] b,
+                                 int bOff, int bDepthStride, int bColumnStride, float[] c, int cOff, int ldc,
+                                 boolean accumulate) {
         clearUnlessAccumulating(m, n, c, cOff, ldc, accumulate);
         if (m == 0 || n == 0 || k == 0) {
             return;
