@@ -45,7 +45,6 @@ public class MatrixBenchmark {
     private float[] inputs;
     private float[] gates;
     private float[] packedWeights;
-    private float[] transposedWeights;
 
     @Setup
     public void setUp() {
@@ -57,7 +56,6 @@ public class MatrixBenchmark {
         gates = BenchmarkDefaults.random(batch * n, 3);
         packedWeights = new float[kernels.packedSize(depth, n)];
         kernels.packB(depth, n, weights, 0, n, packedWeights, 0);
-        transposedWeights = new float[n * depth];
     }
 
     /** Gates of a batch: Z[B x 4H] = X[B x K]·W[K x 4H]. */
@@ -82,12 +80,5 @@ public class MatrixBenchmark {
     public float gemmTransB() {
         kernels.gemmTransB(batch, depth, n, gates, 0, n, weights, 0, n, inputs, 0, depth, false);
         return inputs[0];
-    }
-
-    /** W_hᵀ [4H x K], made from W_h before every reverse sweep (the batch plays no part). */
-    @Benchmark
-    public float transpose() {
-        kernels.transpose(depth, n, weights, 0, transposedWeights, 0);
-        return transposedWeights[0];
     }
 }

@@ -8,15 +8,15 @@ import jdk.incubator.vector.VectorSpecies;
  * reverse sweep, for the output and input weights' transposes, and for the transposed A of every weight gradient,
  * which the GEMM engine copies into rows.
  *
- * <p>Where the kernels run 256-bit vectors or wider, each 8 x 8 block goes through registers: eight rows loaded
- * as vectors, three rounds of two-source lane selections (rows 4, 2 and 1 apart swap their off-diagonal 4 x 4,
- * 2 x 2 and 1 x 1 blocks), eight columns stored as vectors. At 128 bits, and for the edges of a matrix whose sides are not
- * multiples of 8, the elements move one at a time. Against element moves in the same 16 x 16 tiles
- * ({@code MatrixBenchmark.transpose}, {@code W_h} of H = 128 / 256 / 512, two alternating rounds, Zen 5, JDK 25):
- * 2.2-3.9x / 1.9-3.6x / 1.8-2.4x at 512 bits, 2.2x at H = 128 and 1.7-2.5x at 512 under {@code -XX:UseAVX=2}.
- * The weight gradient's copy of {@code Hᵀ} gained less in a training step (async-profiler, H = 128: the head's
- * 3.6 % of the step became 1.5 %, {@code dW_h}'s stayed at 3.5-3.8 %): after the reverse sweep H comes from
- * memory, and the copy waits for it either way.
+ * <p>Where the kernels run 256-bit vectors or wider, each 8 x 8 block goes through registers: eight rows loaded as
+ * vectors, three rounds of two-source lane selections (rows 4, 2 and 1 apart swap their off-diagonal 4 x 4, 2 x 2
+ * and 1 x 1 blocks), eight columns stored as vectors. At 128 bits, and for the edges of a matrix whose sides are
+ * not multiples of 8, the elements move one at a time. Against element moves in the same 16 x 16 tiles
+ * ({@code TransposeBenchmark}, measured as {@code MatrixBenchmark.transpose}, {@code W_h} of H = 128 / 256 / 512,
+ * two alternating rounds, Zen 5, JDK 25): 2.2-3.9x / 1.9-3.6x / 1.8-2.4x at 512 bits, 2.2x at H = 128 and 1.7-2.5x
+ * at 512 under {@code -XX:UseAVX=2}. The weight gradient's copy of {@code Hᵀ} gained less in a training step
+ * (async-profiler, H = 128: the head's 3.6 % of the step became 1.5 %, {@code dW_h}'s stayed at 3.5-3.8 %): after
+ * the reverse sweep H comes from memory, and the copy waits for it either way.
  */
 final class Transposition {
 
