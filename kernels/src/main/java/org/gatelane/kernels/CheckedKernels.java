@@ -250,11 +250,14 @@ final class CheckedKernels implements RecurrentKernels {
     }
 
     @Override
-    public void softmax(int n, float[] logits, int logitsOff, float[] p, int pOff) {
+    public void softmax(int n, float[] logits, int logitsOff, float temperature, float[] p, int pOff) {
         positive("n", n);
+        if (!(temperature > 0 && temperature < Float.POSITIVE_INFINITY)) {
+            throw new IllegalArgumentException("temperature: needs a finite value > 0 but was " + temperature);
+        }
         vector("logits", logits, logitsOff, n);
         vector("p", p, pOff, n);
-        delegate.softmax(n, logits, logitsOff, p, pOff);
+        delegate.softmax(n, logits, logitsOff, temperature, p, pOff);
     }
 
     @Override

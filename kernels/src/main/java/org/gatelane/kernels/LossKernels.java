@@ -17,6 +17,9 @@ public interface LossKernels {
     float softmaxCrossEntropy(int n, float[] logits, int logitsOff, int target, float gradScale,
                               float[] dLogits, int dLogitsOff);
 
-    /** {@code p = softmax(logits)}, stable for any finite logits; in place allowed. */
-    void softmax(int n, float[] logits, int logitsOff, float[] p, int pOff);
+    /**
+     * {@code p = softmax(logits / temperature)}, stable for any finite logits and any finite temperature > 0 (a
+     * sampler's temperature, in the same pass as the exponentials); in place allowed.
+     */
+    void softmax(int n, float[] logits, int logitsOff, float temperature, float[] p, int pOff);
 }

@@ -306,7 +306,7 @@ final class ScalarKernels implements RecurrentKernels {
     public float softmaxCrossEntropy(int n, float[] logits, int logitsOff, int target, float gradScale,
                                      float[] dLogits, int dLogitsOff) {
         float targetLogit = logits[logitsOff + target];
-        float logSumExp = softmaxInto(n, logits, logitsOff, dLogits, dLogitsOff);
+        float logSumExp = softmaxInto(n, logits, logitsOff, 1f, dLogits, dLogitsOff);
         for (int i = 0; i < n; i++) {
             dLogits[dLogitsOff + i] *= gradScale;
         }
@@ -315,19 +315,19 @@ final class ScalarKernels implements RecurrentKernels {
     }
 
     @Override
-    public void softmax(int n, float[] logits, int logitsOff, float[] p, int pOff) {
-        softmaxInto(n, logits, logitsOff, p, pOff);
+    public void softmax(int n, float[] logits, int logitsOff, float temperature, float[] p, int pOff) {
+        softmaxInto(n, logits, logitsOff, temperature, p, pOff);
     }
 
-    /** Writes softmax(logits) to p and returns log Σ exp(logits). */
-    private static float softmaxInto(int n, float[] logits, int logitsOff, float[] p, int pOff) {
+    /** Writes softmax(logits / temperature) to p and returns log Σ exp(logits / temperature). */
+    private static float softmaxInto(int n, float[] logits, int logitsOff, float temperature, float[] p, int pOff) {
         float max = Float.NEGATIVE_INFINITY;
         for (int i = 0; i < n; i++) {
             max = Math.max(max, logits[logitsOff + i]);
         }
         float sum = 0f;
         for (int i = 0; i < n; i++) {
-            float e = (float) Math.exp(logits[logitsOff + i] - max);
+            float e = (float) Math.exp((logits[logitsOff + i] - max) / temperature);
             p[pOff + i] = e;
             sum += e;
         }
@@ -335,7 +335,7 @@ final class ScalarKernels implements RecurrentKernels {
         for (int i = 0; i < n; i++) {
             p[pOff + i] *= inverse;
         }
-        return max + (float) Math.log(sum);
+        return max / temperature + (float) Math.log(sum);
     }
 
     @Override

@@ -306,18 +306,23 @@ final class VectorKernels implements RecurrentKernels {
     public float softmaxCrossEntropy(int n, float[] logits, int logitsOff, int target, float gradScale,
                                      float[] dLogits, int dLogitsOff) {
         float targetLogit = logits[logitsOff + target];
-        float logSumExp = softmaxInto(n, logits, logitsOff, dLogits, dLogitsOff, gradScale);
+        float logSumExp = softmaxInto(n, logits, logitsOff, 1f, dLogits, dLogitsOff, gradScale);
         dLogits[dLogitsOff + target] -= gradScale;
         return logSumExp - targetLogit;
     }
 
     @Override
-    public void softmax(int n, float[] logits, int logitsOff, float[] p, int pOff) {
-        softmaxInto(n, logits, logitsOff, p, pOff, 1f);
+    public void softmax(int n, float[] logits, int logitsOff, float temperature, float[] p, int pOff) {
+        softmaxInto(n, logits, logitsOff, temperature, p, pOff, 1f);
     }
 
-    /** Writes {@code scale·softmax(logits)} to p and returns log Σ exp(logits). */
-    private static float softmaxInto(int n, float[] logits, int logitsOff, float[] p, int pOff, float scale) {
+    /**
+     * Writes {@code scale·softmax(logits / temperature)} to p and returns log Σ exp(logits / temperature). The
+     * exponent is {@code logits·(1/temperature) - max/temperature}, one fused multiply-add, where the scalar twin
+     * divides the difference: the same to a few units in the last place of the exponent.
+     */
+    private static float softmaxInto(int n, float[] logits, int logitsOff, float temperature, float[] p, int pOff,
+                                     float scale) {
         int bound = SPECIES.loopBound(n);
         FloatVector maxes = FloatVector.broadcast(SPECIES, Float.NEGATIVE_INFINITY);
         int i = 0;
@@ -328,19 +333,20 @@ final class VectorKernels implements RecurrentKernels {
         for (; i < n; i++) {
             max = Math.max(max, logits[logitsOff + i]);
         }
-        int done = VectorMath.exp(n, 1f, -max, logits, logitsOff, p, pOff);
+        float inverseTemperature = 1f / temperature;
+        int done = VectorMath.exp(n, inverseTemperature, -max * inverseTemperature, logits, logitsOff, p, pOff);
         FloatVector sums = FloatVector.zero(SPECIES);
         for (i = 0; i < done; i += LANES) {
             sums = sums.add(FloatVector.fromArray(SPECIES, p, pOff + i));
         }
         float sum = VectorMath.sum(sums);
         for (; i < n; i++) {
-            float e = (float) Math.exp(logits[logitsOff + i] - max);
+            float e = (float) Math.exp((logits[logitsOff + i] - max) / temperature);
             p[pOff + i] = e;
             sum += e;
         }
         scaleInPlace(n, scale / sum, p, pOff);
-        return max + (float) Math.log(sum);
+        return max / temperature + (float) Math.log(sum);
     }
 
     // ---- Optimizers ------------------------------------------------------------------------------------

@@ -239,6 +239,30 @@ class AgainstDoublePrecisionTest {
 
     @ParameterizedTest
     @MethodSource("implementations")
+    void softmaxWithTemperatureFollowsTheDefinition(RecurrentKernels kernels) {
+        PropertyCases.check("softmax-temperature-" + kernels.name(), 200, random -> {
+            int n = positiveSize(random, LANES);
+            float[] logits = array(random, n, new float[] {1f, 30f, 1e4f}[random.nextInt(3)]);
+            float temperature = (float) Math.exp(random.nextDouble(Math.log(0.05), Math.log(20)));
+            float[] p = new float[n];
+            kernels.softmax(n, logits, 0, temperature, p, 0);
+            double max = Double.NEGATIVE_INFINITY;
+            for (int i = 0; i < n; i++) {
+                max = Math.max(max, logits[i]);
+            }
+            double sum = 0;
+            for (int i = 0; i < n; i++) {
+                sum += Math.exp((logits[i] - max) / temperature);
+            }
+            for (int i = 0; i < n; i++) {
+                double exact = Math.exp((logits[i] - max) / temperature) / sum;
+                assertClose("p[" + i + "] at temperature " + temperature, exact, p[i], 1e-6, 1e-5);
+            }
+        });
+    }
+
+    @ParameterizedTest
+    @MethodSource("implementations")
     void optimizersFollowTheTextbookOverSeveralSteps(RecurrentKernels kernels) {
         PropertyCases.check("optimizers-textbook-" + kernels.name(), 40, random -> {
             int n = size(random, LANES);

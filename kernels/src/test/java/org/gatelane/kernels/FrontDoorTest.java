@@ -55,6 +55,11 @@ class FrontDoorTest {
         assertEquals("target: needs a class in [0, 10) but was 10",
                 assertThrows(IllegalArgumentException.class,
                         () -> kernels.softmaxCrossEntropy(10, x, 0, 10, 1f, x, 0)).getMessage());
+        for (float temperature : new float[] {0f, -1f, Float.NaN, Float.POSITIVE_INFINITY}) {
+            assertEquals("temperature: needs a finite value > 0 but was " + temperature,
+                    assertThrows(IllegalArgumentException.class,
+                            () -> kernels.softmax(10, x, 0, temperature, x, 0)).getMessage());
+        }
         assertEquals("step: needs the 1-based Adam step number but was 0",
                 assertThrows(IllegalArgumentException.class,
                         () -> kernels.adam(1, x, 0, x, 1, x, 2, x, 3, 0.1f, 0.9f, 0.99f, 1e-8f, 0f, 0)).getMessage());

@@ -526,9 +526,11 @@ class VectorMatchesScalarTest {
                     out[0], off), new float[logits.length], new float[1]);
             assertClose("loss n=" + n, loss.expected(1)[0], loss.actual(1)[0], 1e-5, 1e-5);
             assertClose("dlogits n=" + n, loss.expected(0), loss.actual(0), 1e-6, 1e-5);
-            Both softmax = onBoth((kernels, out) -> kernels.softmax(n, logits, off, out[0], off),
+            float temperature = (float) random.nextDouble(0.05, 4);
+            Both softmax = onBoth((kernels, out) -> kernels.softmax(n, logits, off, temperature, out[0], off),
                     new float[logits.length]);
-            assertClose("softmax n=" + n, softmax.expected(0), softmax.actual(0), 1e-6, 1e-5);
+            assertClose("softmax n=" + n + " temperature " + temperature, softmax.expected(0), softmax.actual(0),
+                    1e-6, 1e-5);
         });
     }
 

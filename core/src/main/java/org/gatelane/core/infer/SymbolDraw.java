@@ -1,5 +1,7 @@
 package org.gatelane.core.infer;
 
+import java.util.Arrays;
+
 import org.gatelane.core.model.Rng;
 import org.gatelane.kernels.RecurrentKernels;
 
@@ -11,12 +13,17 @@ final class SymbolDraw {
 
     private final RecurrentKernels kernels;
     private final float[] probabilities;
-    private final int[] order;
+    /** The symbols in their own order: what a draw from every symbol scans. */
+    private final int[] symbols;
+    /** The symbols by descending probability, for a draw from the most likely few (top-k, top-p). */
+    private final int[] ranked;
 
     SymbolDraw(int symbols, RecurrentKernels kernels) {
         this.kernels = kernels;
         this.probabilities = new float[symbols];
-        this.order = new int[symbols];
+        this.symbols = new int[symbols];
+        Arrays.setAll(this.symbols, i -> i);
+        this.ranked = new int[symbols];
     }
 
     /**
@@ -40,39 +47,44 @@ final class SymbolDraw {
             }
             return best;
         }
-        for (int i = 0; i < v; i++) {
-            probabilities[i] = logits[from + i] / temperature;
+        kernels.softmax(v, logits, from, temperature, probabilities, 0);
+        if (topK == 0 && topP == 1) {
+            // The probabilities sum to 1 but for rounding, which the scan's fallback absorbs.
+            return drawFrom(symbols, v, 1, rng);
         }
-        kernels.softmax(v, probabilities, 0, probabilities, 0);
-        int kept = v;
-        if (topK > 0 || topP < 1) {
-            sortByProbability();
-            kept = topK > 0 ? Math.min(topK, v) : v;
-            double mass = 0;
-            for (int i = 0; i < kept; i++) {
-                mass += probabilities[order[i]];
-                if (mass >= topP) {
-                    kept = i + 1;
-                    break;
-                }
-            }
-        } else {
-            for (int i = 0; i < v; i++) {
-                order[i] = i;
+        sortByProbability();
+        int kept = topK > 0 ? Math.min(topK, v) : v;
+        double mass = 0;
+        for (int i = 0; i < kept; i++) {
+            mass += probabilities[ranked[i]];
+            if (mass >= topP) {
+                kept = i + 1;
+                break;
             }
         }
         double total = 0;
         for (int i = 0; i < kept; i++) {
-            total += probabilities[order[i]];
+            total += probabilities[ranked[i]];
         }
+        return drawFrom(ranked, kept, total, rng);
+    }
+
+    /**
+     * The symbol where a uniform draw in {@code [0, total)} falls among the probabilities of the first {@code kept}
+     * of {@code candidates}, in their order; past them (rounding), the last of them with a probability above 0.
+     */
+    private int drawFrom(int[] candidates, int kept, double total, Rng rng) {
         double u = rng.nextDouble() * total;
+        int last = candidates[0];
         for (int i = 0; i < kept; i++) {
-            u -= probabilities[order[i]];
+            float p = probabilities[candidates[i]];
+            u -= p;
             if (u < 0) {
-                return order[i];
+                return candidates[i];
             }
+            last = p > 0 ? candidates[i] : last;
         }
-        return order[kept - 1];
+        return last;
     }
 
     /** Insertion sort of symbol indices by descending probability: vocabularies are small and this allocates nothing. */
@@ -81,11 +93,11 @@ final class SymbolDraw {
         for (int i = 0; i < v; i++) {
             int symbol = i;
             int j = i - 1;
-            while (j >= 0 && probabilities[order[j]] < probabilities[symbol]) {
-                order[j + 1] = order[j];
+            while (j >= 0 && probabilities[ranked[j]] < probabilities[symbol]) {
+                ranked[j + 1] = ranked[j];
                 j--;
             }
-            order[j + 1] = symbol;
+            ranked[j + 1] = symbol;
         }
     }
 }

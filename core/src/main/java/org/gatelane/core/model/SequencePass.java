@@ -55,6 +55,12 @@ public final class SequencePass {
     private final float[][] droppedOutputs;
     private boolean masksDrawn;
     private boolean weightsFixed;
+    /**
+     * With fixed weights, the input rows of each layer above the first and the head's weights (at index
+     * {@code layers}), packed at their first product and kept: a generation step multiplies only as many rows as
+     * there are streams, so a GEMM that packed its B on every call would copy the whole matrix for every few rows.
+     */
+    private final float[][] packedFixedWeights;
 
     /**
      * @param kernels the kernels every pass runs on (see {@code org.gatelane.kernels.Kernels})
@@ -113,6 +119,7 @@ public final class SequencePass {
         this.dropout = dropout;
         this.masks = new float[dropout > 0 ? layers.length : 0][positions * h];
         this.droppedOutputs = new float[masks.length][positions * h];
+        this.packedFixedWeights = new float[layers.length + 1][];
     }
 
     /**
@@ -267,14 +274,25 @@ public final class SequencePass {
             }
         } else {
             int width = shape.layerInputSize(layer);
-            rowsTimesWeights(positions, width, g, layerInput(layer, vectors), layerInputAt(layer), p, inputRows, z);
+            rowsTimesWeights(layer, positions, width, g, layerInput(layer, vectors), layerInputAt(layer), p, inputRows,
+                    z);
         }
     }
 
-    /** {@code out[rows x n] += in[rows x k] · W[k x n]}: a GEMV for one row, a GEMM for several. */
-    private void rowsTimesWeights(int rows, int k, int n, float[] in, int inAt, float[] w, int wAt, float[] out) {
+    /**
+     * {@code out[rows x n] += in[rows x k] · W[k x n]}, W being what {@code layer} reads (the head's at
+     * {@code layers}): a GEMV for one row, a GEMM for several, on W packed once when the weights are fixed.
+     */
+    private void rowsTimesWeights(int layer, int rows, int k, int n, float[] in, int inAt, float[] w, int wAt,
+                                  float[] out) {
         if (rows == 1) {
             kernels.gemv(k, n, in, inAt, w, wAt, n, out, 0, true);
+        } else if (weightsFixed) {
+            if (packedFixedWeights[layer] == null) {
+                packedFixedWeights[layer] = new float[kernels.packedSize(k, n)];
+                kernels.packB(k, n, w, wAt, n, packedFixedWeights[layer], 0);
+            }
+            kernels.gemmPacked(rows, n, k, in, inAt, k, packedFixedWeights[layer], 0, out, 0, n, true);
         } else {
             kernels.gemm(rows, n, k, in, inAt, k, w, wAt, n, out, 0, n, true);
         }
@@ -302,7 +320,7 @@ public final class SequencePass {
         int v = shape.outputSize();
         repeatRow(p, layout.outputBias(), v, logits);
         int head = layers.length;
-        rowsTimesWeights(positions, shape.hiddenSize(), v, layerInput(head, null), layerInputAt(head), p,
+        rowsTimesWeights(head, positions, shape.hiddenSize(), v, layerInput(head, null), layerInputAt(head), p,
                 layout.outputWeights(), logits);
     }
 

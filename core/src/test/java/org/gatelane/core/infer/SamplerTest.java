@@ -99,6 +99,39 @@ class SamplerTest {
     }
 
     /**
+     * Without top-k or top-p a draw follows softmax(logits / temperature): counts within five standard deviations
+     * of their expectation at three temperatures, and a symbol whose probability is 0 in float never drawn.
+     */
+    @Test
+    void drawsFollowTheSoftmaxAtTheirTemperature() {
+        Sampler sampler = new Sampler(RecurrentModel.initialized(ModelShape.characterModel(6, 4, 1), 5),
+                RandomModels.VECTOR);
+        float[] logits = {0.1f, 3f, 2.5f, -300f, 0f, 2.9f};
+        Rng rng = new Rng(29);
+        int draws = 20_000;
+        for (float temperature : new float[] {0.5f, 1f, 2.5f}) {
+            double[] weights = new double[logits.length];
+            double sum = 0;
+            for (int i = 0; i < logits.length; i++) {
+                weights[i] = Math.exp(logits[i] / temperature);
+                sum += weights[i];
+            }
+            int[] counts = new int[logits.length];
+            for (int i = 0; i < draws; i++) {
+                counts[sampler.draw(logits, temperature, 0, 1f, rng)]++;
+            }
+            assertEquals(0, counts[3], "a symbol of probability 0 at temperature " + temperature);
+            for (int i = 0; i < logits.length; i++) {
+                double p = weights[i] / sum;
+                double expected = draws * p;
+                double sigma = Math.sqrt(draws * p * (1 - p));
+                assertTrue(Math.abs(counts[i] - expected) <= 5 * sigma + 1e-9, "symbol " + i + " at temperature "
+                        + temperature + ": " + counts[i] + " draws against " + expected + " expected");
+            }
+        }
+    }
+
+    /**
      * Top-p keeps the smallest set whose mass reaches p: with two equally likely symbols (exactly 0.5 each, as
      * exp(0) is exact), p = 0.5 is reached by the first alone, so every draw is that symbol.
      */
