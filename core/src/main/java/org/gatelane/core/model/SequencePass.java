@@ -61,6 +61,11 @@ public final class SequencePass {
      * there are streams, so a GEMM that packed its B on every call would copy the whole matrix for every few rows.
      */
     private final float[][] packedFixedWeights;
+    /**
+     * With fixed weights and symbols for input, {@code bias + W_x[s]} for every symbol s, added once with the same
+     * float sums a pass makes per position: a generation step then copies one row per stream.
+     */
+    private float[] biasedInputRows;
 
     /**
      * @param kernels the kernels every pass runs on (see {@code org.gatelane.kernels.Kernels})
@@ -266,6 +271,13 @@ public final class SequencePass {
     private void projectInputs(int layer, int[] symbols, float[] vectors, float[] z) {
         float[] p = model.parameters();
         int g = shape.gateWidth();
+        if (layer == 0 && shape.oneHotInput() && weightsFixed) {
+            float[] rows = biasedInputRows();
+            for (int pos = 0; pos < positions; pos++) {
+                System.arraycopy(rows, symbols[pos] * g, z, pos * g, g);
+            }
+            return;
+        }
         repeatRow(p, layout.gateBias(layer), g, z);
         int inputRows = layout.gateWeights(layer);
         if (layer == 0 && shape.oneHotInput()) {
@@ -407,6 +419,20 @@ public final class SequencePass {
     }
 
     /** Copies {@code source[from, from + width)} into every position's row of {@code target}: the biases. */
+    private float[] biasedInputRows() {
+        if (biasedInputRows == null) {
+            float[] p = model.parameters();
+            int g = shape.gateWidth();
+            int symbols = shape.layerInputSize(0);
+            biasedInputRows = new float[symbols * g];
+            for (int symbol = 0; symbol < symbols; symbol++) {
+                System.arraycopy(p, layout.gateBias(0), biasedInputRows, symbol * g, g);
+                kernels.axpy(g, 1f, p, layout.gateWeights(0) + symbol * g, biasedInputRows, symbol * g);
+            }
+        }
+        return biasedInputRows;
+    }
+
     private void repeatRow(float[] source, int from, int width, float[] target) {
         for (int pos = 0; pos < positions; pos++) {
             System.arraycopy(source, from, target, pos * width, width);
