@@ -93,7 +93,10 @@ public final class BatchedGenerator {
         private final Request request;
         private final Listener listener;
         private final Rng rng;
+        /** The state after the prime, until the stream's first pass; from then on it lives in {@link #row}. */
         private final RecurrentState state;
+        /** The stream's row in the batch state of the pass that fed it last, or -1 before its first pass. */
+        private int row = -1;
         private final float[] logits;
         private final StringBuilder generated = new StringBuilder();
         /** Characters in {@link #generated}, counted as they come rather than recounted at every one. */
@@ -167,6 +170,8 @@ public final class BatchedGenerator {
     private final SequencePass[] passes;
     private final RecurrentState[] states;
     private final int[][] symbols;
+    /** The index of the pass whose state holds the streams' rows, -1 before the first pass. */
+    private int rowsAt = -1;
 
     /**
      * @param maxStreams the most streams that may be active at once
@@ -407,16 +412,24 @@ public final class BatchedGenerator {
         SequencePass pass = passFor(size);
         RecurrentState batch = states[size];
         int[] input = symbols[size];
-        // Rows past n keep whatever they last held: rows do not mix, and their output is never read.
+        // Stream i takes row i. A stream's state stays in its row between passes and moves only when streams before
+        // it have left or the pass size changed; leaving keeps the order, so rows only move down and a copy in
+        // ascending order never overwrites a row still to be read. Rows past n keep whatever they last held: rows
+        // do not mix, and their output is never read.
         for (int i = 0; i < n; i++) {
             Stream stream = active.get(i);
-            RecurrentState.copyStreams(stream.state, 0, batch, i, 1);
+            if (stream.row < 0) {
+                RecurrentState.copyStreams(stream.state, 0, batch, i, 1);
+            } else if (stream.row != i || size != rowsAt) {
+                RecurrentState.copyStreams(states[rowsAt], stream.row, batch, i, 1);
+            }
+            stream.row = i;
             input[i] = stream.pending;
         }
+        rowsAt = size;
         float[] logits = pass.logits(input, null, batch);
         for (int i = 0; i < n; i++) {
             Stream stream = active.get(i);
-            RecurrentState.copyStreams(batch, i, stream.state, 0, 1);
             System.arraycopy(logits, i * shape.outputSize(), stream.logits, 0, shape.outputSize());
             stream.pending = -1;
         }
