@@ -6,6 +6,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 
+import org.gatelane.core.model.FixedWeights;
 import org.gatelane.core.model.ModelShape;
 import org.gatelane.core.model.RecurrentModel;
 import org.gatelane.core.model.RecurrentState;
@@ -159,12 +160,12 @@ public final class BatchedGenerator {
     private static final int PRIME_STEPS = 256;
     private static final int PRIME_POSITIONS = 2048;
 
-    private final RecurrentModel model;
     private final ModelShape shape;
     private final Vocabulary vocabulary;
-    private final RecurrentKernels kernels;
     private final int maxStreams;
     private final SymbolDraw draw;
+    /** The weights every pass multiplies by, prepared once for the steps and for every prime. */
+    private final FixedWeights fixedWeights;
     private final List<Stream> active = new ArrayList<>();
     /** One pass per power-of-two count of streams (and maxStreams), made when first needed. */
     private final SequencePass[] passes;
@@ -179,10 +180,9 @@ public final class BatchedGenerator {
      *                                  {@code vocabulary}'s size, or {@code maxStreams < 1}
      */
     public BatchedGenerator(RecurrentModel model, Vocabulary vocabulary, RecurrentKernels kernels, int maxStreams) {
-        this.model = model;
         this.shape = model.shape();
         this.vocabulary = vocabulary;
-        this.kernels = Objects.requireNonNull(kernels, "kernels");
+        Objects.requireNonNull(kernels, "kernels");
         if (!shape.oneHotInput() || vocabulary.size() != shape.inputSize()) {
             throw new IllegalArgumentException("a batched generator needs a character model over its vocabulary; "
                     + "this model takes " + (shape.oneHotInput() ? shape.inputSize() + " symbols" : "vectors")
@@ -193,6 +193,7 @@ public final class BatchedGenerator {
         }
         this.maxStreams = maxStreams;
         this.draw = new SymbolDraw(shape.outputSize(), kernels);
+        this.fixedWeights = new FixedWeights(model, kernels);
         int sizes = 33 - Integer.numberOfLeadingZeros(maxStreams - 1);
         this.passes = new SequencePass[sizes];
         this.states = new RecurrentState[sizes];
@@ -298,7 +299,7 @@ public final class BatchedGenerator {
                     input[t * streams + b] = primes[group.get(b)][fed + t];
                 }
             }
-            float[] out = SequencePass.forFixedWeights(model, kernels, steps, streams).logits(input, null, batch);
+            float[] out = SequencePass.forFixedWeights(fixedWeights, steps, streams).logits(input, null, batch);
             fed += steps;
             for (int b = 0; b < streams; b++) {
                 RecurrentState.copyStreams(batch, b, states[group.get(b)], 0, 1);
@@ -443,7 +444,7 @@ public final class BatchedGenerator {
     private SequencePass passFor(int size) {
         if (passes[size] == null) {
             int streams = Math.min(1 << size, maxStreams);
-            passes[size] = SequencePass.forFixedWeights(model, kernels, 1, streams);
+            passes[size] = SequencePass.forFixedWeights(fixedWeights, 1, streams);
             states[size] = RecurrentState.zeros(shape, streams);
             symbols[size] = new int[streams];
         }

@@ -54,18 +54,12 @@ public final class SequencePass {
     private final float[][] masks;
     private final float[][] droppedOutputs;
     private boolean masksDrawn;
-    private boolean weightsFixed;
     /**
-     * With fixed weights, the input rows of each layer above the first and the head's weights (at index
-     * {@code layers}), packed at their first product and kept: a generation step multiplies only as many rows as
-     * there are streams, so a GEMM that packed its B on every call would copy the whole matrix for every few rows.
+     * The weights prepared for a pass that only runs forward over them, null for any other pass: a generation step
+     * multiplies only as many rows as there are streams, so a GEMM that packed its B on every call would copy the
+     * whole matrix for every few rows, and a step over symbols copies one prepared row per stream.
      */
-    private final float[][] packedFixedWeights;
-    /**
-     * With fixed weights and symbols for input, {@code bias + W_x[s]} for every symbol s, added once with the same
-     * float sums a pass makes per position: a generation step then copies one row per stream.
-     */
-    private float[] biasedInputRows;
+    private FixedWeights fixed;
 
     /**
      * @param kernels the kernels every pass runs on (see {@code org.gatelane.kernels.Kernels})
@@ -124,19 +118,17 @@ public final class SequencePass {
         this.dropout = dropout;
         this.masks = new float[dropout > 0 ? layers.length : 0][positions * h];
         this.droppedOutputs = new float[masks.length][positions * h];
-        this.packedFixedWeights = new float[layers.length + 1][];
     }
 
     /**
-     * A pass that only runs forward, over a model that does not change while the pass lives (generation): the
-     * recurrent weights are packed for the products once, at the first pass, instead of at every one, which at one
-     * step per pass would cost more than the product itself, and the workspace holds no gradients. Training such a
-     * pass is refused.
+     * A pass that only runs forward, over weights prepared once for every such pass (generation): the recurrent
+     * weights are packed for the products once, at the first pass, instead of at every one, which at one step per
+     * pass would cost more than the product itself, and the workspace holds no gradients. Training such a pass is
+     * refused.
      */
-    public static SequencePass forFixedWeights(RecurrentModel model, RecurrentKernels kernels, int steps,
-                                               int streams) {
-        SequencePass pass = new SequencePass(model, kernels, steps, streams, 0f, true);
-        pass.weightsFixed = true;
+    public static SequencePass forFixedWeights(FixedWeights fixed, int steps, int streams) {
+        SequencePass pass = new SequencePass(fixed.model(), fixed.kernels(), steps, streams, 0f, true);
+        pass.fixed = fixed;
         for (RecurrentLayer layer : pass.layers) {
             layer.fixWeights();
         }
@@ -238,7 +230,7 @@ public final class SequencePass {
     private float run(int[] symbols, float[] vectors, int[] targets, RecurrentState initial, RecurrentState last,
                       float[] gradients, RecurrentState initialGradients) {
         checkInputs(symbols, vectors, targets, initial, last, gradients, initialGradients);
-        if (gradients != null && weightsFixed) {
+        if (gradients != null && fixed != null) {
             throw new IllegalStateException("a pass for fixed weights only runs forward; train with a pass of its own");
         }
         forwardLayers(symbols, vectors, initial);
@@ -271,8 +263,8 @@ public final class SequencePass {
     private void projectInputs(int layer, int[] symbols, float[] vectors, float[] z) {
         float[] p = model.parameters();
         int g = shape.gateWidth();
-        if (layer == 0 && shape.oneHotInput() && weightsFixed) {
-            float[] rows = biasedInputRows();
+        if (layer == 0 && shape.oneHotInput() && fixed != null) {
+            float[] rows = fixed.biasedInputRows();
             for (int pos = 0; pos < positions; pos++) {
                 System.arraycopy(rows, symbols[pos] * g, z, pos * g, g);
             }
@@ -299,12 +291,8 @@ public final class SequencePass {
                                   float[] out) {
         if (rows == 1) {
             kernels.gemv(k, n, in, inAt, w, wAt, n, out, 0, true);
-        } else if (weightsFixed) {
-            if (packedFixedWeights[layer] == null) {
-                packedFixedWeights[layer] = new float[kernels.packedSize(k, n)];
-                kernels.packB(k, n, w, wAt, n, packedFixedWeights[layer], 0);
-            }
-            kernels.gemmPacked(rows, n, k, in, inAt, k, packedFixedWeights[layer], 0, out, 0, n, true);
+        } else if (fixed != null) {
+            kernels.gemmPacked(rows, n, k, in, inAt, k, fixed.packedProduct(layer), 0, out, 0, n, true);
         } else {
             kernels.gemm(rows, n, k, in, inAt, k, w, wAt, n, out, 0, n, true);
         }
@@ -419,20 +407,6 @@ public final class SequencePass {
     }
 
     /** Copies {@code source[from, from + width)} into every position's row of {@code target}: the biases. */
-    private float[] biasedInputRows() {
-        if (biasedInputRows == null) {
-            float[] p = model.parameters();
-            int g = shape.gateWidth();
-            int symbols = shape.layerInputSize(0);
-            biasedInputRows = new float[symbols * g];
-            for (int symbol = 0; symbol < symbols; symbol++) {
-                System.arraycopy(p, layout.gateBias(0), biasedInputRows, symbol * g, g);
-                kernels.axpy(g, 1f, p, layout.gateWeights(0) + symbol * g, biasedInputRows, symbol * g);
-            }
-        }
-        return biasedInputRows;
-    }
-
     private void repeatRow(float[] source, int from, int width, float[] target) {
         for (int pos = 0; pos < positions; pos++) {
             System.arraycopy(source, from, target, pos * width, width);

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 import org.gatelane.core.model.Cell;
+import org.gatelane.core.model.FixedWeights;
 import org.gatelane.core.model.ModelShape;
 import org.gatelane.core.model.RecurrentModel;
 import org.gatelane.core.model.RecurrentState;
@@ -203,7 +204,7 @@ class BatchedGeneratorTest {
         }
         assertEquals(BatchedGenerator.End.LENGTH, skipped.end);
         assertEquals(3, skipped.text.length());
-        SequencePass fixed = SequencePass.forFixedWeights(model, Kernels.preferred(), 2, 3);
+        SequencePass fixed = SequencePass.forFixedWeights(new FixedWeights(model, Kernels.preferred()), 2, 3);
         assertEquals("a pass for fixed weights only runs forward; train with a pass of its own",
                 assertThrows(IllegalStateException.class, () -> fixed.lossAndGradients(new int[6], new int[6],
                         RecurrentState.zeros(model.shape(), 3), null, new float[model.layout().size()], null))
