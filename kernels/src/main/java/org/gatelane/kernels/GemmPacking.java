@@ -47,16 +47,24 @@ final class GemmPacking {
     }
 
     /**
-     * B's {@code depth x columns} block as panels of {@code NR} columns: panel q holds element (p, qNR + j) at
+     * B's {@code depth x columns} block, element (p, j) at {@code bOff + p·depthStride + j·columnStride}, one of
+     * the two strides 1, as panels of {@code NR} columns: panel q holds element (p, qNR + j) at
      * {@code packedOff + q·NR·depth + p·NR + j}, zeros past the last column.
      */
-    static void packBlockOfB(int depth, int columns, float[] b, int bOff, int bDepthStride, int bColumnStride,
+    static void packBlockOfB(int depth, int columns, float[] b, int bOff, int depthStride, int columnStride,
                              float[] packed, int packedOff) {
-        int wholePanels = bColumnStride == 1 ? columns / NR * NR : 0;
+        if (columnStride != 1) {
+            for (int j0 = 0; j0 < columns; j0 += NR) {
+                packPanelOfB(depth, Math.min(NR, columns - j0), b, bOff + j0 * columnStride, depthStride,
+                        columnStride, packed, packedOff + j0 * depth);
+            }
+            return;
+        }
+        int wholePanels = columns / NR * NR;
         // Row by row: each row of B is read once, front to back, which the prefetchers follow; panel by panel,
         // every load of a panel's column strip touched a new line of a row 4 KB or more from the last.
         for (int p = 0; p < depth; p++) {
-            int from = bOff + p * bDepthStride;
+            int from = bOff + p * depthStride;
             for (int j0 = 0; j0 < wholePanels; j0 += NR) {
                 int to = packedOff + j0 * depth + p * NR;
                 for (int v = 0; v < NR; v += LANES) {
@@ -64,21 +72,29 @@ final class GemmPacking {
                 }
             }
         }
-        for (int j0 = wholePanels; j0 < columns; j0 += NR) {
-            int valid = Math.min(NR, columns - j0);
-            int panel = packedOff + j0 * depth;
-            int source = bOff + j0 * bColumnStride;
-            if (valid < NR) {
-                Arrays.fill(packed, panel, panel + depth * NR, 0f);
+        if (wholePanels < columns) {
+            packPanelOfB(depth, columns - wholePanels, b, bOff + wholePanels, depthStride, 1, packed,
+                    packedOff + wholePanels * depth);
+        }
+    }
+
+    /**
+     * One panel of a block of B: columns {@code [0, valid)}, {@code valid <= NR}, of a {@code depth}-deep block
+     * whose element (p, j) is at {@code bOff + p·depthStride + j·columnStride}, one of the two strides 1, into
+     * {@code packed[panelOff + p·NR + j]}, zeros past {@code valid}.
+     */
+    static void packPanelOfB(int depth, int valid, float[] b, int bOff, int depthStride, int columnStride,
+                             float[] packed, int panelOff) {
+        if (valid < NR) {
+            Arrays.fill(packed, panelOff, panelOff + depth * NR, 0f);
+        }
+        if (columnStride == 1) {
+            for (int p = 0; p < depth; p++) {
+                System.arraycopy(b, bOff + p * depthStride, packed, panelOff + p * NR, valid);
             }
-            // Column by column: for a transposed B each column is a contiguous row of the source, and the panel
-            // it is spread over stays in cache; depth first read every column's row in strides.
-            for (int j = 0; j < valid; j++) {
-                int from = source + j * bColumnStride;
-                for (int p = 0; p < depth; p++) {
-                    packed[panel + p * NR + j] = b[from + p * bDepthStride];
-                }
-            }
+        } else {
+            // A transposed B: each column of the panel is a contiguous row of the source.
+            Transposition.transpose(valid, depth, b, bOff, columnStride, packed, panelOff, NR);
         }
     }
 
