@@ -16,7 +16,11 @@ import java.util.Arrays;
  * checks only of indices that advance by a constant. Over B read with its own leading dimension, and A with two
  * strides, every load kept its check and an index multiply, and the tile ran at 60 % of the core's peak; on
  * packed B panels and unit-stride rows of A it runs at about 85 % (AMD Zen 3, 256 bits, m = 30, k = 256,
- * n = 960).
+ * n = 960). Tried again on a Zen 4 with B's row stride as a parameter of the micro-kernels, B read in place where
+ * A is one row block ({@code m <= MC}): at 512 bits {@code gemm} at batch 32 gained 1.1-1.3x (the 6 x 4 tile's 24
+ * FMAs hide the kept checks), but under {@code -XX:UseAVX=2} the stride that is no longer a constant cost the 5 x 2
+ * tile 0.8x on every product, packed ones included; read in place by many row blocks (a weight gradient), B was
+ * 0.75-0.8x at 512 bits too. A second family of tiles for B in place is the way to that gain, not this one.
  *
  * <p>Every partial tile (the last rows or the last columns) runs the same micro-kernel, on zero-padded copies,
  * into a small per-thread tile whose valid part then goes back to C: one tail hand-off for every shape. The
