@@ -1,5 +1,6 @@
 package org.gatelane.core.infer;
 
+import org.gatelane.core.model.FixedWeights;
 import org.gatelane.core.model.RecurrentModel;
 import org.gatelane.core.model.RecurrentState;
 import org.gatelane.core.model.SequencePass;
@@ -51,28 +52,32 @@ public record Evaluation(double nats, long symbols) {
         }
         long predictions = to - 1L - from;
         int pieceLength = (int) (predictions / streams);
+        FixedWeights weights = new FixedWeights(model, kernels);
         double total = 0;
         if (pieceLength > 0) {
-            total += scorePieces(model, kernels, corpus, from, pieceLength, steps, streams);
+            total += scorePieces(weights, corpus, from, pieceLength, steps, streams);
         }
         int scored = pieceLength * streams;
         if (scored < predictions) {
-            total += scorePieces(model, kernels, corpus, from + scored, (int) (predictions - scored), steps, 1);
+            total += scorePieces(weights, corpus, from + scored, (int) (predictions - scored), steps, 1);
         }
         return new Evaluation(total / predictions, predictions);
     }
 
-    /** The summed cross-entropy of {@code streams} pieces of {@code length} predictions from {@code from} on. */
-    private static double scorePieces(RecurrentModel model, RecurrentKernels kernels, Corpus corpus, int from, int length,
-                                      int steps, int streams) {
-        RecurrentState state = RecurrentState.zeros(model.shape(), streams);
-        SequencePass full = new SequencePass(model, kernels, steps, streams);
+    /**
+     * The summed cross-entropy of {@code streams} pieces of {@code length} predictions from {@code from} on, in
+     * passes over the weights prepared once: the recurrent weights packed for the whole range, not for every pass.
+     */
+    private static double scorePieces(FixedWeights weights, Corpus corpus, int from, int length, int steps,
+                                      int streams) {
+        RecurrentState state = RecurrentState.zeros(weights.model().shape(), streams);
+        SequencePass full = SequencePass.forFixedWeights(weights, steps, streams);
         int[] inputs = new int[steps * streams];
         int[] targets = new int[inputs.length];
         double total = 0;
         for (int at = 0; at < length; at += steps) {
             int n = Math.min(steps, length - at);
-            SequencePass pass = n == steps ? full : new SequencePass(model, kernels, n, streams);
+            SequencePass pass = n == steps ? full : SequencePass.forFixedWeights(weights, n, streams);
             int[] in = n == steps ? inputs : new int[n * streams];
             int[] out = n == steps ? targets : new int[n * streams];
             for (int b = 0; b < streams; b++) {
