@@ -131,11 +131,14 @@ torch_run() {
       --train "$work/train.txt" --val "$work/val.txt" --H 256 --T 100 --B 32 --lr 0.002 --clip 5 \
       --threads "$threads" --seconds "$seconds" --label "$label" "$@" > "$work/$label.json"
   /usr/bin/python3 - "$work/$label.json" "$results" "$seconds" <<'PY'
-import json, sys
+import json, re, sys
 record = json.loads(open(sys.argv[1]).read().strip().splitlines()[-1])
 # Its best validation: the last, or one of those --eval-every took on the way (excluded from its budget).
 best = min([record["val_bits_per_char"]] + [point[1] for point in record["curve"]])
-record.update({"system": "pytorch", "budget_s": int(sys.argv[3]), "best_val_bits_per_char": best})
+cpu = open("/proc/cpuinfo").read()
+machine = "family %s model %s" % (re.search(r"cpu family\s*: (\d+)", cpu).group(1),
+                                  re.search(r"\nmodel\s*: (\d+)", cpu).group(1))
+record.update({"system": "pytorch", "cpu": machine, "budget_s": int(sys.argv[3]), "best_val_bits_per_char": best})
 open(sys.argv[2], "a").write(json.dumps(record) + "\n")
 print(json.dumps(record))
 PY
