@@ -93,7 +93,7 @@ final class GemmPacking {
                 System.arraycopy(b, bOff + p * depthStride, packed, panelOff + p * NR, valid);
             }
         } else {
-            // A transposed B: each column of the panel is a contiguous row of the source.
+            // A transposed B (depthStride 1): each column of the panel is a contiguous row of the source.
             Transposition.transpose(valid, depth, b, bOff, columnStride, packed, panelOff, NR);
         }
     }

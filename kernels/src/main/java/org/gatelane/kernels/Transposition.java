@@ -5,8 +5,8 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Transposes a matrix, {@code target[c·targetStride + r] = source[r·sourceStride + c]}: for {@code W_hᵀ} before the
- * reverse sweep, for the output and input weights' transposes, and for the transposed A of every weight gradient,
- * which the GEMM engine copies into rows.
+ * reverse sweep, for the output and input weights' transposes, for the transposed A of every weight gradient,
+ * which the GEMM engine copies into rows, and for the panels of a transposed B ({@code gemmTransB}).
  *
  * <p>Where the kernels run 256-bit vectors or wider, each 8 x 8 block goes through registers: eight rows loaded as
  * vectors, three rounds of two-source lane selections (rows 4, 2 and 1 apart swap their off-diagonal 4 x 4, 2 x 2
