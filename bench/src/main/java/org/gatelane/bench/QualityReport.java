@@ -16,6 +16,7 @@ import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
@@ -43,37 +44,52 @@ public final class QualityReport {
             System.err.println("usage: QualityReport RESULTS_JSONL OUT_PREFIX");
             System.exit(2);
         }
-        Map<String, JsonObject> runs = new LinkedHashMap<>();
+        // Per machine, in the order each first appears, its runs by label: a rerun on the same machine replaces an
+        // earlier line of its label, a run on another machine does not. A record that names no machine (the
+        // anchor's, before it did) ran on the machine of the record before it, its pair's Gatelane run.
+        Map<String, Map<String, JsonObject>> runsByMachine = new LinkedHashMap<>();
+        String machine = "";
         for (String line : Files.readAllLines(Path.of(args[0]), StandardCharsets.UTF_8)) {
             if (!line.isBlank()) {
                 JsonObject run = JsonParser.parseString(line).getAsJsonObject();
-                runs.put(run.get("label").getAsString(), run); // a rerun replaces an earlier line of its label
+                machine = run.has("cpu") ? run.get("cpu").getAsString() : machine;
+                runsByMachine.computeIfAbsent(machine, k -> new LinkedHashMap<>())
+                        .put(run.get("label").getAsString(), run);
             }
         }
         Path prefix = Path.of(args[1]);
-        Files.writeString(prefix.resolveSibling(prefix.getFileName() + ".md"), table(runs), StandardCharsets.UTF_8);
-        chart(runs, prefix);
+        Files.writeString(prefix.resolveSibling(prefix.getFileName() + ".md"), table(runsByMachine),
+                StandardCharsets.UTF_8);
+        chart(runsByMachine.get(machine), prefix);
     }
 
-    private static String table(Map<String, JsonObject> runs) {
+    private static String table(Map<String, Map<String, JsonObject>> runsByMachine) {
         StringBuilder md = new StringBuilder("# Time to quality: Gatelane against PyTorch on the same text\n\n");
         md.append("Written by `bench/quality.sh render` from `bench/results/quality.jsonl`; each section names the ")
                 .append("machine its runs were recorded on. King James Bible (Debian `bible-kjv`), 90 % training, 10 % ")
                 .append("validation scored from a zero state. One layer, H = 256, T = 100, B = 32, lr 2e-3, clip 5, ")
                 .append("Adam, unless stated. Gatelane: `gatelane train` with its defaults, SIGINT at the budget ")
                 .append("(its JVM start included), then `gatelane eval`. PyTorch: the anchor script, training time ")
-                .append("only.\n\n");
-        JsonObject first = runs.get("gatelane-120s-1t");
-        String machine = first == null ? "" : recordedOn(List.of(first));
-        md.append(machine.isEmpty() ? "" : machine + "\n\n");
-        md.append("| run | Gatelane bits/char | PyTorch bits/char | Gatelane − PyTorch | Gatelane steps | ")
-                .append("PyTorch steps | Gatelane chars/s | PyTorch chars/s |\n|---|---|---|---|---|---|---|---|\n");
-        for (String run : List.of("120s-1t", "120s-2t", "600s-1t", "600s-2x512-dropout")) {
+                .append("only.\n");
+        runsByMachine.forEach((machine, runs) -> {
+            md.append(machine.isEmpty() ? "\n# Runs that did not record their machine\n\n"
+                    : "\n# Runs on " + machine + "\n\n");
+            machineTables(runs, md);
+        });
+        return md.toString();
+    }
+
+    /** Every table of one machine's runs. */
+    private static void machineTables(Map<String, JsonObject> runs, StringBuilder md) {
+        List<String> singleRuns = Stream.of("120s-1t", "120s-2t", "600s-1t", "600s-2x512-dropout")
+                .filter(run -> runs.containsKey("gatelane-" + run) && runs.containsKey("pytorch-" + run)).toList();
+        if (!singleRuns.isEmpty()) {
+            md.append("| run | Gatelane bits/char | PyTorch bits/char | Gatelane − PyTorch | Gatelane steps | ")
+                    .append("PyTorch steps | Gatelane chars/s | PyTorch chars/s |\n|---|---|---|---|---|---|---|---|\n");
+        }
+        for (String run : singleRuns) {
             JsonObject g = runs.get("gatelane-" + run);
             JsonObject p = runs.get("pytorch-" + run);
-            if (g == null || p == null) {
-                continue;
-            }
             double gb = g.get("val_bits_per_char").getAsDouble();
             double pb = p.get("val_bits_per_char").getAsDouble();
             md.append(String.format(Locale.ROOT, "| %s | %.3f | %.3f | **%+.3f** | %,d | %,d | %,d | %,d |%n", run, gb,
@@ -116,7 +132,6 @@ public final class QualityReport {
                         a.get(1).getAsDouble(), b.get(1).getAsDouble(), a.get(1).getAsDouble() - b.get(1).getAsDouble()));
             }
         }
-        return md.toString();
     }
 
     /**
