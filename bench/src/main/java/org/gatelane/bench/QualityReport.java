@@ -60,7 +60,7 @@ public final class QualityReport {
         Path prefix = Path.of(args[1]);
         Files.writeString(prefix.resolveSibling(prefix.getFileName() + ".md"), table(runsByMachine),
                 StandardCharsets.UTF_8);
-        chart(runsByMachine.get(machine), prefix);
+        chart(runsByMachine.getOrDefault(machine, Map.of()), prefix);
     }
 
     private static String table(Map<String, Map<String, JsonObject>> runsByMachine) {

@@ -346,7 +346,7 @@ public final class SequencePass {
         int top = layers.length - 1;
         // Output layer: dWy = H_topᵀ·dLogits, dby = Σ dLogits, dH_top = (dLogits·Wyᵀ) ∘ mask.
         int head = layers.length;
-        outputWeightGradients(layerInput(head, null), layerInputAt(head), gradients);
+        outputWeightGradients(gradients);
         kernels.sumRows(positions, v, logits, 0, v, gradients, layout.outputBias());
         timesWeightsT(logits, v, h, layout.outputWeights(), transposedOutputWeights, hiddenGradients);
         throughDropout(top, hiddenGradients, hiddenGradients);
@@ -371,9 +371,12 @@ public final class SequencePass {
      * column in a panel of its own. Profile of a training step at H = 256 (bench/profile.sh, Zen 4): this
      * product went from 3.8 % of the step to 2.1 %.
      */
-    private void outputWeightGradients(float[] top, int topAt, float[] gradients) {
+    private void outputWeightGradients(float[] gradients) {
         int h = shape.hiddenSize();
         int v = shape.outputSize();
+        int head = layers.length;
+        float[] top = layerInput(head, null);
+        int topAt = layerInputAt(head);
         if (transposedOutputWeights == null) {
             kernels.gemmTransA(h, v, positions, top, topAt, h, logits, 0, v, gradients, layout.outputWeights(), v,
                     false);
