@@ -35,14 +35,25 @@ public final class FixedWeights {
         }
         packedProducts[shape.layers()] = packed(shape.hiddenSize(), shape.outputSize(), p, layout.outputWeights());
         if (shape.oneHotInput()) {
-            int symbols = shape.layerInputSize(0);
-            biasedInputRows = new float[symbols * g];
-            for (int symbol = 0; symbol < symbols; symbol++) {
-                System.arraycopy(p, layout.gateBias(0), biasedInputRows, symbol * g, g);
-                kernels.axpy(g, 1f, p, layout.gateWeights(0) + symbol * g, biasedInputRows, symbol * g);
-            }
+            biasedInputRows = new float[shape.layerInputSize(0) * g];
+            writeBiasedInputRows(model, kernels, biasedInputRows);
         } else {
             biasedInputRows = null;
+        }
+    }
+
+    /**
+     * Writes {@code bias + W_x[s]} of a one-hot model's first layer into row s of {@code rows} for every symbol s,
+     * with the same additions as a bias copied and then a row added to it, so a step that copies a row has the
+     * same bits as one that adds.
+     */
+    static void writeBiasedInputRows(RecurrentModel model, RecurrentKernels kernels, float[] rows) {
+        float[] p = model.parameters();
+        ParameterLayout layout = model.layout();
+        int g = model.shape().gateWidth();
+        for (int symbol = 0; symbol < model.shape().layerInputSize(0); symbol++) {
+            System.arraycopy(p, layout.gateBias(0), rows, symbol * g, g);
+            kernels.axpy(g, 1f, p, layout.gateWeights(0) + symbol * g, rows, symbol * g);
         }
     }
 
