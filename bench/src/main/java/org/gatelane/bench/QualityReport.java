@@ -36,6 +36,12 @@ import org.knowm.xchart.XYChartBuilder;
  */
 public final class QualityReport {
 
+    private static final Pattern FAMILY_AND_MODEL = Pattern.compile("family \\d+ model \\d+");
+
+    /** The AMD cores the runs were recorded on, by family and model as /proc/cpuinfo gives them. */
+    private static final Map<String, String> CORES = Map.of("family 25 model 1", "AMD Zen 3",
+            "family 25 model 17", "AMD Zen 4", "family 26 model 2", "AMD Zen 5");
+
     private QualityReport() {
     }
 
@@ -52,7 +58,7 @@ public final class QualityReport {
         for (String line : Files.readAllLines(Path.of(args[0]), StandardCharsets.UTF_8)) {
             if (!line.isBlank()) {
                 JsonObject run = JsonParser.parseString(line).getAsJsonObject();
-                machine = run.has("cpu") ? run.get("cpu").getAsString() : machine;
+                machine = run.has("cpu") ? machine(run.get("cpu").getAsString()) : machine;
                 runsByMachine.computeIfAbsent(machine, k -> new LinkedHashMap<>())
                         .put(run.get("label").getAsString(), run);
             }
@@ -73,10 +79,20 @@ public final class QualityReport {
                 .append("only.\n");
         runsByMachine.forEach((machine, runs) -> {
             md.append(machine.isEmpty() ? "\n# Runs that did not record their machine\n\n"
-                    : "\n# Runs on " + machine + "\n\n");
+                    : "\n# Runs on " + (CORES.containsKey(machine) ? CORES.get(machine) + " (" + machine + ")" : machine)
+                            + "\n\n");
             machineTables(runs, md);
         });
         return md.toString();
+    }
+
+    /**
+     * The machine of a record's {@code cpu} field, as {@code family F model M}: the records of earlier versions of
+     * {@code quality.sh} wrote the model name and a date around it, and the same machine must be one section.
+     */
+    private static String machine(String cpu) {
+        Matcher familyAndModel = FAMILY_AND_MODEL.matcher(cpu);
+        return familyAndModel.find() ? familyAndModel.group() : cpu;
     }
 
     /** Every table of one machine's runs. */
@@ -188,10 +204,9 @@ public final class QualityReport {
             }
             rows.append('\n');
         }
-        md.append(String.format(Locale.ROOT, "%n## %d s, %s, %s, %s%n%n", seconds,
+        md.append(String.format(Locale.ROOT, "%n## %d s, %s, %s, %s%s%n%n", seconds,
                         threads == 1 ? "one thread" : threads + " threads", schedule,
-                        gatelane.size() == 1 ? "one seed" : gatelane.size() + " seeds"))
-                .append(spaced(recordedOn(pairs.stream().map(pair -> pair[0]).toList())))
+                        gatelane.size() == 1 ? "one seed" : gatelane.size() + " seeds", restartsInTitle(pairs)))
                 .append("Both sides train ").append(recipe).append(". Each side's `--seed` draws its ")
                 .append("initialisation and nothing else changes; one trajectory can be unlucky ")
                 .append("(`quality-spikes.md`). Gatelane ends itself with `--time ").append(seconds)
@@ -219,14 +234,28 @@ public final class QualityReport {
     }
 
     /**
+     * ", streams restarting every N chunks" when every Gatelane run of {@code pairs} restarted at one interval other
+     * than at epochs, so that two tables of one recipe before and after {@code --restart-every} have titles apart.
+     */
+    private static String restartsInTitle(List<JsonObject[]> pairs) {
+        Set<Integer> intervals = pairs.stream().map(pair -> restartEvery(pair[0])).collect(Collectors.toSet());
+        int every = intervals.iterator().next();
+        return intervals.size() == 1 && every > 0 ? ", streams restarting every " + every + " chunks" : "";
+    }
+
+    /** Chunks between a Gatelane run's restarts; 0 (at epochs only) for records from before {@code --restart-every}. */
+    private static int restartEvery(JsonObject gatelaneRun) {
+        return gatelaneRun.has("restart_every") ? gatelaneRun.get("restart_every").getAsInt() : 0;
+    }
+
+    /**
      * How Gatelane's runs restarted their streams: records without {@code restart_every} come from before
      * {@code --restart-every} (restarts at epochs only).
      */
     private static String restarts(List<JsonObject[]> pairs) {
         Map<Integer, List<Integer>> seedsByInterval = new TreeMap<>();
         for (int i = 0; i < pairs.size(); i++) {
-            JsonObject g = pairs.get(i)[0];
-            int every = g.has("restart_every") ? g.get("restart_every").getAsInt() : 0;
+            int every = restartEvery(pairs.get(i)[0]);
             seedsByInterval.computeIfAbsent(every, k -> new ArrayList<>()).add(i + 1);
         }
         List<String> parts = new ArrayList<>();
@@ -257,8 +286,6 @@ public final class QualityReport {
             byInterval.values().forEach(bySeed -> seeds.addAll(bySeed.keySet()));
             md.append(String.format(Locale.ROOT, "%n## %d s, one thread, Gatelane alone: how often streams restart%n%n",
                             seconds))
-                    .append(spaced(recordedOn(byInterval.values().stream()
-                            .flatMap(bySeed -> bySeed.values().stream()).toList())))
                     .append("Gatelane with the defaults of `--time` and `--restart-every N` (`bench/quality.sh ")
                     .append("restarts`), every run in one sitting; validation bits/char of each seed's last model. ")
                     .append("The default is ").append(TrainingSettings.DEFAULT_RESTART_EVERY)
@@ -275,23 +302,6 @@ public final class QualityReport {
                         .mapToLong(run -> run.get("iterations").getAsLong()).average().orElse(0)));
             });
         });
-    }
-
-    /**
-     * "Recorded on CPU." for the last of {@code gatelaneRuns} that names its machine (runs recorded before the
-     * field existed do not), or "" if none does.
-     */
-    private static String recordedOn(List<JsonObject> gatelaneRuns) {
-        String cpu = "";
-        for (JsonObject run : gatelaneRuns) {
-            cpu = run.has("cpu") ? run.get("cpu").getAsString() : cpu;
-        }
-        return cpu.isEmpty() ? "" : "Recorded on " + cpu + ".";
-    }
-
-    /** {@code sentence} and a space before the next one, or "" for no sentence. */
-    private static String spaced(String sentence) {
-        return sentence.isEmpty() ? "" : sentence + " ";
     }
 
     private static String summary(String side, List<Double> bits) {
