@@ -15,6 +15,8 @@ final class VectorGemv {
 
     private static final VectorSpecies<Float> SPECIES = VectorConstants.SPECIES;
     private static final int LANES = SPECIES.length();
+    /** Each thread's store for the lanes of four dot products. */
+    private static final ThreadLocal<float[]> LANES_OF_FOUR_DOTS = ThreadLocal.withInitial(() -> new float[4 * LANES]);
 
     private VectorGemv() {
     }
@@ -27,9 +29,10 @@ final class VectorGemv {
     /** {@code y[j] (+)= x · B's row j} for {@code rows} rows of B, four rows per pass over x. */
     private static void rowDots(int rows, int k, float[] x, int xOff, float[] b, int bOff, int ldb, float[] y,
                                 int yOff, boolean accumulate) {
+        float[] lanes = LANES_OF_FOUR_DOTS.get();
         int j = 0;
         for (; j + 4 <= rows; j += 4) {
-            dots1x4(k, x, xOff, b, bOff + j * ldb, ldb, y, yOff + j, accumulate);
+            dots1x4(k, x, xOff, b, bOff + j * ldb, ldb, y, yOff + j, accumulate, lanes);
         }
         for (; j < rows; j++) {
             storeDot(y, yOff + j, dot(k, x, xOff, b, bOff + j * ldb), accumulate);
@@ -42,10 +45,13 @@ final class VectorGemv {
 
     /**
      * Four dot products of one x against four rows of B. Two accumulators per row (eight FMA chains) hide the
-     * FMA latency; x is loaded once for all four rows.
+     * FMA latency; x is loaded once for all four rows. Each row's lanes are then added from lane 0 up, as
+     * {@link VectorMath#sum} adds them, but read back from {@code lanes} after one store per row: reading them out
+     * of the register one at a time cost two instructions a lane, and at H = 128 made the reverse sweep's product
+     * 1.6x as slow as the forward one over the same weights (1.33x faster this way, the same bits).
      */
     private static void dots1x4(int k, float[] x, int x0, float[] b, int b0, int ldb, float[] y, int y0,
-                                boolean accumulate) {
+                                boolean accumulate, float[] lanes) {
         FloatVector s0 = FloatVector.zero(SPECIES), s1 = s0, s2 = s0, s3 = s0;
         FloatVector t0 = s0, t1 = s0, t2 = s0, t3 = s0;
         int b1 = b0 + ldb, b2 = b0 + 2 * ldb, b3 = b0 + 3 * ldb;
@@ -71,10 +77,22 @@ final class VectorGemv {
             s3 = xv.fma(FloatVector.fromArray(SPECIES, b, b3 + p), s3);
         }
         int rest = k - p;
-        storeDot(y, y0, VectorMath.sum(s0.add(t0)) + ScalarKernels.dot(rest, x, x0 + p, b, b0 + p), accumulate);
-        storeDot(y, y0 + 1, VectorMath.sum(s1.add(t1)) + ScalarKernels.dot(rest, x, x0 + p, b, b1 + p), accumulate);
-        storeDot(y, y0 + 2, VectorMath.sum(s2.add(t2)) + ScalarKernels.dot(rest, x, x0 + p, b, b2 + p), accumulate);
-        storeDot(y, y0 + 3, VectorMath.sum(s3.add(t3)) + ScalarKernels.dot(rest, x, x0 + p, b, b3 + p), accumulate);
+        s0.add(t0).intoArray(lanes, 0);
+        s1.add(t1).intoArray(lanes, LANES);
+        s2.add(t2).intoArray(lanes, 2 * LANES);
+        s3.add(t3).intoArray(lanes, 3 * LANES);
+        storeDot(y, y0, laneSum(lanes, 0) + ScalarKernels.dot(rest, x, x0 + p, b, b0 + p), accumulate);
+        storeDot(y, y0 + 1, laneSum(lanes, LANES) + ScalarKernels.dot(rest, x, x0 + p, b, b1 + p), accumulate);
+        storeDot(y, y0 + 2, laneSum(lanes, 2 * LANES) + ScalarKernels.dot(rest, x, x0 + p, b, b2 + p), accumulate);
+        storeDot(y, y0 + 3, laneSum(lanes, 3 * LANES) + ScalarKernels.dot(rest, x, x0 + p, b, b3 + p), accumulate);
+    }
+
+    private static float laneSum(float[] lanes, int from) {
+        float total = 0f;
+        for (int lane = 0; lane < LANES; lane++) {
+            total += lanes[from + lane];
+        }
+        return total;
     }
 
     /** One dot product with two accumulators; the remainder of the tiled dot kernels. */
