@@ -22,12 +22,13 @@ final class GruLayer extends RecurrentLayer {
     }
 
     @Override
-    void forward(float[] parameters, RecurrentState initial) {
+    void forward(float[] parameters, RecurrentState initial, float[] inputRows, int[] symbols) {
         begin(parameters, initial);
         int stepWidth = streams * hiddenSize;
         int bias = layout.candidateRecurrentBias(layer);
         for (int t = 0; t < steps; t++) {
             int zAt = t * streams * gateWidth;
+            gatherInputs(t, inputRows, symbols);
             recurrentProduct(parameters, t, recurrent, zAt, false);
             for (int b = 0; b < streams; b++) {
                 int at = t * stepWidth + b * hiddenSize;

@@ -20,12 +20,13 @@ final class LstmLayer extends RecurrentLayer {
     }
 
     @Override
-    void forward(float[] parameters, RecurrentState initial) {
+    void forward(float[] parameters, RecurrentState initial, float[] inputRows, int[] symbols) {
         begin(parameters, initial);
         int stepWidth = streams * hiddenSize;
         System.arraycopy(initial.c(layer), 0, cells, 0, stepWidth);
         for (int t = 0; t < steps; t++) {
             int zAt = t * streams * gateWidth;
+            gatherInputs(t, inputRows, symbols);
             recurrentProduct(parameters, t, gates, zAt, true);
             for (int b = 0; b < streams; b++) {
                 int at = t * stepWidth + b * hiddenSize;

@@ -92,10 +92,26 @@ abstract sealed class RecurrentLayer permits LstmLayer, GruLayer, RnnLayer {
     }
 
     /**
-     * Runs the recurrence over every step: on entry {@link #gates} holds the input side's pre-activations;
-     * on exit {@link #outputs} holds every step's h.
+     * Runs the recurrence over every step; on exit {@link #outputs} holds every step's h. The input side's
+     * pre-activations are in {@link #gates} on entry, unless {@code inputRows} is given: then each step's come from
+     * its row for each symbol ({@code symbols [positions]}, rows {@code [symbols x G]}), copied by
+     * {@link #gatherInputs} just before the step reads them.
      */
-    abstract void forward(float[] parameters, RecurrentState initial);
+    abstract void forward(float[] parameters, RecurrentState initial, float[] inputRows, int[] symbols);
+
+    /**
+     * Copies step t's input rows into {@link #gates} when the pass gathers them ({@code inputRows} not null). Step
+     * by step, not all positions before the recurrence: the step's product and cell then find the rows in L1,
+     * where a sweep over all {@code T·B·G} floats ahead of them left them to come back from memory.
+     */
+    final void gatherInputs(int t, float[] inputRows, int[] symbols) {
+        if (inputRows == null) {
+            return;
+        }
+        for (int pos = t * streams; pos < (t + 1) * streams; pos++) {
+            System.arraycopy(inputRows, symbols[pos] * gateWidth, gates, pos * gateWidth, gateWidth);
+        }
+    }
 
     /**
      * The reverse sweep. {@code outputGradients [positions x H]} holds dL/dh of every output from above (the

@@ -15,11 +15,12 @@ final class RnnLayer extends RecurrentLayer {
     }
 
     @Override
-    void forward(float[] parameters, RecurrentState initial) {
+    void forward(float[] parameters, RecurrentState initial, float[] inputRows, int[] symbols) {
         begin(parameters, initial);
         int stepWidth = streams * hiddenSize;
         for (int t = 0; t < steps; t++) {
             int zAt = t * stepWidth;
+            gatherInputs(t, inputRows, symbols);
             recurrentProduct(parameters, t, gates, zAt, true);
             // Stream by stream, not the step's streams as one array: the vector tanh and its scalar tail round
             // differently, so each stream's values must not depend on where it sits among the others.

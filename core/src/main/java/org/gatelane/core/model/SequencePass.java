@@ -261,8 +261,8 @@ public final class SequencePass {
     private void forwardLayers(int[] symbols, float[] vectors, RecurrentState initial) {
         float[] p = model.parameters();
         for (int l = 0; l < layers.length; l++) {
-            projectInputs(l, symbols, vectors, layers[l].gates);
-            layers[l].forward(p, initial);
+            float[] inputRows = projectInputs(l, vectors, layers[l].gates);
+            layers[l].forward(p, initial, inputRows, symbols);
             if (masksDrawn) {
                 kernels.multiply(positions * shape.hiddenSize(), layers[l].outputs, streams * shape.hiddenSize(),
                         masks[l], 0, droppedOutputs[l], 0);
@@ -270,24 +270,26 @@ public final class SequencePass {
         }
     }
 
-    /** z[every position] = bias + input contribution: a row gather for symbols, one GEMM for vectors. */
-    private void projectInputs(int layer, int[] symbols, float[] vectors, float[] z) {
+    /**
+     * The input side of {@code layer}'s pre-activations, bias + input contribution. Over symbols it returns the
+     * rows {@code bias + W_x[s]}, which the layer gathers step by step; otherwise it writes {@code z} for every
+     * position, a bias copy and one GEMM, and returns null.
+     */
+    private float[] projectInputs(int layer, float[] vectors, float[] z) {
         float[] p = model.parameters();
         int g = shape.gateWidth();
         if (layer == 0 && shape.oneHotInput()) {
-            float[] rows = fixed != null ? fixed.biasedInputRows() : biasedInputRows;
-            if (fixed == null) {
-                FixedWeights.writeBiasedInputRows(model, kernels, rows);
+            if (fixed != null) {
+                return fixed.biasedInputRows();
             }
-            for (int pos = 0; pos < positions; pos++) {
-                System.arraycopy(rows, symbols[pos] * g, z, pos * g, g);
-            }
-            return;
+            FixedWeights.writeBiasedInputRows(model, kernels, biasedInputRows);
+            return biasedInputRows;
         }
         repeatRow(p, layout.gateBias(layer), g, z);
         int width = shape.layerInputSize(layer);
         rowsTimesWeights(layer, positions, width, g, layerInput(layer, vectors), layerInputAt(layer), p,
                 layout.gateWeights(layer), z);
+        return null;
     }
 
     /**
