@@ -144,8 +144,9 @@ final class VectorGemm {
      * {@code C[m x n] += A[m x depth] · B} for one packed block of B, {@link #MC} rows of A at a time. A whose rows
      * are contiguous is read in place: the tile's broadcasts then walk its rows with unit stride, which C2
      * compiles without bounds checks, as fast as a packed copy would be and without the copy, which took a
-     * seventh of a training step. A transposed A (that of a weight gradient) is first transposed into rows of its
-     * own.
+     * seventh of a training step. A transposed A (that of a weight gradient) is read in place too where the block
+     * is whole main tiles and whole panels (every block but the last of the recurrent weights' gradients), and
+     * otherwise first transposed into rows of its own, whose padding the partial tiles read.
      */
     private static void rowBlocks(int m, int n, int depth, float[] a, int aOff, int lda, boolean aTransposed,
                                   float[] packedB, int packedBOff, float[] c, int cOff, int ldc, Workspace workspace) {
@@ -155,11 +156,27 @@ final class VectorGemm {
             if (!aTransposed) {
                 macroKernel(rows, mainTileSpan, n, depth, a, aOff + i0 * lda, lda, false, packedB, packedBOff, c,
                         cOff + i0 * ldc, ldc, workspace);
+            } else if (rows % MR == 0 && n % NR == 0) {
+                transposedMainTiles(rows, n, depth, a, aOff + i0, lda, packedB, packedBOff, c, cOff + i0 * ldc, ldc);
             } else {
                 GemmPacking.transposeRows(rows, paddedRows(rows, mainTileSpan), depth, a, aOff + i0, lda,
                         workspace.rowsOfA, 0);
                 macroKernel(rows, mainTileSpan, n, depth, workspace.rowsOfA, 0, depth, true, packedB, packedBOff, c,
                         cOff + i0 * ldc, ldc, workspace);
+            }
+        }
+    }
+
+    /**
+     * {@link #macroKernel}'s loops for a block of a transposed A (element (i, p) at {@code aOff + p·lda + i}) that
+     * is whole main tiles by whole panels.
+     */
+    private static void transposedMainTiles(int rows, int columns, int depth, float[] a, int aOff, int lda,
+                                            float[] packedB, int packedBOff, float[] c, int cOff, int ldc) {
+        for (int j0 = 0; j0 < columns; j0 += NR) {
+            for (int row = 0; row < rows; row += MR) {
+                GemmMicroKernels.mainTileTransposedA(depth, a, aOff + row, lda, packedB, packedBOff + j0 * depth, c,
+                        cOff + row * ldc + j0, ldc);
             }
         }
     }

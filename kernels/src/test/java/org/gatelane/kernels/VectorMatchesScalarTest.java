@@ -264,6 +264,40 @@ class VectorMatchesScalarTest {
         });
     }
 
+    /**
+     * A transposed A (a weight gradient's {@code hᵀ}) gives the bits of the same product over its rows copied out:
+     * each element is one chain of FMAs in depth order whether the engine reads A in place or from a copy. The
+     * shapes take the in-place path (rows in whole main tiles, columns in whole panels, as a recurrent weights'
+     * gradient has) and the copy beside it (any other rows and columns), across depth and row blocks.
+     */
+    @Test
+    void aTransposedAIsReadAsItsRows() {
+        GemmTiles tiles = GemmTiles.CURRENT;
+        int panel = tiles.vectors() * LANES;
+        PropertyCases.check("gemm-transposed-a", 60, random -> {
+            int m = random.nextBoolean() ? tiles.rows() * (1 + random.nextInt(50)) : 1 + random.nextInt(300);
+            int n = random.nextBoolean() ? panel * (1 + random.nextInt(8)) : 1 + random.nextInt(300);
+            int k = 1 + random.nextInt(2 * tiles.depth() + 20);
+            int lda = m + random.nextInt(3);
+            int aOff = random.nextInt(4);
+            boolean accumulate = random.nextBoolean();
+            float[] stored = array(random, aOff + k * lda, 2f);
+            float[] rows = new float[m * k];
+            for (int i = 0; i < m; i++) {
+                for (int p = 0; p < k; p++) {
+                    rows[i * k + p] = stored[aOff + p * lda + i];
+                }
+            }
+            float[] b = array(random, k * n, 2f);
+            float[] c = array(random, m * n, 2f);
+            float[] fromRows = c.clone();
+            float[] inPlace = c.clone();
+            VECTOR.gemm(m, n, k, rows, 0, k, b, 0, n, fromRows, 0, n, accumulate);
+            VECTOR.gemmTransA(m, n, k, stored, aOff, lda, b, 0, n, inPlace, 0, n, accumulate);
+            assertArrayEquals(fromRows, inPlace, m + "x" + n + "x" + k + ", lda " + lda);
+        });
+    }
+
     static void multiply(RecurrentKernels kernels, int form, int m, int n, int k, float[] a, int aOff, int lda,
                          float[] b, int bOff, int ldb, float[] c, int cOff, int ldc, boolean accumulate) {
         switch (form) {
