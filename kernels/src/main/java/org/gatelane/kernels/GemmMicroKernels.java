@@ -358,10 +358,10 @@ final class GemmMicroKernels {
         c42.intoArray(c, c0 + 4 * ldc + 2 * LANES);
         c43.intoArray(c, c0 + 4 * ldc + 3 * LANES);
     }
+
     /** {@link #tile6x4} on a transposed A, read in place. */
     private static void tile6x4TransposedA(int depth, float[] a, int a0, int depthStride, float[] b, int b0,
-                                          float[] c, int c0,
-                                int ldc) {
+                                           float[] c, int c0, int ldc) {
         FloatVector c00 = FloatVector.fromArray(SPECIES, c, c0);
         FloatVector c01 = FloatVector.fromArray(SPECIES, c, c0 + LANES);
         FloatVector c02 = FloatVector.fromArray(SPECIES, c, c0 + 2 * LANES);
@@ -451,8 +451,7 @@ final class GemmMicroKernels {
 
     /** {@link #tile5x2} on a transposed A, read in place. */
     private static void tile5x2TransposedA(int depth, float[] a, int a0, int depthStride, float[] b, int b0,
-                                          float[] c, int c0,
-                                int ldc) {
+                                           float[] c, int c0, int ldc) {
         FloatVector c00 = FloatVector.fromArray(SPECIES, c, c0);
         FloatVector c01 = FloatVector.fromArray(SPECIES, c, c0 + LANES);
         FloatVector c10 = FloatVector.fromArray(SPECIES, c, c0 + ldc);
@@ -494,5 +493,4 @@ final class GemmMicroKernels {
         c40.intoArray(c, c0 + 4 * ldc);
         c41.intoArray(c, c0 + 4 * ldc + LANES);
     }
-
 }
