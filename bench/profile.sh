@@ -8,6 +8,7 @@
 #        bench/profile.sh generation [H [STREAMS]]    (default 512 64)
 # async-profiler comes from Maven Central (tools.profiler:async-profiler, linux-x64 library) into
 # bench/target/profiler; the raw collapsed stacks stay in bench/target/profile for a flame graph.
+# JVM_ARGS (for example -XX:UseAVX=2) are added to the fork's options.
 # Nothing else should run meanwhile.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -29,6 +30,7 @@ java=$(./gatelane --print-java)
 out="bench/target/profile"
 rm -rf "$out"
 "$java" -jar bench/target/benchmarks.jar "${benchmark[@]}" -p implementation=vector -f 1 -wi 3 -w 2 -i 4 -r 2 \
+    -jvmArgsAppend "--add-modules=jdk.incubator.vector ${JVM_ARGS:-}" \
     -prof "async:libPath=$here/$library;output=collapsed;dir=$here/$out;event=cpu;interval=1000000" \
     | grep -E "^(Benchmark|${benchmark[0]})"
 stacks=$(find "$out" -name 'collapsed-cpu.csv' | head -1)
