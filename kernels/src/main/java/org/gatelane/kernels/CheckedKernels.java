@@ -56,6 +56,14 @@ final class CheckedKernels implements RecurrentKernels {
     }
 
     @Override
+    public void packBTransposed(int k, int n, float[] b, int bOff, int ldb, float[] packed, int packedOff) {
+        checkProduct(1, n, k);
+        matrix("B", b, bOff, n, k, ldb);
+        vector("packed", packed, packedOff, delegate.packedSize(k, n));
+        delegate.packBTransposed(k, n, b, bOff, ldb, packed, packedOff);
+    }
+
+    @Override
     public void gemmPacked(int m, int n, int k, float[] a, int aOff, int lda, float[] packed, int packedOff,
                            float[] c, int cOff, int ldc, boolean accumulate) {
         checkProduct(m, n, k);

@@ -37,6 +37,13 @@ public interface MatrixKernels {
      */
     void packB(int k, int n, float[] b, int bOff, int ldb, float[] packed, int packedOff);
 
+    /**
+     * {@link #packB} for a {@code B [k x n]} stored as its transpose {@code [n x k]}, element (p, j) at
+     * {@code b[bOff + j·ldb + p]}: the same packed floats as transposing B into rows and packing those, without
+     * the transposed copy (the reverse sweep's {@code W_hᵀ}, packed from {@code W_h} in place).
+     */
+    void packBTransposed(int k, int n, float[] b, int bOff, int ldb, float[] packed, int packedOff);
+
     /** {@code C [m x n] (+)= A [m x k] · B}, with {@code B} as {@link #packB} left it in {@code packed}. */
     void gemmPacked(int m, int n, int k, float[] a, int aOff, int lda, float[] packed, int packedOff,
                     float[] c, int cOff, int ldc, boolean accumulate);

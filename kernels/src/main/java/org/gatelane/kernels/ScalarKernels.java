@@ -39,6 +39,15 @@ final class ScalarKernels implements RecurrentKernels {
     }
 
     @Override
+    public void packBTransposed(int k, int n, float[] b, int bOff, int ldb, float[] packed, int packedOff) {
+        for (int p = 0; p < k; p++) {
+            for (int j = 0; j < n; j++) {
+                packed[packedOff + p * n + j] = b[bOff + j * ldb + p];
+            }
+        }
+    }
+
+    @Override
     public void gemmPacked(int m, int n, int k, float[] a, int aOff, int lda, float[] packed, int packedOff,
                            float[] c, int cOff, int ldc, boolean accumulate) {
         gemm(m, n, k, a, aOff, lda, packed, packedOff, n, c, cOff, ldc, accumulate);

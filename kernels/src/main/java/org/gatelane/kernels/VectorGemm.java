@@ -117,6 +117,14 @@ final class VectorGemm {
         }
     }
 
+    /** {@link #packB} for a B whose element (p, j) is at {@code bOff + j·ldb + p}: its panels filled by transposing. */
+    static void packBTransposed(int k, int n, float[] b, int bOff, int ldb, float[] packed, int packedOff) {
+        int blockStride = GemmPacking.roundUpToPanels(n);
+        for (int p0 = 0; p0 < k; p0 += KC) {
+            GemmPacking.packBlockOfB(Math.min(KC, k - p0), n, b, bOff + p0, 1, ldb, packed, packedOff + p0 * blockStride);
+        }
+    }
+
     /** {@code C (+)= A·B} over B packed by {@link #packB}: the same blocks as {@link #multiply}, none copied. */
     static void gemmPacked(int m, int n, int k, float[] a, int aOff, int lda, float[] packed, int packedOff,
                            float[] c, int cOff, int ldc, boolean accumulate) {

@@ -58,6 +58,11 @@ final class VectorKernels implements RecurrentKernels {
     }
 
     @Override
+    public void packBTransposed(int k, int n, float[] b, int bOff, int ldb, float[] packed, int packedOff) {
+        VectorGemm.packBTransposed(k, n, b, bOff, ldb, packed, packedOff);
+    }
+
+    @Override
     public void gemmPacked(int m, int n, int k, float[] a, int aOff, int lda, float[] packed, int packedOff,
                            float[] c, int cOff, int ldc, boolean accumulate) {
         VectorGemm.gemmPacked(m, n, k, a, aOff, lda, packed, packedOff, c, cOff, ldc, accumulate);

@@ -231,6 +231,35 @@ class VectorMatchesScalarTest {
     }
 
     /**
+     * A B stored as its transpose packs into the floats its transposed rows pack into, padding included, on both
+     * implementations: the reverse sweep packs {@code W_hᵀ} from {@code W_h} in place this way.
+     */
+    @Test
+    void aTransposedBPacksAsItsRows() {
+        PropertyCases.check("pack-transposed", 200, random -> {
+            int n = 1 + size(random, LANES) % 300;
+            int k = random.nextInt(4) == 0 ? 600 + random.nextInt(700) : 1 + size(random, LANES) % 200;
+            int ldt = k + random.nextInt(3), off = random.nextInt(4);
+            float[] stored = array(random, off + n * ldt, 2f);
+            float[] rows = new float[k * n];
+            for (int p = 0; p < k; p++) {
+                for (int j = 0; j < n; j++) {
+                    rows[p * n + j] = stored[off + j * ldt + p];
+                }
+            }
+            for (RecurrentKernels kernels : new RecurrentKernels[] {Kernels.scalar(), Kernels.vector()}) {
+                float[] expected = new float[kernels.packedSize(k, n)];
+                float[] actual = new float[expected.length];
+                java.util.Arrays.fill(expected, Float.NaN);
+                java.util.Arrays.fill(actual, -1f);
+                kernels.packB(k, n, rows, 0, n, expected, 0);
+                kernels.packBTransposed(k, n, stored, off, ldt, actual, 0);
+                assertArrayEquals(expected, actual, kernels.name() + " " + k + "x" + n);
+            }
+        });
+    }
+
+    /**
      * A last panel whose columns fit in one vector computes only that vector; its columns come out bit for bit as
      * they do inside a whole panel, in all three forms, across depth blocks and partial row tiles.
      */

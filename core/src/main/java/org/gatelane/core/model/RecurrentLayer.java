@@ -40,10 +40,9 @@ abstract sealed class RecurrentLayer permits LstmLayer, GruLayer, RnnLayer {
     private boolean weightsFixed;
     private boolean packed;
     /**
-     * {@code W_hᵀ} and its packed copy for the reverse sweep with several streams, made by the first backward
-     * pass: a pass that only ever runs forward (sampling, generation) never holds them.
+     * {@code W_hᵀ} packed for the reverse sweep with several streams, made by the first backward pass: a pass that
+     * only ever runs forward (sampling, generation) never holds it.
      */
-    private float[] transposedRecurrent;
     private float[] packedRecurrentTransposed;
 
     RecurrentLayer(RecurrentModel model, RecurrentKernels kernels, int layer, int steps, int streams) {
@@ -81,7 +80,7 @@ abstract sealed class RecurrentLayer permits LstmLayer, GruLayer, RnnLayer {
         long positions = (long) steps * streams;
         long h = shape.hiddenSize();
         long g = shape.gateWidth();
-        long packs = streams > 1 ? 3 * g * h + RecurrentKernels.MAX_PANEL_WIDTH * (g + h) : 0;
+        long packs = streams > 1 ? 2 * g * h + RecurrentKernels.MAX_PANEL_WIDTH * (g + h) : 0;
         long common = (positions + streams) * h + positions * g + streams * h + packs;
         long cell = switch (shape.cell()) {
             case LSTM -> (positions + streams) * h + positions * h + streams * h;
@@ -156,11 +155,10 @@ abstract sealed class RecurrentLayer permits LstmLayer, GruLayer, RnnLayer {
     final void beginBackward(float[] parameters) {
         if (packedRecurrent != null) {
             if (packedRecurrentTransposed == null) {
-                transposedRecurrent = new float[gateWidth * hiddenSize];
                 packedRecurrentTransposed = new float[kernels.packedSize(gateWidth, hiddenSize)];
             }
-            kernels.transpose(hiddenSize, gateWidth, parameters, layout.recurrentWeights(layer), transposedRecurrent, 0);
-            kernels.packB(gateWidth, hiddenSize, transposedRecurrent, 0, hiddenSize, packedRecurrentTransposed, 0);
+            kernels.packBTransposed(gateWidth, hiddenSize, parameters, layout.recurrentWeights(layer), gateWidth,
+                    packedRecurrentTransposed, 0);
         }
         Arrays.fill(carriedOutputGradient, 0f);
     }
