@@ -49,17 +49,15 @@ final class CheckedKernels implements RecurrentKernels {
 
     @Override
     public void packB(int k, int n, float[] b, int bOff, int ldb, float[] packed, int packedOff) {
-        checkProduct(1, n, k);
+        checkPacking(k, n, packed, packedOff);
         matrix("B", b, bOff, k, n, ldb);
-        vector("packed", packed, packedOff, delegate.packedSize(k, n));
         delegate.packB(k, n, b, bOff, ldb, packed, packedOff);
     }
 
     @Override
     public void packBTransposed(int k, int n, float[] b, int bOff, int ldb, float[] packed, int packedOff) {
-        checkProduct(1, n, k);
+        checkPacking(k, n, packed, packedOff);
         matrix("B", b, bOff, n, k, ldb);
-        vector("packed", packed, packedOff, delegate.packedSize(k, n));
         delegate.packBTransposed(k, n, b, bOff, ldb, packed, packedOff);
     }
 
@@ -323,6 +321,12 @@ final class CheckedKernels implements RecurrentKernels {
     }
 
     // ---- Checks ----------------------------------------------------------------------------------------
+
+    /** A packed copy of a {@code [k x n]} B fits in {@code packed} from {@code packedOff}. */
+    private void checkPacking(int k, int n, float[] packed, int packedOff) {
+        checkProduct(1, n, k);
+        vector("packed", packed, packedOff, delegate.packedSize(k, n));
+    }
 
     private static void checkProduct(int m, int n, int k) {
         nonNegative("m", m);

@@ -37,6 +37,17 @@ class FrontDoorTest {
     }
 
     @Test
+    void aTransposedBIsCheckedInTheShapeItIsStoredIn() {
+        float[] stored = new float[4 * 3 - 1], packed = new float[kernels.packedSize(3, 4)];
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> kernels.packBTransposed(3, 4, stored, 0, 3, packed, 0));
+        assertEquals("B: needs 4 x 3 (leading dimension 3) from offset 0, that is 12 elements, but the array holds 11",
+                e.getMessage());
+        assertThrows(IllegalArgumentException.class,
+                () -> kernels.packBTransposed(3, 4, new float[12], 0, 3, packed, 1), "packed from offset 1");
+    }
+
+    @Test
     void cellChecksTheFourGateBlocks() {
         float[] z = new float[4 * 8 - 1], h = new float[8];
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
