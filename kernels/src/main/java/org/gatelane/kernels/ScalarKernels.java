@@ -22,7 +22,7 @@ final class ScalarKernels implements RecurrentKernels {
     @Override
     public void gemm(int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                      float[] c, int cOff, int ldc, boolean accumulate) {
-        stridedGemm(m, n, k, a, aOff, lda, 1, b, bOff, ldb, c, cOff, ldc, accumulate);
+        stridedGemm(m, n, k, a, aOff, lda, 1, b, bOff, ldb, 1, c, cOff, ldc, accumulate);
     }
 
     /** The scalar twin reads B as it is: its packed layout is the plain row-major copy. */
@@ -56,13 +56,17 @@ final class ScalarKernels implements RecurrentKernels {
     @Override
     public void gemmTransA(int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                            float[] c, int cOff, int ldc, boolean accumulate) {
-        stridedGemm(m, n, k, a, aOff, 1, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
+        stridedGemm(m, n, k, a, aOff, 1, lda, b, bOff, ldb, 1, c, cOff, ldc, accumulate);
     }
 
-    /** C (+)= A·B where A's element (i, p) is at {@code aOff + i·aRowStride + p·aDepthStride}. */
+    /**
+     * C (+)= A·B where A's element (i, p) is at {@code aOff + i·aRowStride + p·aDepthStride} and B's (p, j) at
+     * {@code bOff + p·bDepthStride + j·bColumnStride}: each element of C one sum in depth order, whichever operand
+     * is stored transposed.
+     */
     private static void stridedGemm(int m, int n, int k, float[] a, int aOff, int aRowStride, int aDepthStride,
-                                    float[] b, int bOff, int ldb, float[] c, int cOff, int ldc,
-                                    boolean accumulate) {
+                                    float[] b, int bOff, int bDepthStride, int bColumnStride, float[] c, int cOff,
+                                    int ldc, boolean accumulate) {
         for (int i = 0; i < m; i++) {
             int cRow = cOff + i * ldc;
             if (!accumulate) {
@@ -70,9 +74,9 @@ final class ScalarKernels implements RecurrentKernels {
             }
             for (int p = 0; p < k; p++) {
                 float aip = a[aOff + i * aRowStride + p * aDepthStride];
-                int bRow = bOff + p * ldb;
+                int bRow = bOff + p * bDepthStride;
                 for (int j = 0; j < n; j++) {
-                    c[cRow + j] += aip * b[bRow + j];
+                    c[cRow + j] += aip * b[bRow + j * bColumnStride];
                 }
             }
         }
@@ -81,13 +85,7 @@ final class ScalarKernels implements RecurrentKernels {
     @Override
     public void gemmTransB(int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                            float[] c, int cOff, int ldc, boolean accumulate) {
-        for (int i = 0; i < m; i++) {
-            for (int j = 0; j < n; j++) {
-                float dot = dot(k, a, aOff + i * lda, b, bOff + j * ldb);
-                int at = cOff + i * ldc + j;
-                c[at] = accumulate ? c[at] + dot : dot;
-            }
-        }
+        stridedGemm(m, n, k, a, aOff, lda, 1, b, bOff, 1, ldb, c, cOff, ldc, accumulate);
     }
 
     static float dot(int n, float[] x, int xOff, float[] y, int yOff) {

@@ -327,6 +327,38 @@ class VectorMatchesScalarTest {
         });
     }
 
+    /**
+     * A transposed B (the input gradient's {@code W}, stored {@code [n x k]}) gives the bits of the same product
+     * over B transposed into rows, on both implementations: the packed panels hold the same floats either way, so
+     * the backward pass multiplies by W in place instead of by a transposed copy.
+     */
+    @Test
+    void aTransposedBIsReadAsItsRows() {
+        PropertyCases.check("gemm-transposed-b", 100, random -> {
+            int m = 1 + random.nextInt(random.nextBoolean() ? 40 : 300);
+            int n = 1 + size(random, LANES) % 300;
+            int k = 1 + random.nextInt(2 * GemmTiles.CURRENT.depth() + 20);
+            int ldb = k + random.nextInt(3), bOff = random.nextInt(4);
+            boolean accumulate = random.nextBoolean();
+            float[] a = array(random, m * k, 2f);
+            float[] stored = array(random, bOff + n * ldb, 2f);
+            float[] rows = new float[k * n];
+            for (int p = 0; p < k; p++) {
+                for (int j = 0; j < n; j++) {
+                    rows[p * n + j] = stored[bOff + j * ldb + p];
+                }
+            }
+            float[] c = array(random, m * n, 2f);
+            for (RecurrentKernels kernels : new RecurrentKernels[] {Kernels.scalar(), Kernels.vector()}) {
+                float[] fromRows = c.clone();
+                float[] inPlace = c.clone();
+                kernels.gemm(m, n, k, a, 0, k, rows, 0, n, fromRows, 0, n, accumulate);
+                kernels.gemmTransB(m, n, k, a, 0, k, stored, bOff, ldb, inPlace, 0, n, accumulate);
+                assertArrayEquals(fromRows, inPlace, kernels.name() + " " + m + "x" + n + "x" + k + ", ldb " + ldb);
+            }
+        });
+    }
+
     static void multiply(RecurrentKernels kernels, int form, int m, int n, int k, float[] a, int aOff, int lda,
                          float[] b, int bOff, int ldb, float[] c, int cOff, int ldc, boolean accumulate) {
         switch (form) {

@@ -49,7 +49,6 @@ public final class SequencePass {
      * copy holds the transpose of the head's weight gradient first, on its way into the gradients.
      */
     private final float[] transposedOutputWeights;
-    private final float[][] transposedInputWeights;
     /** The dropout rate p, and per layer the inverted mask of its output and that output after the mask. */
     private final float dropout;
     private final float[][] masks;
@@ -118,10 +117,6 @@ public final class SequencePass {
         hiddenGradientsBelow = new float[gradientPositions * h];
         boolean transposes = gradientPositions > 1;
         transposedOutputWeights = transposes ? new float[h * shape.outputSize()] : null;
-        transposedInputWeights = new float[layers.length][];
-        for (int l = 1; l < layers.length && transposes; l++) {
-            transposedInputWeights[l] = new float[shape.gateWidth() * h];
-        }
         this.dropout = dropout;
         this.masks = new float[dropout > 0 ? layers.length : 0][positions * h];
         this.droppedOutputs = new float[masks.length][positions * h];
@@ -153,7 +148,7 @@ public final class SequencePass {
         long positions = (long) steps * streams;
         long h = shape.hiddenSize();
         long perLayer = RecurrentLayer.workspaceFloats(shape, steps, streams)
-                + (positions > 1 ? shape.gateWidth() * h : 0) + (dropout > 0 ? 2 * positions * h : 0);
+                + (dropout > 0 ? 2 * positions * h : 0);
         return shape.layers() * perLayer + positions * shape.outputSize() + positions * shape.gateWidth()
                 + 2 * positions * h + h * shape.outputSize()
                 + (shape.oneHotInput() ? (long) shape.layerInputSize(0) * shape.gateWidth() : 0);
@@ -356,7 +351,7 @@ public final class SequencePass {
         int head = layers.length;
         outputWeightGradients(gradients);
         kernels.sumRows(positions, v, logits, 0, v, gradients, layout.outputBias());
-        timesWeightsT(logits, v, h, layout.outputWeights(), transposedOutputWeights, hiddenGradients);
+        timesWeightsT(logits, v, h, layout.outputWeights(), hiddenGradients);
         throughDropout(top, hiddenGradients, hiddenGradients);
 
         for (int l = top; l >= 0; l--) {
@@ -364,8 +359,7 @@ public final class SequencePass {
             inputWeightGradients(l, symbols, vectors, gradients);
             if (l > 0) {
                 // dH of the layer below = (dZ · W_xᵀ) ∘ its mask, then it becomes this loop's incoming gradient.
-                timesWeightsT(gateGradients, shape.gateWidth(), h, layout.gateWeights(l), transposedInputWeights[l],
-                        hiddenGradientsBelow);
+                timesWeightsT(gateGradients, shape.gateWidth(), h, layout.gateWeights(l), hiddenGradientsBelow);
                 throughDropout(l - 1, hiddenGradientsBelow, hiddenGradients);
             }
         }
@@ -396,15 +390,14 @@ public final class SequencePass {
 
     /**
      * {@code target[positions x k] = d[positions x n] · W[k x n]ᵀ} for the weights at {@code p[wAt]}: a transposed
-     * GEMV at one position, else a GEMM on {@code transposed}, refreshed here.
+     * GEMV at one position, else a GEMM that packs {@code Wᵀ} from W as it goes.
      */
-    private void timesWeightsT(float[] d, int n, int k, int wAt, float[] transposed, float[] target) {
+    private void timesWeightsT(float[] d, int n, int k, int wAt, float[] target) {
         float[] p = model.parameters();
         if (positions == 1) {
             kernels.gemvTransposed(k, n, p, wAt, n, d, 0, target, 0, false);
         } else {
-            kernels.transpose(k, n, p, wAt, transposed, 0);
-            kernels.gemm(positions, k, n, d, 0, n, transposed, 0, k, target, 0, k, false);
+            kernels.gemmTransB(positions, k, n, d, 0, n, p, wAt, n, target, 0, k, false);
         }
     }
 
