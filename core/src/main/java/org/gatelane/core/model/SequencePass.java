@@ -41,14 +41,10 @@ public final class SequencePass {
     private final float[] hiddenGradients;
     private final float[] hiddenGradientsBelow;
     /**
-     * Transposed copies of the weights, refreshed once per backward pass, so that {@code dX = dZ·Wᵀ} runs as a
-     * plain GEMM on the register-tiled kernel: as dot products it spends more on lane reductions and short
-     * tails than on multiplying, when the depth is the vocabulary or the batch has many rows. For the head, and
-     * for the input rows of every layer above the first (the first layer's input needs no gradient); only with
-     * several positions (one uses the transposed GEMV instead, which needs no copy). The head's {@code [V x H]}
-     * copy holds the transpose of the head's weight gradient first, on its way into the gradients.
+     * The transpose of the head's weight gradient {@code [V x H]}, on its way into the gradients (see
+     * {@link #outputWeightGradients}); only with several positions.
      */
-    private final float[] transposedOutputWeights;
+    private final float[] transposedHeadGradient;
     /** The dropout rate p, and per layer the inverted mask of its output and that output after the mask. */
     private final float dropout;
     private final float[][] masks;
@@ -116,7 +112,7 @@ public final class SequencePass {
         hiddenGradients = new float[gradientPositions * h];
         hiddenGradientsBelow = new float[gradientPositions * h];
         boolean transposes = gradientPositions > 1;
-        transposedOutputWeights = transposes ? new float[h * shape.outputSize()] : null;
+        transposedHeadGradient = transposes ? new float[h * shape.outputSize()] : null;
         this.dropout = dropout;
         this.masks = new float[dropout > 0 ? layers.length : 0][positions * h];
         this.droppedOutputs = new float[masks.length][positions * h];
@@ -367,7 +363,7 @@ public final class SequencePass {
 
     /**
      * {@code dWy = H_topᵀ · dLogits} from the logits' gradients in {@link #logits}. With several positions it is
-     * computed as its transpose {@code dLogitsᵀ · H_top} into {@link #transposedOutputWeights}, then transposed
+     * computed as its transpose {@code dLogitsᵀ · H_top} into {@link #transposedHeadGradient}, then transposed
      * into place: the GEMM engine copies its transposed operand into rows, and dLogits has V columns where
      * H_top has H (a quarter at H = 256, V = 65), and H's columns fill whole panels where V's 65 leave one
      * column in a panel of its own. Profile of a training step at H = 256 (bench/profile.sh, Zen 4): this
@@ -379,12 +375,12 @@ public final class SequencePass {
         int head = layers.length;
         float[] top = layerInput(head, null);
         int topAt = layerInputAt(head);
-        if (transposedOutputWeights == null) {
+        if (transposedHeadGradient == null) {
             kernels.gemmTransA(h, v, positions, top, topAt, h, logits, 0, v, gradients, layout.outputWeights(), v,
                     false);
         } else {
-            kernels.gemmTransA(v, h, positions, logits, 0, v, top, topAt, h, transposedOutputWeights, 0, h, false);
-            kernels.transpose(v, h, transposedOutputWeights, 0, gradients, layout.outputWeights());
+            kernels.gemmTransA(v, h, positions, logits, 0, v, top, topAt, h, transposedHeadGradient, 0, h, false);
+            kernels.transpose(v, h, transposedHeadGradient, 0, gradients, layout.outputWeights());
         }
     }
 
