@@ -46,7 +46,9 @@ record GemmTiles(int rows, int smallRows, int vectors, int depth, int rowBlock, 
      * transposed, and its copy into rows is made once per depth block and column block: with NC = 1024 at H = 512
      * it was made twice and took a tenth of {@code dW_h} (async-profiler, {@code WeightGradientBenchmark} at
      * 512x512 and 3,200 rows, Zen 4, 512 bits); at 2048 that benchmark measured 1.03-1.11x and a training step at
-     * H = 512 1.02x, two rounds each. The buffer it bounds is {@code KC · NC} floats a thread, 2 MB (4 MB at 128
+     * H = 512 1.02x, two rounds each. Now that A is read in place (all but the last row block), NC no longer decides
+     * how often it is copied; remeasured at 512 bits (Zen 4, two rounds), NC = 1024 was level with 2048 and NC = 256,
+     * whose C blocks fit in L2, 0.85x. The buffer it bounds is {@code KC · NC} floats a thread, 2 MB (4 MB at 128
      * bits).
      */
     static GemmTiles forWidth(int bits) {
