@@ -241,12 +241,7 @@ class VectorMatchesScalarTest {
             int k = random.nextInt(4) == 0 ? 600 + random.nextInt(700) : 1 + size(random, LANES) % 200;
             int ldt = k + random.nextInt(3), off = random.nextInt(4);
             float[] stored = array(random, off + n * ldt, 2f);
-            float[] rows = new float[k * n];
-            for (int p = 0; p < k; p++) {
-                for (int j = 0; j < n; j++) {
-                    rows[p * n + j] = stored[off + j * ldt + p];
-                }
-            }
+            float[] rows = transposedOut(stored, off, ldt, k, n);
             for (RecurrentKernels kernels : new RecurrentKernels[] {Kernels.scalar(), Kernels.vector()}) {
                 float[] expected = new float[kernels.packedSize(k, n)];
                 float[] actual = new float[expected.length];
@@ -311,12 +306,7 @@ class VectorMatchesScalarTest {
             int aOff = random.nextInt(4);
             boolean accumulate = random.nextBoolean();
             float[] stored = array(random, aOff + k * lda, 2f);
-            float[] rows = new float[m * k];
-            for (int i = 0; i < m; i++) {
-                for (int p = 0; p < k; p++) {
-                    rows[i * k + p] = stored[aOff + p * lda + i];
-                }
-            }
+            float[] rows = transposedOut(stored, aOff, lda, m, k);
             float[] b = array(random, k * n, 2f);
             float[] c = array(random, m * n, 2f);
             float[] fromRows = c.clone();
@@ -342,12 +332,7 @@ class VectorMatchesScalarTest {
             boolean accumulate = random.nextBoolean();
             float[] a = array(random, m * k, 2f);
             float[] stored = array(random, bOff + n * ldb, 2f);
-            float[] rows = new float[k * n];
-            for (int p = 0; p < k; p++) {
-                for (int j = 0; j < n; j++) {
-                    rows[p * n + j] = stored[bOff + j * ldb + p];
-                }
-            }
+            float[] rows = transposedOut(stored, bOff, ldb, k, n);
             float[] c = array(random, m * n, 2f);
             for (RecurrentKernels kernels : new RecurrentKernels[] {Kernels.scalar(), Kernels.vector()}) {
                 float[] fromRows = c.clone();
@@ -357,6 +342,21 @@ class VectorMatchesScalarTest {
                 assertArrayEquals(fromRows, inPlace, kernels.name() + " " + m + "x" + n + "x" + k + ", ldb " + ldb);
             }
         });
+    }
+
+    /**
+     * The {@code rows x cols} matrix stored transposed at {@code stored[off]}, element (i, j) at
+     * {@code off + j·ld + i}, copied out into rows element by element: the tests' own oracle for a transposed
+     * operand, independent of the kernels' transposition.
+     */
+    private static float[] transposedOut(float[] stored, int off, int ld, int rows, int cols) {
+        float[] out = new float[rows * cols];
+        for (int i = 0; i < rows; i++) {
+            for (int j = 0; j < cols; j++) {
+                out[i * cols + j] = stored[off + j * ld + i];
+            }
+        }
+        return out;
     }
 
     static void multiply(RecurrentKernels kernels, int form, int m, int n, int k, float[] a, int aOff, int lda,
