@@ -37,10 +37,12 @@ record GemmTiles(int rows, int smallRows, int vectors, int depth, int rowBlock, 
      * stores the C it adds to, and a weight gradient over 3,200 rows did so 50 times. KC = 512 measured the same
      * as 256 at both widths in two sittings; in a third (Zen 4, 512 bits, two alternating rounds) the weight
      * gradient at 256x256 and 512x512 over 3,200 rows ran 0.73-0.76x as fast with it, {@code gemmPacked} 0.95-1.08x
-     * (not profiled; its 128 KB panel is the likely cause). On a Zen 5, whose 48 KB L1 holds a panel of KC = 128,
-     * KC = 128 and 192 measured the same as 256 within the VM's noise, on {@code gemmPacked} (B = 32, 256x256 and
-     * 512x512) and on training steps at H = 256 and 512 (three alternating rounds). A block's depth does not
-     * change any result: every element of C is one chain of FMAs in depth order, whatever the blocks.
+     * (not profiled; its 128 KB panel is the likely cause); once the weight gradient read its A in place, KC = 512
+     * measured level with 256 on it (0.94-1.04x at 256x256 and 512x512, two rounds). On a Zen 5, whose 48 KB L1
+     * holds a panel of KC = 128, KC = 128 and 192 measured the same as 256 within the VM's noise, on
+     * {@code gemmPacked} (B = 32, 256x256 and 512x512) and on training steps at H = 256 and 512 (three alternating
+     * rounds). A block's depth does not change any result: every element of C is one chain of FMAs in depth order,
+     * whatever the blocks.
      *
      * <p>NC = 2048 holds the gates of H = 512 (4H columns) in one column block. A weight gradient's A is
      * transposed, and its copy into rows is made once per depth block and column block: with NC = 1024 at H = 512
