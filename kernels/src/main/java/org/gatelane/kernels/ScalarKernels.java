@@ -33,16 +33,20 @@ final class ScalarKernels implements RecurrentKernels {
 
     @Override
     public void packB(int k, int n, float[] b, int bOff, int ldb, float[] packed, int packedOff) {
-        for (int p = 0; p < k; p++) {
-            System.arraycopy(b, bOff + p * ldb, packed, packedOff + p * n, n);
-        }
+        stridedCopy(k, n, b, bOff, ldb, 1, packed, packedOff);
     }
 
     @Override
     public void packBTransposed(int k, int n, float[] b, int bOff, int ldb, float[] packed, int packedOff) {
+        stridedCopy(k, n, b, bOff, 1, ldb, packed, packedOff);
+    }
+
+    /** B's element (p, j), at {@code bOff + p·depthStride + j·columnStride}, into row-major {@code [k x n]}. */
+    private static void stridedCopy(int k, int n, float[] b, int bOff, int depthStride, int columnStride,
+                                    float[] packed, int packedOff) {
         for (int p = 0; p < k; p++) {
             for (int j = 0; j < n; j++) {
-                packed[packedOff + p * n + j] = b[bOff + j * ldb + p];
+                packed[packedOff + p * n + j] = b[bOff + p * depthStride + j * columnStride];
             }
         }
     }

@@ -111,17 +111,21 @@ final class VectorGemm {
      * pass) is packed once.
      */
     static void packB(int k, int n, float[] b, int bOff, int ldb, float[] packed, int packedOff) {
-        int blockStride = GemmPacking.roundUpToPanels(n);
-        for (int p0 = 0; p0 < k; p0 += KC) {
-            GemmPacking.packBlockOfB(Math.min(KC, k - p0), n, b, bOff + p0 * ldb, ldb, 1, packed, packedOff + p0 * blockStride);
-        }
+        packBlocks(k, n, b, bOff, ldb, 1, packed, packedOff);
     }
 
-    /** {@link #packB} for a B whose element (p, j) is at {@code bOff + j·ldb + p}: its panels filled by transposing. */
+    /** {@link #packB} for a B whose element (p, j) is at {@code bOff + j·ldb + p}: panels filled by transposing. */
     static void packBTransposed(int k, int n, float[] b, int bOff, int ldb, float[] packed, int packedOff) {
+        packBlocks(k, n, b, bOff, 1, ldb, packed, packedOff);
+    }
+
+    /** Every depth block of B (element (p, j) at {@code bOff + p·depthStride + j·columnStride}) in turn. */
+    private static void packBlocks(int k, int n, float[] b, int bOff, int depthStride, int columnStride, float[] packed,
+                                   int packedOff) {
         int blockStride = GemmPacking.roundUpToPanels(n);
         for (int p0 = 0; p0 < k; p0 += KC) {
-            GemmPacking.packBlockOfB(Math.min(KC, k - p0), n, b, bOff + p0, 1, ldb, packed, packedOff + p0 * blockStride);
+            GemmPacking.packBlockOfB(Math.min(KC, k - p0), n, b, bOff + p0 * depthStride, depthStride, columnStride,
+                    packed, packedOff + p0 * blockStride);
         }
     }
 
