@@ -263,6 +263,36 @@ class TrainOptionsTest {
                 .contains("--time must be a number and a unit"));
     }
 
+    /** A timed run checkpoints on its clock: every --checkpoint-every DURATION, and by default only at its end. */
+    @Test
+    void aTimedRunCheckpointsOnItsClock() throws Exception {
+        Path text = write("text.txt", "a clock, not a count of steps. ".repeat(20));
+        Path byDefault = folder.resolve("default.gatelane");
+        Cli timed = Cli.run("train", "--text", text.toString(), "--checkpoint", byDefault.toString(), "--hidden", "10",
+                "--seq-length", "6", "--sample-every", "1000000", "--time", "3s");
+        assertEquals(0, timed.exitCode(), timed.err());
+        long iterations = Checkpoint.read(byDefault).run().iteration();
+        assertTrue(iterations > 1000, "1000 iterations, the untimed default, were not reached: " + iterations);
+        assertEquals(1, checkpoints(timed), timed.out());
+
+        Cli clocked = train(text, folder.resolve("clocked.gatelane"), "--time", "3s", "--checkpoint-every", "1s");
+        assertEquals(0, clocked.exitCode(), clocked.err());
+        // At 1 s and 2 s of the run's clock (start-up may spend the first) and at its end.
+        assertTrue(checkpoints(clocked) >= 2 && checkpoints(clocked) <= 3, clocked.out());
+
+        Cli unitless = train(text, folder.resolve("x.gatelane"), "--checkpoint-every", "10x");
+        assertEquals(2, unitless.exitCode());
+        assertTrue(unitless.err().contains("--checkpoint-every must be a whole number of iterations (1000) or a duration"),
+                unitless.err());
+        Cli zero = train(text, folder.resolve("y.gatelane"), "--checkpoint-every", "0");
+        assertEquals(2, zero.exitCode());
+        assertTrue(zero.err().contains("--checkpoint-every"), zero.err());
+    }
+
+    private static long checkpoints(Cli run) {
+        return run.out().lines().filter(line -> line.startsWith("checkpoint iter ")).count();
+    }
+
     @Test
     void aGruTrainsResumesAndFineTunesAsAGru() throws Exception {
         Path text = write("text.txt", "gated units, recurrent and plain. ".repeat(10));

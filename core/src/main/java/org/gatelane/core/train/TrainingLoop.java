@@ -46,16 +46,38 @@ public final class TrainingLoop implements AutoCloseable {
     private static final int VALIDATION_STREAMS = 16;
 
     /**
-     * How often to sample, log and checkpoint (with a validation), in iterations.
+     * How often to sample, log and checkpoint (with a validation), in iterations; and, if
+     * {@code checkpointSeconds > 0}, also a checkpoint whenever the run's clock ({@link #budgetSpent}) passes a
+     * multiple of that many seconds. A clock suits a time budget: each validation costs the same seconds whatever
+     * the model, so a run checkpointed on a clock gives the same share of its budget to them at any size.
      *
-     * @throws IllegalArgumentException if any is below 1
+     * @throws IllegalArgumentException if an iteration interval is below 1 or the seconds are negative or NaN
      */
-    public record Cadence(int sampleEvery, int logEvery, int checkpointEvery) {
+    public record Cadence(int sampleEvery, int logEvery, int checkpointEvery, double checkpointSeconds) {
         public Cadence {
-            if (sampleEvery < 1 || logEvery < 1 || checkpointEvery < 1) {
-                throw new IllegalArgumentException("a cadence needs every interval >= 1 but was " + sampleEvery
-                        + ", " + logEvery + ", " + checkpointEvery);
+            if (sampleEvery < 1 || logEvery < 1 || checkpointEvery < 1 || !(checkpointSeconds >= 0)) {
+                throw new IllegalArgumentException("a cadence needs every interval >= 1 and seconds >= 0 but was "
+                        + sampleEvery + ", " + logEvery + ", " + checkpointEvery + ", " + checkpointSeconds);
             }
+        }
+
+        /** Checkpoints by iterations only. */
+        public Cadence(int sampleEvery, int logEvery, int checkpointEvery) {
+            this(sampleEvery, logEvery, checkpointEvery, 0);
+        }
+
+        /** Checkpoints every {@code checkpointSeconds} of the run's clock, and never by iterations. */
+        public static Cadence onClock(int sampleEvery, int logEvery, double checkpointSeconds) {
+            if (!(checkpointSeconds > 0)) {
+                throw new IllegalArgumentException("a clock cadence needs seconds > 0 but was " + checkpointSeconds);
+            }
+            return new Cadence(sampleEvery, logEvery, Integer.MAX_VALUE, checkpointSeconds);
+        }
+
+        /** Whether the clock says to checkpoint, the last checkpoint having been at {@code savedAtSeconds}. */
+        boolean clockDue(double savedAtSeconds, double nowSeconds) {
+            return checkpointSeconds > 0
+                    && Math.floor(nowSeconds / checkpointSeconds) > Math.floor(savedAtSeconds / checkpointSeconds);
         }
     }
 
@@ -304,6 +326,7 @@ public final class TrainingLoop implements AutoCloseable {
             throws IOException {
         all.forEach(l -> l.started(this, iteration + 1, lastIteration));
         long lastTick = System.nanoTime();
+        double clockSeen = budgetSpent();
         while (iteration < lastIteration && !stopRequested && !timeUp()) {
             int count = (int) Math.min(engine.roundLength(), lastIteration - iteration);
             for (int k = 0; k < count; k++) {
@@ -338,6 +361,9 @@ public final class TrainingLoop implements AutoCloseable {
                 sampleDue |= iteration % cadence.sampleEvery() == 0;
                 saveDue |= iteration % cadence.checkpointEvery() == 0 || iteration == lastIteration;
             }
+            double clock = budgetSpent();
+            saveDue |= cadence.clockDue(clockSeen, clock);
+            clockSeen = clock;
             // Within a round the model is not saved or sampled: both wait for its end (the next iteration counted).
             if (sampleDue) {
                 String text = sample(count - 1);
@@ -346,6 +372,7 @@ public final class TrainingLoop implements AutoCloseable {
             if (saveDue) {
                 boolean stop = validateAndSave(checkpoint, all);
                 lastTick = System.nanoTime();
+                clockSeen = budgetSpent();   // a multiple passed while validating is not due again
                 if (stop) {
                     all.forEach(l -> l.stoppedEarly(iteration, settings.earlyStop(), bestBeside(checkpoint)));
                     all.forEach(l -> l.finished(iteration));

@@ -247,6 +247,35 @@ class TrainingLoopTest {
     }
 
     @Test
+    void aClockCadenceCheckpointsOncePerIntervalOfTheRunsClock() throws Exception {
+        TrainingSettings settings = small().timeBudget(java.time.Duration.ofMillis(1500)).build();
+        double interval = 0.4;
+        List<Double> clockAtCheckpoints = new ArrayList<>();
+        try (TrainingLoop loop = TrainingLoop.start(settings, TrainingTexts.heldOut(FOG, 0.1),
+                settings.initialModel(FOG.vocabulary().size()), 1)) {
+            TrainingListener clock = new TrainingListener() {
+                @Override
+                public void checkpointed(long iteration, Evaluation score, Path file, Path bestFile) {
+                    clockAtCheckpoints.add(loop.budgetSpent());
+                }
+            };
+            loop.run(Long.MAX_VALUE, TrainingLoop.Cadence.onClock(1000, 1000, interval),
+                    folder.resolve("clock.gatelane"), List.of(clock));
+        }
+        // 1.5 s passes the multiples 0.4, 0.8 and 1.2; a slow validation may carry the clock past one of them.
+        List<Double> midRun = clockAtCheckpoints.subList(0, clockAtCheckpoints.size() - 1);
+        assertTrue(midRun.size() >= 2 && midRun.size() <= 3, "checkpoints at " + clockAtCheckpoints);
+        double previousInterval = 0;
+        for (double at : midRun) {
+            double intervalOfClock = Math.floor(at / interval);
+            assertTrue(intervalOfClock > previousInterval, "two checkpoints in one interval: " + clockAtCheckpoints);
+            previousInterval = intervalOfClock;
+        }
+        assertThrows(IllegalArgumentException.class, () -> TrainingLoop.Cadence.onClock(1000, 1000, 0));
+        assertThrows(IllegalArgumentException.class, () -> new TrainingLoop.Cadence(1000, 1000, 10, Double.NaN));
+    }
+
+    @Test
     void cosineLinearAndCooldownFollowTheTimeSpent() {
         double[] spent = {0.25};
         TrainingSchedule linear = new TrainingSchedule(new TrainingSchedule.Settings(TrainingSchedule.Kind.LINEAR, 0.01f,
