@@ -18,6 +18,14 @@ public interface GroupRunner extends AutoCloseable {
      */
     void run(List<StreamGroup> groups);
 
+    /**
+     * Threads of this machine that a step keeps busy: one unless the groups run on local threads. A validation runs
+     * on one thread, so it takes this many times what a step's share of the work would.
+     */
+    default int localThreads() {
+        return 1;
+    }
+
     /** Releases what the runner holds (threads, say); it is not used afterwards. */
     @Override
     void close();

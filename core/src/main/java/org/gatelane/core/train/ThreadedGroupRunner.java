@@ -35,6 +35,11 @@ final class ThreadedGroupRunner implements GroupRunner {
         }
     }
 
+    @Override
+    public int localThreads() {
+        return threads;
+    }
+
     /** Every worker reaches both barriers, failed or not. */
     @Override
     public void run(List<StreamGroup> stepGroups) {

@@ -237,6 +237,11 @@ public final class Trainer implements TrainingEngine {
         }
     }
 
+    @Override
+    public int localThreads() {
+        return runner.localThreads();
+    }
+
     /** The carried state, live. */
     @Override
     public RecurrentState state() {

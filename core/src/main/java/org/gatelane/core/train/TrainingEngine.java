@@ -35,6 +35,11 @@ public interface TrainingEngine extends AutoCloseable {
     /** The generator of the dropout masks, live. */
     Rng dropoutRng();
 
+    /** Threads of this machine a round keeps busy (see {@link GroupRunner#localThreads}). */
+    default int localThreads() {
+        return 1;
+    }
+
     /** Releases what the engine holds (threads, say). */
     @Override
     void close();

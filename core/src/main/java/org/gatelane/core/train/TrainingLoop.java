@@ -296,7 +296,8 @@ public final class TrainingLoop implements AutoCloseable {
     }
 
     private double finalValidationSeconds() {
-        return texts.validates() ? finalValidation.seconds(texts.validationLength(), charsPerIteration()) : 0;
+        return texts.validates() ? finalValidation.seconds(texts.validationLength(), charsPerIteration(),
+                engine.localThreads()) : 0;
     }
 
     /** Asks the loop to stop after the current iteration and save; safe from any thread, a signal handler's too. */

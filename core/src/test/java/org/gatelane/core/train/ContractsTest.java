@@ -380,6 +380,7 @@ class ContractsTest {
         assertSame(batching, trainer.batching());
         assertSame(rng, trainer.dropoutRng());
         assertEquals(before + 1, trainerThreads(), "one helper for two threads");
+        assertEquals(2, trainer.localThreads(), "what a timed run's final validation estimate divides among");
         trainer.step(inputs, targets);
 
         float[] gradients = new float[shape.parameterCount()];

@@ -14,7 +14,7 @@ class FinalValidationEstimateTest {
     void theFirstRoundSaysNothing() {
         FinalValidationEstimate estimate = new FinalValidationEstimate();
         estimate.roundTook(4.8, 1); // the JIT's warm-up: from this alone the estimate was 150 s
-        assertEquals(0, estimate.seconds(TEXT, CHUNK));
+        assertEquals(0, estimate.seconds(TEXT, CHUNK, 1));
     }
 
     @Test
@@ -24,8 +24,17 @@ class FinalValidationEstimateTest {
         estimate.roundTook(0.2, 1);
         estimate.roundTook(0.32, 4); // 0.08 s an iteration
         estimate.roundTook(0.5, 1);
-        // 300,000 / 3,200 = 93.75 iterations' worth of text, a forward pass a third of an iteration each.
-        assertEquals(93.75 * 0.08 / 3, estimate.seconds(TEXT, CHUNK), 1e-12);
+        // 300,000 / 3,200 = 93.75 iterations' worth of text, a forward pass a third of an iteration each, and half
+        // as long again for a first validation's compilation.
+        assertEquals(93.75 * 0.08 / 3 * 1.5, estimate.seconds(TEXT, CHUNK, 1), 1e-12);
+    }
+
+    @Test
+    void aValidationRunsOnOneOfTheThreadsTrainingRanOn() {
+        FinalValidationEstimate estimate = new FinalValidationEstimate();
+        estimate.roundTook(4.8, 1);
+        estimate.roundTook(0.04, 1); // two threads: 0.08 s of one thread's work
+        assertEquals(93.75 * 0.08 / 3 * 1.5, estimate.seconds(TEXT, CHUNK, 2), 1e-12);
     }
 
     @Test
@@ -35,6 +44,6 @@ class FinalValidationEstimateTest {
         estimate.roundTook(0.08, 1);
         estimate.validationTook(7.5);
         estimate.roundTook(0.01, 1);
-        assertEquals(7.5, estimate.seconds(TEXT, CHUNK));
+        assertEquals(7.5, estimate.seconds(TEXT, CHUNK, 2));
     }
 }
