@@ -267,8 +267,8 @@ public final class QualityReport {
     }
 
     /**
-     * How often Gatelane's runs validated before their end, counted from the validations each recorded: every 1,000
-     * iterations before 1a0d88b, only at the end since (a timed run checkpoints on its clock, every 10 minutes).
+     * How often Gatelane's runs validated before their end, counted from the validations each recorded: every so
+     * many iterations before 1a0d88b, only at the end since (a timed run checkpoints on its clock, every 10 minutes).
      */
     private static String validations(List<JsonObject[]> pairs) {
         IntSummaryStatistics beforeTheEnd = pairs.stream().filter(pair -> pair[0].has("curve_s_bpc"))
@@ -279,9 +279,10 @@ public final class QualityReport {
         if (beforeTheEnd.getMax() == 0) {
             return " Gatelane validated only at its end (a timed run checkpoints every 10 minutes of its clock).";
         }
-        String times = beforeTheEnd.getMin() == beforeTheEnd.getMax() ? String.valueOf(beforeTheEnd.getMax())
-                : beforeTheEnd.getMin() + "-" + beforeTheEnd.getMax();
-        return " Gatelane validated " + times + " times before its end, every 1,000 iterations, within its budget.";
+        String times = beforeTheEnd.getMin() != beforeTheEnd.getMax()
+                ? beforeTheEnd.getMin() + "-" + beforeTheEnd.getMax() + " times"
+                : beforeTheEnd.getMax() == 1 ? "once" : beforeTheEnd.getMax() + " times";
+        return " Gatelane validated " + times + " before its end, within its budget.";
     }
 
     /**
