@@ -187,12 +187,9 @@ final class TrainCommand implements Callable<Integer> {
                     + "budget training and validates once, at its end)")
     String checkpointEveryText;
 
-    /** What --checkpoint-every asks for, read by validate(): iterations, or else seconds (0: the default). */
-    private int checkpointEvery = DEFAULT_CHECKPOINT_ITERATIONS;
+    /** What --checkpoint-every asks for, read by validate(): seconds of the run's clock, or else iterations. */
     private double checkpointSeconds;
-
-    private static final int DEFAULT_CHECKPOINT_ITERATIONS = 1000;
-    private static final double DEFAULT_CHECKPOINT_SECONDS_WITH_BUDGET = 600;
+    private int checkpointEvery;
 
     @Option(names = "--resume", description = {"continue the training saved in --checkpoint exactly where it stopped.",
             "Only --text, --val-text, --iterations, --epochs, --threads, --checkpoint-every, --sample-every, "
@@ -338,8 +335,9 @@ final class TrainCommand implements Callable<Integer> {
 
     /** --checkpoint-every as given: a whole number counts iterations, anything else must be a duration. */
     private void readCheckpointEvery() {
-        if (checkpointEveryText.trim().matches("\\d{1,9}")) {
-            checkpointEvery = Integer.parseInt(checkpointEveryText.trim());
+        String text = checkpointEveryText.trim();
+        if (text.matches("\\d{1,9}")) {
+            checkpointEvery = Integer.parseInt(text);
             Options.atLeast(spec, "--checkpoint-every", checkpointEvery, 1);
         } else if (TimeBudget.hasTheForm(checkpointEveryText)) {
             checkpointSeconds = TimeBudget.parse(spec, "--checkpoint-every", checkpointEveryText).toMillis() / 1000.0;
@@ -349,16 +347,12 @@ final class TrainCommand implements Callable<Integer> {
         }
     }
 
-    /**
-     * The cadence --checkpoint-every asks for, or by default: 1000 iterations, but every 10 minutes for a run with
-     * a time budget (a resumed one included). A validation costs seconds in proportion to the validation text,
-     * not to the model's speed, and at 1000 iterations a two-minute run spent 3 % of its budget on one in the
-     * middle (H = 256 on the KJV), time that the steps it displaced would have turned into a better model.
-     */
+    /** The cadence --checkpoint-every asks for, or core's default for the run (a resumed one's settings too). */
     private TrainingLoop.Cadence cadence(TrainingSettings settings) {
-        double seconds = checkpointEveryText != null ? checkpointSeconds
-                : settings.timeBudgetSeconds() > 0 ? DEFAULT_CHECKPOINT_SECONDS_WITH_BUDGET : 0;
-        return seconds > 0 ? TrainingLoop.Cadence.onClock(sampleEvery, logEvery, seconds)
+        if (checkpointEveryText == null) {
+            return TrainingLoop.Cadence.defaultFor(settings, sampleEvery, logEvery);
+        }
+        return checkpointSeconds > 0 ? TrainingLoop.Cadence.onClock(sampleEvery, logEvery, checkpointSeconds)
                 : new TrainingLoop.Cadence(sampleEvery, logEvery, checkpointEvery);
     }
 
