@@ -44,6 +44,8 @@ public final class TrainingLoop implements AutoCloseable {
     public static final int MAX_ROLLBACKS = 3;
     /** Most streams a validation during training reads side by side; {@code gatelane eval} reads one. */
     private static final int VALIDATION_STREAMS = 16;
+    /** Passes of a validation that a probe of its time makes (see {@link FinalValidationEstimate}). */
+    private static final int PROBE_PASSES = 4;
 
     /**
      * How often to sample, log and checkpoint (with a validation), in iterations; and, if
@@ -312,6 +314,33 @@ public final class TrainingLoop implements AutoCloseable {
                 && budgetSpent() + finalValidationSeconds() >= settings.timeBudgetSeconds();
     }
 
+    /**
+     * Whether the run may train on though {@link #timeUp} says to stop. Until a validation has been timed, that says
+     * so on a guess, which this checks by timing a few validation passes (see {@link FinalValidationEstimate}).
+     */
+    private boolean probeShowsTimeLeft() {
+        if (!texts.validates() || !finalValidation.wantsProbe() || budgetSpent() >= settings.timeBudgetSeconds()) {
+            return false;
+        }
+        int streams = validationStreams();
+        long characters = Math.min(texts.validationLength() - 1L,
+                (long) PROBE_PASSES * streams * settings.seqLength());
+        int from = texts.validationFrom();
+        long started = System.nanoTime();
+        Evaluation.of(model, kernels, texts.validation(), from, (int) (from + characters + 1), settings.seqLength(),
+                streams);
+        finalValidation.probeTook((System.nanoTime() - started) / 1e9, characters);
+        return !timeUp();
+    }
+
+    /**
+     * Streams a validation reads side by side, each a piece of at least 50 chunks: a few zero-state starts cost far
+     * less accuracy than the seconds one stream would take from training.
+     */
+    private int validationStreams() {
+        return Math.clamp(texts.validationLength() / (50L * settings.seqLength()), 1, VALIDATION_STREAMS);
+    }
+
     private double finalValidationSeconds() {
         return texts.validates() ? finalValidation.seconds(texts.validationLength(), charsPerIteration(),
                 engine.localThreads()) : 0;
@@ -345,7 +374,13 @@ public final class TrainingLoop implements AutoCloseable {
         all.forEach(l -> l.started(this, iteration + 1, lastIteration));
         long lastTick = System.nanoTime();
         double clockSeen = budgetSpent();
-        while (iteration < lastIteration && !stopRequested && !timeUp()) {
+        while (iteration < lastIteration && !stopRequested) {
+            if (timeUp()) {
+                if (!probeShowsTimeLeft()) {
+                    break;
+                }
+                lastTick = System.nanoTime();   // a probe's time is not training's
+            }
             int count = (int) Math.min(engine.roundLength(), lastIteration - iteration);
             for (int k = 0; k < count; k++) {
                 batches.next(inputs[k], targets[k]);
@@ -448,12 +483,9 @@ public final class TrainingLoop implements AutoCloseable {
         Evaluation score = null;
         boolean best = false;
         if (texts.validates()) {
-            // Side by side, a piece of at least 50 chunks each: a few zero-state starts cost far less accuracy
-            // than the seconds one stream would take from training.
-            int streams = Math.clamp(texts.validationLength() / (50L * settings.seqLength()), 1, VALIDATION_STREAMS);
             long started = System.nanoTime();
             score = Evaluation.of(model, kernels, texts.validation(), texts.validationFrom(),
-                    texts.validation().length(), settings.seqLength(), streams);
+                    texts.validation().length(), settings.seqLength(), validationStreams());
             finalValidation.validationTook((System.nanoTime() - started) / 1e9);
             best = schedule.validated(score.nats());
             for (TrainingListener l : listeners) {

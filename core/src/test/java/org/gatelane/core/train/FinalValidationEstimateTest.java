@@ -1,6 +1,8 @@
 package org.gatelane.core.train;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 
@@ -45,5 +47,33 @@ class FinalValidationEstimateTest {
         estimate.validationTook(7.5);
         estimate.roundTook(0.01, 1);
         assertEquals(7.5, estimate.seconds(TEXT, CHUNK, 2));
+    }
+
+    @Test
+    void theFastestProbeReplacesTheGuess() {
+        FinalValidationEstimate estimate = new FinalValidationEstimate();
+        estimate.roundTook(4.8, 1);
+        estimate.roundTook(0.08, 1);
+        estimate.probeTook(0.09, 6_400); // a cold probe
+        estimate.probeTook(0.06, 6_400);
+        estimate.probeTook(0.07, 6_400);
+        // The whole text at the fastest probe's time per character, a tenth more for the noise between timings.
+        assertEquals(300_000 * 0.06 / 6_400 * 1.1, estimate.seconds(TEXT, CHUNK, 2), 1e-12);
+    }
+
+    @Test
+    void probesStopAtTheirCapAndOnceAValidationWasTimed() {
+        FinalValidationEstimate capped = new FinalValidationEstimate();
+        for (int probe = 0; probe < 4; probe++) {
+            assertTrue(capped.wantsProbe(), "probe " + probe);
+            capped.probeTook(0.06, 6_400);
+        }
+        assertFalse(capped.wantsProbe());
+
+        FinalValidationEstimate validated = new FinalValidationEstimate();
+        validated.probeTook(0.06, 6_400);
+        validated.validationTook(7.5);
+        assertFalse(validated.wantsProbe());
+        assertEquals(7.5, validated.seconds(TEXT, CHUNK, 1));
     }
 }

@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BiConsumer;
 
 import org.gatelane.core.infer.Evaluation;
 import org.gatelane.core.io.Checkpoint;
@@ -178,34 +179,17 @@ class TrainingLoopTest {
         assertArrayEquals(before, Files.readAllBytes(history));
     }
 
-    /**
-     * A run to a time budget stops once it is spent, validated and saved, with the budget it spent recorded; the
-     * linear schedule has descended with the time.
-     */
     /** The engine restarts the streams that the run's batches restart, chunk by chunk, epochs included. */
     @Test
     void theEngineRestartsTheStreamsTheRunsIntervalNames() throws Exception {
         TrainingSettings settings = small().batchSize(3).restartEvery(4).build();
         TrainingTexts texts = TrainingTexts.heldOut(FOG, 0.1);
         List<boolean[]> restarted = new ArrayList<>();
-        TrainingEngine.Factory threads = TrainingEngine.Factory.threads(1);
-        TrainingEngine.Factory recording = (model, kernels, optimizer, clipping, schedule, batching, dropoutRng) -> {
-            TrainingEngine engine = threads.create(model, kernels, optimizer, clipping, schedule, batching, dropoutRng);
-            return new TrainingEngine() {
-                @Override public int roundLength() { return engine.roundLength(); }
-                @Override public void round(int count, int[][] inputs, int[][] targets, boolean[][] restarts,
-                                            float[] losses) {
-                    for (int k = 0; k < count; k++) {
-                        restarted.add(restarts[k].clone());
-                    }
-                    engine.round(count, inputs, targets, restarts, losses);
-                }
-                @Override public RecurrentState state() { return engine.state(); }
-                @Override public Optimizer optimizer() { return engine.optimizer(); }
-                @Override public Rng dropoutRng() { return engine.dropoutRng(); }
-                @Override public void close() { engine.close(); }
-            };
-        };
+        TrainingEngine.Factory recording = observed((count, restarts) -> {
+            for (int k = 0; k < count; k++) {
+                restarted.add(restarts[k].clone());
+            }
+        });
         TextBatches batches = new TextBatches(texts.training(), 0, texts.trainEnd(), 6, 3, 4);
         int chunks = 2 * batches.chunksPerEpoch() + 5;
         try (TrainingLoop loop = TrainingLoop.start(settings, texts, settings.initialModel(FOG.vocabulary().size()),
@@ -223,6 +207,10 @@ class TrainingLoopTest {
         }
     }
 
+    /**
+     * A run to a time budget stops once it is spent, validated and saved, with the budget it spent recorded; the
+     * linear schedule has descended with the time.
+     */
     @Test
     void aTimeBudgetEndsTheRunWithAValidationAndACheckpoint() throws Exception {
         TrainingSettings settings = small().schedule(TrainingSchedule.Kind.LINEAR)
@@ -243,6 +231,37 @@ class TrainingLoopTest {
             assertEquals(last, saved.iteration());
             assertTrue(saved.budgetSpentSeconds() >= 1.2 && saved.budgetSpentSeconds() <= seconds,
                     "spent " + saved.budgetSpentSeconds());
+        }
+    }
+
+    /**
+     * Rounds as slow as a cold JIT's at first make the guess of the final validation's time hundreds of seconds; the
+     * run times a few validation passes before it stops on that guess, and trains on. On the guess alone it stopped
+     * after its second round.
+     */
+    @Test
+    void aTimedRunChecksTheGuessOfItsFinalValidationBeforeStoppingOnIt() throws Exception {
+        TrainingSettings settings = small().timeBudget(java.time.Duration.ofSeconds(2)).build();
+        TrainingTexts texts = TrainingTexts.separate(FOG, Corpus.of("the fog keeps the light. ".repeat(800),
+                FOG.vocabulary(), Corpus.Unknown.ERROR), "validation");
+        long started = System.nanoTime();
+        int[] rounds = {0};
+        double[] lastRoundStartedAt = {0};
+        TrainingEngine.Factory coldAtFirst = observed((count, restarts) -> {
+            if (++rounds[0] <= 3) {
+                sleep(300);
+            }
+            lastRoundStartedAt[0] = (System.nanoTime() - started) / 1e9;
+        });
+        try (TrainingLoop loop = TrainingLoop.start(settings, texts, settings.initialModel(FOG.vocabulary().size()),
+                coldAtFirst)) {
+            // 20,000 validation characters, 12 a step, a third of a 0.3 s step each, and half as long again: 250 s.
+            assertEquals(TrainingLoop.Outcome.COMPLETED, loop.run(Long.MAX_VALUE,
+                    new TrainingLoop.Cadence(1000, 1000, 1_000_000), folder.resolve("probed.gatelane"), List.of()));
+            assertTrue(rounds[0] > 3, "stopped after round " + rounds[0]);
+            assertTrue(lastRoundStartedAt[0] > 1.2,
+                    "the last round started " + lastRoundStartedAt[0] + " s into a 2 s budget");
+            assertTrue(loop.budgetSpent() < 2.5, "spent " + loop.budgetSpent() + " s of 2");
         }
     }
 
@@ -346,6 +365,35 @@ class TrainingLoopTest {
             } finally {
                 Files.delete(copy);
             }
+        }
+    }
+
+    /** A one-thread engine that tells {@code beforeEachRound} each round's chunk count and restarts first. */
+    private static TrainingEngine.Factory observed(BiConsumer<Integer, boolean[][]> beforeEachRound) {
+        TrainingEngine.Factory threads = TrainingEngine.Factory.threads(1);
+        return (model, kernels, optimizer, clipping, schedule, batching, dropoutRng) -> {
+            TrainingEngine engine = threads.create(model, kernels, optimizer, clipping, schedule, batching, dropoutRng);
+            return new TrainingEngine() {
+                @Override public int roundLength() { return engine.roundLength(); }
+                @Override public void round(int count, int[][] inputs, int[][] targets, boolean[][] restarts,
+                                            float[] losses) {
+                    beforeEachRound.accept(count, restarts);
+                    engine.round(count, inputs, targets, restarts, losses);
+                }
+                @Override public RecurrentState state() { return engine.state(); }
+                @Override public Optimizer optimizer() { return engine.optimizer(); }
+                @Override public Rng dropoutRng() { return engine.dropoutRng(); }
+                @Override public void close() { engine.close(); }
+            };
+        };
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted", e);
         }
     }
 
