@@ -25,12 +25,17 @@ final class FinalValidationEstimate {
 
     /** A forward pass over a character against a training step's work on it. */
     private static final double FORWARD_SHARE = 1 / 3.0;
-    /** The first validation's time against a compiled one's, with room to spare (3.9 s against 2.8 s estimated). */
+    /**
+     * The guess's room for a first validation's compilation (one took 3.9 s against 2.8 s guessed). It may err long:
+     * a probe checks it before the run stops on it.
+     */
     private static final double FIRST_VALIDATION_FACTOR = 1.5;
 
     /**
-     * The whole validation's time against a probe's per character: the probe's passes are as wide and as long as the
-     * validation's, so this only covers the noise between two timings of the same work.
+     * The whole validation's time against a probe's per character, for the noise between two timings. A probe's
+     * passes are as wide and as long as the validation's, but it prepares the weights and a pass's workspace as the
+     * whole validation does once, so per character it ran 6-39 % slower (H = 512 to 128, Zen 4): the estimate errs
+     * long, and a run ends 0.5-1.7 s before its deadline.
      */
     private static final double PROBE_MARGIN = 1.1;
     /**
