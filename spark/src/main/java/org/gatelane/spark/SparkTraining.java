@@ -138,9 +138,10 @@ public final class SparkTraining implements Callable<Integer> {
     @Option(names = "--log-every", defaultValue = "100", description = "(default: ${DEFAULT-VALUE})")
     int logEvery;
 
-    @Option(names = "--checkpoint-every", defaultValue = "500",
-            description = "iterations between validations and checkpoints (default: ${DEFAULT-VALUE})")
-    int checkpointEvery;
+    @Option(names = "--checkpoint-every", paramLabel = "N",
+            description = "iterations between validations and checkpoints (default: gatelane train's, 1000, or every "
+                    + "10 minutes of the run's clock with --time)")
+    Integer checkpointEvery;
 
     private final PrintStream out;
 
@@ -209,12 +210,18 @@ public final class SparkTraining implements Callable<Integer> {
                 }
                 LossHistory history = resume ? LossHistory.appending(LossHistory.fileBeside(checkpoint))
                         : LossHistory.replacing(LossHistory.fileBeside(checkpoint));
-                loop.run(last, new TrainingLoop.Cadence(Integer.MAX_VALUE, logEvery, checkpointEvery), checkpoint,
-                        List.of(history, new PrintedProgress(out)));
+                loop.run(last, cadence(loop.settings()), checkpoint, List.of(history, new PrintedProgress(out)));
                 out.println(timing.summary());
             }
         }
         return 0;
+    }
+
+    /** The cadence --checkpoint-every asks for, or core's default for the run (a resumed one's settings too). */
+    private TrainingLoop.Cadence cadence(TrainingSettings settings) {
+        // The driver draws no samples, so the sample interval is never reached.
+        return checkpointEvery != null ? new TrainingLoop.Cadence(Integer.MAX_VALUE, logEvery, checkpointEvery)
+                : TrainingLoop.Cadence.defaultFor(settings, Integer.MAX_VALUE, logEvery);
     }
 
     private TrainingLoop startRun(Corpus training, TrainingEngine.Factory engine) {
@@ -266,6 +273,14 @@ public final class SparkTraining implements Callable<Integer> {
         }
         if (timeSeconds != null && !(timeSeconds > 0)) {
             throw new ParameterException(spec.commandLine(), "--time must be a positive number of seconds");
+        }
+        if (logEvery < 1) {
+            throw new ParameterException(spec.commandLine(), "--log-every must be at least 1 iteration, but was "
+                    + logEvery);
+        }
+        if (checkpointEvery != null && checkpointEvery < 1) {
+            throw new ParameterException(spec.commandLine(), "--checkpoint-every must be at least 1 iteration, but "
+                    + "was " + checkpointEvery);
         }
         if (restartEvery < 0) {
             throw new ParameterException(spec.commandLine(), "--restart-every must be 0 (restarts at epochs only) or "

@@ -170,5 +170,11 @@ class SparkTrainingTest {
                 dir.resolve("new.gatelane").toString(), "--stream-groups", "9", "--batch-size", "4"));
         assertTrue(err.toString().contains("--stream-groups must be in [1, --batch-size = 4]"), err.toString());
         assertTrue(Files.notExists(dir.resolve("new.gatelane")), "nothing saved by a refused run");
+
+        err.reset();
+        assertEquals(2, runInProcess(err, "--text", text().toString(), "--checkpoint",
+                dir.resolve("new.gatelane").toString(), "--checkpoint-every", "0"));
+        assertTrue(err.toString().contains("--checkpoint-every must be at least 1 iteration, but was 0"),
+                err.toString());
     }
 }
