@@ -322,15 +322,18 @@ public final class TrainingLoop implements AutoCloseable {
         if (!texts.validates() || !finalValidation.wantsProbe() || budgetSpent() >= settings.timeBudgetSeconds()) {
             return false;
         }
-        int streams = validationStreams();
         long characters = Math.min(texts.validationLength() - 1L,
-                (long) PROBE_PASSES * streams * settings.seqLength());
-        int from = texts.validationFrom();
+                (long) PROBE_PASSES * validationStreams() * settings.seqLength());
         long started = System.nanoTime();
-        Evaluation.of(model, kernels, texts.validation(), from, (int) (from + characters + 1), settings.seqLength(),
-                streams);
+        scoreValidation((int) (texts.validationFrom() + characters + 1));
         finalValidation.probeTook((System.nanoTime() - started) / 1e9, characters);
         return !timeUp();
+    }
+
+    /** The validation text up to {@code to}, scored as a validation reads it. */
+    private Evaluation scoreValidation(int to) {
+        return Evaluation.of(model, kernels, texts.validation(), texts.validationFrom(), to, settings.seqLength(),
+                validationStreams());
     }
 
     /**
@@ -484,8 +487,7 @@ public final class TrainingLoop implements AutoCloseable {
         boolean best = false;
         if (texts.validates()) {
             long started = System.nanoTime();
-            score = Evaluation.of(model, kernels, texts.validation(), texts.validationFrom(),
-                    texts.validation().length(), settings.seqLength(), validationStreams());
+            score = scoreValidation(texts.validation().length());
             finalValidation.validationTook((System.nanoTime() - started) / 1e9);
             best = schedule.validated(score.nats());
             for (TrainingListener l : listeners) {
