@@ -393,6 +393,28 @@ class VectorMatchesScalarTest {
         });
     }
 
+    /**
+     * W·v sweeps W's rows the other way on every call of a thread (for the cache); two calls in a row, one each way,
+     * give the same bits, whatever the rows' count modulo the tile.
+     */
+    @Test
+    void theTransposedGemvGivesTheSameBitsInEitherSweep() {
+        PropertyCases.check("gemv-sweeps", 100, random -> {
+            int k = 1 + random.nextInt(70);
+            int n = size(random, LANES) % 300;
+            int ldw = n + random.nextInt(3);
+            boolean accumulate = random.nextBoolean();
+            float[] w = array(random, k * ldw, 2f);
+            float[] v = array(random, n, 2f);
+            float[] start = array(random, k, 2f);
+            float[] once = start.clone();
+            float[] again = start.clone();
+            VECTOR.gemvTransposed(k, n, w, 0, ldw, v, 0, once, 0, accumulate);
+            VECTOR.gemvTransposed(k, n, w, 0, ldw, v, 0, again, 0, accumulate);
+            assertArrayEquals(once, again, "W·v " + k + "x" + n + " swept both ways");
+        });
+    }
+
     @Test
     void axpyMatches() {
         PropertyCases.check("axpy", 200, random -> {
