@@ -22,8 +22,8 @@ final class VectorGemv {
     /**
      * A thread's store for the lanes of four dot products, and the way its next sweep over B's rows runs. The
      * sweeps alternate: a W the size of the L2 cache, read in the same order every step, misses on every line
-     * (each line is evicted just before it is read again), while read backwards after a forward pass it finds
-     * the lines the last pass left. The rows' order changes no bit: each row is its own dot product. On a Zen 5
+     * (each line is evicted just before it is read again), while read against the direction of the last sweep it
+     * finds the lines that sweep left. The rows' order changes no bit: each row is its own dot product. On a Zen 5
      * (1 MB of L2) this made {@code GemvBenchmark.gemvTransposed} 1.2x as fast at H = 256 and the batch-1 training
      * step at H = 256 1.07-1.12x. {@link #gemv} cannot do the same by rows, whose order is each element's FMA
      * chain; sweeping its columns in bands that alternate instead was slower at every H.
