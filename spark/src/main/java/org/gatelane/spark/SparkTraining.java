@@ -274,13 +274,9 @@ public final class SparkTraining implements Callable<Integer> {
         if (timeSeconds != null && !(timeSeconds > 0)) {
             throw new ParameterException(spec.commandLine(), "--time must be a positive number of seconds");
         }
-        if (logEvery < 1) {
-            throw new ParameterException(spec.commandLine(), "--log-every must be at least 1 iteration, but was "
-                    + logEvery);
-        }
-        if (checkpointEvery != null && checkpointEvery < 1) {
-            throw new ParameterException(spec.commandLine(), "--checkpoint-every must be at least 1 iteration, but "
-                    + "was " + checkpointEvery);
+        requireAnInterval("--log-every", logEvery);
+        if (checkpointEvery != null) {
+            requireAnInterval("--checkpoint-every", checkpointEvery);
         }
         if (restartEvery < 0) {
             throw new ParameterException(spec.commandLine(), "--restart-every must be 0 (restarts at epochs only) or "
@@ -289,6 +285,13 @@ public final class SparkTraining implements Callable<Integer> {
         if (streamGroups < 1 || streamGroups > batchSize) {
             throw new ParameterException(spec.commandLine(), "--stream-groups must be in [1, --batch-size = "
                     + batchSize + "] but was " + streamGroups);
+        }
+    }
+
+    private void requireAnInterval(String option, int iterations) {
+        if (iterations < 1) {
+            throw new ParameterException(spec.commandLine(), option + " must be at least 1 iteration, but was "
+                    + iterations);
         }
     }
 }
