@@ -37,9 +37,21 @@ final class ConsoleListener implements TrainingListener {
         String restarts = settings.restartEvery() > 0 ? "streams restart every " + settings.restartEvery() + " chunks"
                 : "streams restart at epochs";
         out.printf("training %d-layer %s, H=%d, %d symbols, %d chars for training, %d for validation; "
-                        + "kernels %s; %s; %s%n", settings.layers(), settings.cell().name(), settings.hidden(),
+                        + "kernels %s; %s; %s; %s%n", settings.layers(), settings.cell().name(), settings.hidden(),
                 texts.training().vocabulary().size(), texts.trainEnd(), texts.validates() ? texts.validationLength() : 0,
-                loop.kernelsName(), restarts, extent);
+                loop.kernelsName(), restarts, dropout(settings, loop.chunksPerEpoch()), extent);
+    }
+
+    /** The run's dropout as a user reads it: when a late one begins, in iterations as the progress counts them. */
+    private static String dropout(TrainingSettings settings, long chunksPerEpoch) {
+        if (settings.dropout() == 0) {
+            return "no dropout";
+        }
+        if (settings.dropoutAfter() == 0) {
+            return "dropout " + settings.dropout();
+        }
+        return "dropout " + settings.dropout() + " from iteration " + (settings.dropoutAfter() * chunksPerEpoch + 1)
+                + " (after " + settings.dropoutAfter() + (settings.dropoutAfter() == 1 ? " pass" : " passes") + ")";
     }
 
     @Override

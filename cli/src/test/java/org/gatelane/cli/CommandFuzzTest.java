@@ -40,6 +40,7 @@ class CommandFuzzTest {
         VALUES.put("--early-stop", new String[] {"0", "1", "-1"});
         VALUES.put("--clip", new String[] {"0", "5", "-1", "Infinity"});
         VALUES.put("--dropout", new String[] {"0", "0.5", "1", "-0.1"});
+        VALUES.put("--dropout-after", new String[] {"0", "2", "-1"});
         VALUES.put("--val-fraction", new String[] {"0", "0.1", "0.9"});
         VALUES.put("--threads", new String[] {"1", "2", "0"});
         VALUES.put("--stream-groups", new String[] {"1", "2", "5", "0"});

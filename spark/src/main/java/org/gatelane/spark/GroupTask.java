@@ -8,17 +8,17 @@ import org.gatelane.core.train.StreamGroup;
 
 /**
  * What a task needs to compute one stream group of a step, besides the parameters: the group's chunk, its carried
- * state and the state of the dropout generator its masks are drawn from.
+ * state, the state of the dropout generator its masks are drawn from and whether the step applies them.
  */
 record GroupTask(int index, int from, int to, int[] inputs, int[] targets, SerializedState initial,
-                 long dropoutRngState) implements Serializable {
+                 long dropoutRngState, boolean dropping) implements Serializable {
 
     @Serial
     private static final long serialVersionUID = 1L;
 
     static GroupTask of(StreamGroup group) {
         return new GroupTask(group.index(), group.from(), group.to(), group.inputs().clone(), group.targets().clone(),
-                SerializedState.of(group.initial()), group.dropoutRngState());
+                SerializedState.of(group.initial()), group.dropoutRngState(), group.dropping());
     }
 
     /** The carried state of a group's streams, as arrays a serializer can carry. */

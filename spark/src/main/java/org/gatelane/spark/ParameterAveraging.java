@@ -53,6 +53,11 @@ public final class ParameterAveraging implements TrainingEngine {
     private ParameterAveraging(JavaSparkContext spark, int every, RecurrentModel model, RecurrentKernels kernels,
                                Optimizer optimizer, GradientClipping clipping, LearningRateSchedule schedule,
                                Trainer.Batching batching, Rng dropoutRng, RoundTiming timing, TaskHook hook) {
+        if (batching.dropoutFrom() > 0 && batching.dropout() > 0) {
+            // A shard trains K steps on its own; its replica would have to know when dropout begins.
+            throw new IllegalArgumentException("parameter averaging applies dropout from the first step; it cannot "
+                    + "begin dropout at step " + batching.dropoutFrom());
+        }
         this.spark = spark;
         this.timing = timing;
         this.hook = hook;

@@ -40,7 +40,8 @@ final class Replicas {
         float[] weights = replica.model().parameters();
         System.arraycopy(parameters, 0, weights, 0, weights.length);
         StreamGroup group = replica.group();
-        group.load(task.inputs(), task.targets(), task.initial().toState(), task.dropoutRngState());
+        group.load(task.inputs(), task.targets(), task.initial().toState(), task.dropoutRngState(),
+                task.dropping());
         long started = System.nanoTime();
         group.compute();
         return GroupResult.of(group, (System.nanoTime() - started) / 1e9);

@@ -123,6 +123,18 @@ class ParameterAveragingTest {
         }
     }
 
+    /** A shard's replica drops out from its first step; dropout that begins later is refused, not ignored. */
+    @Test
+    void lateDropoutIsRefused() {
+        RecurrentModel model = RecurrentModel.initialized(ModelShape.characterModel(VOCABULARY, 10, 1), 1);
+        Optimizer optimizer = new Optimizer(Optimizer.Kind.ADAM, Optimizer.Settings.defaults(), Kernels.preferred(),
+                model.layout().size());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> averaging(2).create(model,
+                Kernels.preferred(), optimizer, GradientClipping.none(), LearningRateSchedule.constant(0.1f),
+                new Trainer.Batching(STEPS, STREAMS, 2, 1, 0.2f, 40), new Rng(1)));
+        assertTrue(e.getMessage().contains("step 40"), e.getMessage());
+    }
+
     @Test
     void aRoundWithANonFiniteStepLeavesTheModelAsItWas() {
         // An infinite rate makes the first step's parameters infinite, and so the second step's loss.

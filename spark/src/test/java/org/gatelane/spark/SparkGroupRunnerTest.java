@@ -30,14 +30,18 @@ class SparkGroupRunnerTest {
     private static final int STREAMS = 5;
     private static final int VOCABULARY = 11;
 
-    /** The parameters after {@code iterations} steps from the same model and chunks, with the groups run by runner. */
-    private static float[] train(Cell cell, int groups, float dropout, GroupRunner runner, long seed, int iterations) {
+    /**
+     * The parameters after {@code iterations} steps from the same model and chunks, with the groups run by runner and
+     * dropout from step {@code dropoutFrom}.
+     */
+    private static float[] train(Cell cell, int groups, float dropout, long dropoutFrom, GroupRunner runner, long seed,
+                                 int iterations) {
         ModelShape shape = ModelShape.characterModel(VOCABULARY, 13, 2).withCell(cell);
         RecurrentModel model = RecurrentModel.initialized(shape, seed);
         var kernels = Kernels.preferred();
         Optimizer optimizer = new Optimizer(Optimizer.Kind.ADAM, Optimizer.Settings.defaults(), kernels,
                 model.layout().size());
-        Trainer.Batching batching = new Trainer.Batching(STEPS, STREAMS, groups, 1, dropout);
+        Trainer.Batching batching = new Trainer.Batching(STEPS, STREAMS, groups, 1, dropout, dropoutFrom);
         Random random = new Random(seed);
         try (Trainer trainer = new Trainer(model, kernels, optimizer, GradientClipping.globalNorm(1f),
                 LearningRateSchedule.constant(0.05f), batching, new Rng(seed + 1), runner)) {
@@ -58,12 +62,14 @@ class SparkGroupRunnerTest {
     void everyCellTrainsBitForBitAsOnOneMachine() {
         for (Cell cell : Cell.values()) {
             for (int groups : new int[] {1, 2, 3, 5}) {
-                float dropout = groups == 3 ? 0.25f : 0f;
+                float dropout = groups == 2 || groups == 3 ? 0.25f : 0f;
+                long dropoutFrom = groups == 2 ? 3 : 0; // halfway: the tasks are told when dropout begins
                 long seed = 31L * cell.ordinal() + groups;
-                float[] here = train(cell, groups, dropout, GroupRunner.threads(1), seed, 6);
-                float[] spark = train(cell, groups, dropout,
+                float[] here = train(cell, groups, dropout, dropoutFrom, GroupRunner.threads(1), seed, 6);
+                float[] spark = train(cell, groups, dropout, dropoutFrom,
                         new SparkGroupRunner(LocalSpark.context(), 2, new RoundTiming()), seed, 6);
-                assertArrayEquals(here, spark, cell + " with " + groups + " groups, dropout " + dropout);
+                assertArrayEquals(here, spark, cell + " with " + groups + " groups, dropout " + dropout + " from step "
+                        + dropoutFrom);
             }
         }
     }
@@ -78,8 +84,8 @@ class SparkGroupRunnerTest {
                 throw new IllegalStateException("injected failure of the first attempt");
             }
         };
-        float[] undisturbed = train(Cell.LSTM, 2, 0f, GroupRunner.threads(2), 5, 4);
-        float[] retried = train(Cell.LSTM, 2, 0f,
+        float[] undisturbed = train(Cell.LSTM, 2, 0f, 0, GroupRunner.threads(2), 5, 4);
+        float[] retried = train(Cell.LSTM, 2, 0f, 0,
                 new SparkGroupRunner(context, 2, new RoundTiming(), failFirstAttemptOfGroupOne), 5, 4);
         assertEquals(4, FAILED_ATTEMPTS.get(), "each of the 4 steps failed once");
         assertArrayEquals(undisturbed, retried);
@@ -88,7 +94,7 @@ class SparkGroupRunnerTest {
     @Test
     void timingSplitsRoundsIntoComputeAndOverhead() {
         RoundTiming timing = new RoundTiming();
-        train(Cell.GRU, 2, 0f, new SparkGroupRunner(LocalSpark.context(), 2, timing), 3, 3);
+        train(Cell.GRU, 2, 0f, 0, new SparkGroupRunner(LocalSpark.context(), 2, timing), 3, 3);
         assertEquals(3, timing.steps());
         assertEquals(3, timing.rounds());
         assertTrue(timing.slowestTaskSeconds() > 0 && timing.slowestTaskSeconds() < timing.roundSeconds(),

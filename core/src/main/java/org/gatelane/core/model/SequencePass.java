@@ -20,8 +20,8 @@ import org.gatelane.kernels.RecurrentKernels;
  * <p>Dropout, when the rate is above zero, follows PyTorch's {@code nn.LSTM(dropout=p)} followed by a dropout
  * before the head: the output of every layer is multiplied by an inverted mask (0 or {@code 1/(1-p)}) on its way
  * up, never on its way along the recurrence. Masks are drawn by {@link #drawDropoutMasks(Rng)} and then apply to
- * every pass until the next draw, so a gradient check sees one fixed function; before the first draw no
- * dropout applies.
+ * every pass until the next draw, so a gradient check sees one fixed function; before the first draw, and after
+ * {@link #skipDropout()}, no dropout applies.
  *
  * <p>Not thread-safe: one instance per thread.
  */
@@ -171,6 +171,14 @@ public final class SequencePass {
             }
         }
         masksDrawn = true;
+    }
+
+    /**
+     * Makes the passes until the next {@link #drawDropoutMasks draw} apply no dropout, as if the rate were 0: how a
+     * trainer whose dropout begins late trains before it begins.
+     */
+    public void skipDropout() {
+        masksDrawn = false;
     }
 
     public RecurrentModel model() {

@@ -30,6 +30,7 @@ public final class StreamGroup {
     private final RecurrentState initial;
     private final RecurrentState next;
     private long dropoutRngState;
+    private boolean dropping;
     private float loss;
 
     /**
@@ -55,22 +56,36 @@ public final class StreamGroup {
         this.next = RecurrentState.zeros(pass.model().shape(), to - from);
     }
 
-    /** Cuts this group's streams out of the whole chunk and carried state, and draws its dropout masks. */
-    void cut(int[] allInputs, int[] allTargets, RecurrentState carried, int streams, Rng dropoutRng) {
+    /**
+     * Cuts this group's streams out of the whole chunk and carried state, and draws its dropout masks if
+     * {@code drop}, or else computes without dropout (and draws nothing).
+     */
+    void cut(int[] allInputs, int[] allTargets, RecurrentState carried, int streams, Rng dropoutRng, boolean drop) {
         TextBatches.copyStreams(allInputs, streams, from, width(), inputs);
         TextBatches.copyStreams(allTargets, streams, from, width(), targets);
         RecurrentState.copyStreams(carried, from, initial, 0, width());
         dropoutRngState = dropoutRng.state();
-        pass.drawDropoutMasks(dropoutRng);
+        applyDropout(dropoutRng, drop);
+    }
+
+    private void applyDropout(Rng dropoutRng, boolean drop) {
+        dropping = drop;
+        if (drop) {
+            pass.drawDropoutMasks(dropoutRng);
+        } else {
+            pass.skipDropout();
+        }
     }
 
     /**
      * Loads, into a replica, the chunk, carried state and dropout generator state of the group it stands for
-     * ({@link #inputs()}, {@link #targets()}, {@link #initial()}, {@link #dropoutRngState()} of the original).
+     * ({@link #inputs()}, {@link #targets()}, {@link #initial()}, {@link #dropoutRngState()} and {@link #dropping()}
+     * of the original).
      *
      * @throws IllegalArgumentException if a size is not this group's
      */
-    public void load(int[] groupInputs, int[] groupTargets, RecurrentState carried, long dropoutState) {
+    public void load(int[] groupInputs, int[] groupTargets, RecurrentState carried, long dropoutState,
+                     boolean drop) {
         if (groupInputs.length != inputs.length || groupTargets.length != targets.length
                 || carried.streams() != width()) {
             throw new IllegalArgumentException("group " + index + " takes " + inputs.length + " inputs and targets and "
@@ -81,7 +96,7 @@ public final class StreamGroup {
         System.arraycopy(groupTargets, 0, targets, 0, targets.length);
         initial.copyFrom(carried);
         dropoutRngState = dropoutState;
-        pass.drawDropoutMasks(new Rng(dropoutState));
+        applyDropout(new Rng(dropoutState), drop);
     }
 
     /** Computes the loss, gradient and next state here, on the current parameters. */
@@ -151,6 +166,11 @@ public final class StreamGroup {
     /** The state this group's streams start the chunk from, live: do not change. */
     public RecurrentState initial() {
         return initial;
+    }
+
+    /** Whether this chunk's passes apply dropout masks; false before a late dropout begins. */
+    public boolean dropping() {
+        return dropping;
     }
 
     /** The state of the dropout generator this group's masks were drawn from. */

@@ -43,10 +43,15 @@ public final class Trainer implements TrainingEngine {
      *                     gradient sum follows the groups); at most {@code streams}
      * @param threads      threads per step; more than {@code streamGroups} are not used
      * @param dropout      the dropout rate p in {@code [0, 1)}, see {@link SequencePass}
+     * @param dropoutFrom  the first step (0-based, as {@link Optimizer#step()} counts) whose passes apply dropout;
+     *                     before it no masks are drawn
      */
-    public record Batching(int steps, int streams, int streamGroups, int threads, float dropout) {
+    public record Batching(int steps, int streams, int streamGroups, int threads, float dropout, long dropoutFrom) {
 
         public Batching {
+            if (dropoutFrom < 0) {
+                throw new IllegalArgumentException("dropoutFrom must be at least 0 but was " + dropoutFrom);
+            }
             if (steps < 1 || streams < 1 || threads < 1) {
                 throw new IllegalArgumentException("steps, streams and threads must be at least 1 but were " + steps
                         + ", " + streams + " and " + threads);
@@ -55,6 +60,11 @@ public final class Trainer implements TrainingEngine {
                 throw new IllegalArgumentException("streamGroups must be in [1, streams = " + streams + "] but was "
                         + streamGroups);
             }
+        }
+
+        /** Dropout, at a rate above 0, from the first step. */
+        public Batching(int steps, int streams, int streamGroups, int threads, float dropout) {
+            this(steps, streams, streamGroups, threads, dropout, 0);
         }
 
         /** One group, one thread, no dropout. */
@@ -175,10 +185,11 @@ public final class Trainer implements TrainingEngine {
                     + batching.steps() + " steps x " + batching.streams() + " streams) but hold " + inputs.length
                     + " and " + targets.length);
         }
+        boolean dropping = optimizer.step() >= batching.dropoutFrom();
         // Indexed, here and below: an iterator over the groups is 32 bytes a step until C2 compiles the step,
         // which at tens of milliseconds a step can be thousands of steps into a run.
         for (int g = 0; g < groups.size(); g++) {
-            groups.get(g).cut(inputs, targets, state, batching.streams(), dropoutRng);
+            groups.get(g).cut(inputs, targets, state, batching.streams(), dropoutRng, dropping);
         }
         runner.run(groups);
         float loss = combine();

@@ -152,8 +152,8 @@ public final class TrainingLoop implements AutoCloseable {
                 : GradientClipping.none();
         Optimizer optimizer = new Optimizer(settings.optimizer(), Optimizer.Settings.defaults(), kernels,
                 model.layout().size());
-        this.engine = engines.create(model, kernels, optimizer, clipping, schedule, settings.batching(1),
-                new Rng(dropoutRngState));
+        this.engine = engines.create(model, kernels, optimizer, clipping, schedule, settings.batching(1,
+                batches.chunksPerEpoch()), new Rng(dropoutRngState));
         int rounds = engine.roundLength();
         this.inputs = new int[rounds][settings.seqLength() * settings.batchSize()];
         this.targets = new int[rounds][settings.seqLength() * settings.batchSize()];
@@ -570,6 +570,7 @@ public final class TrainingLoop implements AutoCloseable {
         ModelShape shape = settings.shape(vocabularySize);
         int rollbackCopies = settings.onNonFinite() == TrainingSettings.NonFinitePolicy.ROLLBACK
                 ? 1 + settings.optimizer().stateArrays() : 0;
-        Trainer.requireHeap(shape, settings.optimizer(), settings.batching(threads), rollbackCopies);
+        // When dropout begins does not change what it takes.
+        Trainer.requireHeap(shape, settings.optimizer(), settings.batching(threads, 0), rollbackCopies);
     }
 }

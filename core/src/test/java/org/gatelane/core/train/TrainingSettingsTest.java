@@ -30,7 +30,7 @@ class TrainingSettingsTest {
                 random.nextBoolean() ? "" : "base.gatelane", random.nextBoolean() ? Float.NaN : 1.5f,
                 random.nextLong(), TrainingSettings.NonFinitePolicy.values()[random.nextInt(2)],
                 1 + random.nextInt(100_000), random.nextBoolean() ? 0 : random.nextInt(100_000) / 10.0,
-                random.nextInt(1000));
+                random.nextInt(1000), random.nextInt(20));
     }
 
     @Test
@@ -73,6 +73,23 @@ class TrainingSettingsTest {
                 .timeBudget(tenMinutes).build().schedule(), "a named schedule stays");
     }
 
+    /**
+     * A run that names no dropout gets the late default; a rate named alone applies from the first step, as in
+     * PyTorch, and the passes before it begins are counted in chunks of the run's own text.
+     */
+    @Test
+    void dropoutBeginsLateOnlyWhenTheRunNamesNone() {
+        TrainingSettings unnamed = TrainingSettings.builder().seqLength(10).batchSize(4).build();
+        assertEquals(TrainingSettings.DEFAULT_DROPOUT, unnamed.dropout());
+        assertEquals(TrainingSettings.DEFAULT_DROPOUT_AFTER, unnamed.dropoutAfter());
+        assertEquals(TrainingSettings.DEFAULT_DROPOUT_AFTER * 37L, unnamed.batching(2, 37).dropoutFrom());
+        TrainingSettings named = TrainingSettings.builder().dropout(0.5f).build();
+        assertEquals(0.5f, named.dropout());
+        assertEquals(0, named.batching(1, 37).dropoutFrom());
+        TrainingSettings late = TrainingSettings.builder().dropout(0.5f, 3).build();
+        assertEquals(3 * 37L, late.batching(1, 37).dropoutFrom());
+    }
+
     /** Format-1 checkpoints hold only the first settings; the rest read as what those runs did. */
     @Test
     void anOldCheckpointsMissingSettingsReadAsWhatThoseRunsDid() {
@@ -87,6 +104,7 @@ class TrainingSettingsTest {
         assertEquals(0, settings.restartEvery(), "streams restarted at epochs only");
         assertEquals(TrainingSettings.DEFAULT_RESTART_EVERY, TrainingSettings.builder().build().restartEvery(),
                 "a new run restarts streams within an epoch");
+        assertEquals(0, settings.dropoutAfter(), "a rate saved alone applied from the first step");
         old.put("learningRateDecay", "1.0");
         assertEquals(TrainingSchedule.Kind.CONSTANT, TrainingSettings.fromOptions(old).schedule());
         old.remove("seed");

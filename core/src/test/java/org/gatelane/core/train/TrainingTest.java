@@ -112,6 +112,30 @@ class TrainingTest {
     }
 
     /**
+     * Dropout that begins at step 15 trains the first 15 steps exactly as no dropout does, then as dropout from the
+     * first step would, and the thread count changes nothing about it.
+     */
+    @Test
+    void lateDropoutLeavesTheStepsBeforeItsStartUntouched() {
+        float[] none = losses(RandomModels.VECTOR, new Trainer.Batching(10, 5, 3, 1, 0f), 40, Optimizer.Kind.ADAM);
+        float[] fromStart = losses(RandomModels.VECTOR, new Trainer.Batching(10, 5, 3, 1, 0.3f), 40,
+                Optimizer.Kind.ADAM);
+        float[] late = losses(RandomModels.VECTOR, new Trainer.Batching(10, 5, 3, 1, 0.3f, 15), 40,
+                Optimizer.Kind.ADAM);
+        for (int i = 0; i < 15; i++) {
+            assertEquals(none[i], late[i], "step " + i + ", before dropout begins");
+        }
+        // The losses are reported before each update, so step 15 is the first that dropout changes.
+        for (int i = 15; i < 40; i++) {
+            assertFalse(late[i] == none[i] || late[i] == fromStart[i], "step " + i + ": " + late[i]
+                    + " equals the run without dropout or the run with dropout from the start");
+        }
+        assertArrayEquals(late, losses(RandomModels.VECTOR, new Trainer.Batching(10, 5, 3, 3, 0.3f, 15), 40,
+                Optimizer.Kind.ADAM), "three threads");
+        assertThrows(IllegalArgumentException.class, () -> new Trainer.Batching(10, 5, 3, 1, 0.3f, -1));
+    }
+
+    /**
      * A step that fails in one thread's groups throws, changes nothing, and leaves the threads in step: the next
      * step computes what a trainer that never saw the failure computes.
      */
