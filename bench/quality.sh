@@ -168,16 +168,17 @@ deep() {
   done
 }
 
-# pair KIND SECONDS THREADS SEED: KIND constant, both sides at a constant rate; KIND default, each side as it is
-# used, Gatelane with --time's defaults (its schedule included) against the anchor at its constant rate. Gatelane
-# ends itself with --time (validating at its end only, since it checkpoints on its clock every 10 minutes); the
-# anchor validates every 500 steps outside its budget, so that it reports a best beside its last.
+# pair KIND SECONDS THREADS SEED: KIND constant, both sides at a constant rate and without dropout; KIND default,
+# each side as it is used, Gatelane with --time's defaults (its schedule and late dropout included) against the
+# anchor at its constant rate. Gatelane ends itself with --time (validating at its end only, since it checkpoints on
+# its clock every 10 minutes); the anchor validates every 500 steps outside its budget, so that it reports a best
+# beside its last.
 pair() {
   local kind="$1" seconds="$2" threads="$3" seed="$4"
-  local gatelane_label=timed anchor_label="" schedule=(--lr-schedule constant)
-  [ "$kind" = constant ] || { gatelane_label=default; anchor_label=default-; schedule=(); }
+  local gatelane_label=timed anchor_label="" recipe=(--lr-schedule constant --dropout 0)
+  [ "$kind" = constant ] || { gatelane_label=default; anchor_label=default-; recipe=(); }
   TIMED=1 gatelane_run "gatelane-${seconds}s-${threads}t-$gatelane_label-seed$seed" "$seconds" "$threads" 256 \
-      --seed "$seed" "${schedule[@]}"
+      --seed "$seed" "${recipe[@]}"
   torch_run "pytorch-${seconds}s-${threads}t-${anchor_label}seed$seed" "$seconds" "$threads" --seed "$seed" \
       --eval-every 500
 }
@@ -200,7 +201,7 @@ schedules() {
     [ "${COSINE_ONLY:-0}" = 1 ] || pair constant "$seconds" 1 "$seed"
     [ "${CONSTANT_ONLY:-0}" = 1 ] && continue
     [ "${SIDES:-both}" = pytorch ] || TIMED=1 gatelane_run "gatelane-${seconds}s-1t-$descent-seed$seed" \
-        "$seconds" 1 256 --seed "$seed" --lr-schedule "$descent"
+        "$seconds" 1 256 --seed "$seed" --lr-schedule "$descent" --dropout 0
     [ "${SIDES:-both}" = gatelane ] || SCHEDULE=$descent torch_run "pytorch-${seconds}s-1t-$descent-seed$seed" \
         "$seconds" 1 --seed "$seed"
   done

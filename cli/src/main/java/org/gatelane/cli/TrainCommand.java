@@ -330,8 +330,8 @@ final class TrainCommand implements Callable<Integer> {
         long chunks = TextBatches.chunksPerEpoch(texts.trainEnd(), seqLength, batchSize);
         long horizon = cosineSteps != null ? cosineSteps : epochs == null ? iterations : (long) epochs * chunks;
         return new TrainingSettings(cellType, hiddenSize, layerCount, seqLength, batchSize, groups, optimizer,
-                scheduleKind, learningRate, learningRateDecay, warmup, patience, earlyStop, clip, dropoutRate(), valFraction,
-                valText == null ? "" : valText.toString(), initFrom == null ? "" : initFrom.toString(),
+                scheduleKind, learningRate, learningRateDecay, warmup, patience, earlyStop, clip, dropoutRate(),
+                valFraction, valText == null ? "" : valText.toString(), initFrom == null ? "" : initFrom.toString(),
                 forgetBias == null ? Float.NaN : forgetBias, seed, onNonFinite, horizon,
                 time == null ? 0 : time.toMillis() / 1000.0, restartEvery, dropoutPasses());
     }

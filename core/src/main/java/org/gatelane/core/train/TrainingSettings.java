@@ -229,8 +229,8 @@ public record TrainingSettings(Cell cell, int hidden, int layers, int seqLength,
 
     /**
      * The dropout of a run that names none: {@value #DEFAULT_DROPOUT} once {@value #DEFAULT_DROPOUT_AFTER} passes
-     * over the training text are done, so that a run that makes many passes does not learn its text by heart, and a short
-     * run, whose model is still learning what the text has to teach, never meets it. On the KJV at H = 256, one
+     * over the training text are done, so that a run that makes many passes does not learn its text by heart, and a
+     * short run, whose model is still learning what the text has to teach, never meets it. On the KJV at H = 256, one
      * thread: 600 s made about 13 passes and scored 1.784 bits/char without dropout and 1.758-1.762 with 0.1, 0.2 or
      * 0.3 from the start (one seed each); 120 s made about 3 passes and scored 0.035 worse with 0.2 from the start
      * (README, "Quality").
