@@ -108,13 +108,17 @@ log = open(model.replace(".gatelane", ".log")).read()
 iters = int(re.findall(r"(?:interrupted at iteration|checkpoint iter|done:) (\d+)", log)[-1])
 # Streams restarted within the epoch every N chunks (--restart-every, said at the start); 0: at epochs only.
 restart = re.search(r"streams restart every (\d+) chunks", log)
+# Its dropout, as the run said at its start: "dropout P" (from the first step), "dropout P from iteration I (after N
+# passes)" (late) or "no dropout".
+dropout = re.search(r"; dropout ([0-9.]+)(?: from iteration \d+ \(after (\d+) pass)?", log)
 wall = float(ended) - float(started)
 cpu = open("/proc/cpuinfo").read()
 family = re.search(r"cpu family\s*: (\d+)", cpu).group(1)
 model_number = re.search(r"\nmodel\s*: (\d+)", cpu).group(1)
 record = {"system": "gatelane", "cpu": f"family {family} model {model_number}", "label": label,
           "budget_s": int(seconds), "threads": int(threads),
-          "options": extra, "restart_every": int(restart.group(1)) if restart else 0, "stopped_by": "--time" if os.environ.get("TIMED") == "1" else "SIGINT", "iterations": iters, "wall_s": round(wall, 1),
+          "options": extra, "restart_every": int(restart.group(1)) if restart else 0, "dropout": float(dropout.group(1)) if dropout else 0.0,
+          "dropout_after": int(dropout.group(2) or 0) if dropout else 0, "stopped_by": "--time" if os.environ.get("TIMED") == "1" else "SIGINT", "iterations": iters, "wall_s": round(wall, 1),
           "chars_per_s": round(iters * 100 * 32 / wall), "val_bits_per_char": bpc, "best_val_bits_per_char": best,
           "curve_s_bpc": curve}
 open(out, "a").write(json.dumps(record) + "\n")
@@ -169,7 +173,7 @@ deep() {
 }
 
 # pair KIND SECONDS THREADS SEED: KIND constant, both sides at a constant rate and without dropout; KIND default,
-# each side as it is used, Gatelane with --time's defaults (its schedule and late dropout included) against the
+# each side as it is used, Gatelane with --time's defaults (its schedule included) against the
 # anchor at its constant rate. Gatelane ends itself with --time (validating at its end only, since it checkpoints on
 # its clock every 10 minutes); the anchor validates every 500 steps outside its budget, so that it reports a best
 # beside its last.

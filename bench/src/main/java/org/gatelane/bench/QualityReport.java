@@ -207,7 +207,8 @@ public final class QualityReport {
         }
         md.append(String.format(Locale.ROOT, "%n## %d s, %s, %s, %s%s%n%n", seconds,
                         threads == 1 ? "one thread" : threads + " threads", schedule,
-                        gatelane.size() == 1 ? "one seed" : gatelane.size() + " seeds", restartsInTitle(pairs)))
+                        gatelane.size() == 1 ? "one seed" : gatelane.size() + " seeds", restartsInTitle(pairs)
+                                + lateDropoutInTitle(pairs)))
                 .append("Both sides train ").append(recipe).append(". Each side's `--seed` draws its ")
                 .append("initialisation and nothing else changes; one trajectory can be unlucky ")
                 .append("(`quality-spikes.md`). Gatelane ends itself with `--time ").append(seconds)
@@ -242,6 +243,20 @@ public final class QualityReport {
         Set<Integer> intervals = pairs.stream().map(pair -> restartEvery(pair[0])).collect(Collectors.toSet());
         int every = intervals.iterator().next();
         return intervals.size() == 1 && every > 0 ? ", streams restarting every " + every + " chunks" : "";
+    }
+
+    /**
+     * ", dropout 0.2 after 4 passes" when every Gatelane run of {@code pairs} began its dropout that late (records
+     * from before {@code --dropout-after} have no {@code dropout_after}: their dropout, if any, began at once), so that
+     * the tables of {@code --time}'s defaults before and after late dropout became one of them have titles apart.
+     */
+    private static String lateDropoutInTitle(List<JsonObject[]> pairs) {
+        Set<String> lateDropouts = pairs.stream().map(pair -> pair[0])
+                .map(g -> g.has("dropout_after") && g.get("dropout_after").getAsInt() > 0
+                        ? ", dropout " + g.get("dropout").getAsString() + " after " + g.get("dropout_after").getAsInt()
+                                + " passes" : "")
+                .collect(Collectors.toSet());
+        return lateDropouts.size() == 1 ? lateDropouts.iterator().next() : "";
     }
 
     /** Chunks between a Gatelane run's restarts; 0 (at epochs only) for records from before {@code --restart-every}. */

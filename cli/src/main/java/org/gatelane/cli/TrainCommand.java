@@ -111,17 +111,16 @@ final class TrainCommand implements Callable<Integer> {
             description = "clip the global gradient norm to this; 0 turns clipping off (default: ${DEFAULT-VALUE})")
     float clip;
 
-    @Option(names = "--dropout", paramLabel = "P",
-            description = "dropout rate on every layer's output (between layers and before the head), as PyTorch, "
-                    + "from the first step unless --dropout-after says otherwise; 0 for none (default: "
-                    + TrainingSettings.DEFAULT_DROPOUT + " once " + TrainingSettings.DEFAULT_DROPOUT_AFTER
-                    + " passes over the text are done, which only a long run reaches)")
-    Float dropout;
+    @Option(names = "--dropout", defaultValue = "0", paramLabel = "P",
+            description = "dropout rate on every layer's output (between layers and before the head), as PyTorch "
+                    + "(default: ${DEFAULT-VALUE})")
+    float dropout;
 
-    @Option(names = "--dropout-after", paramLabel = "PASSES",
-            description = "begin dropout once this many passes over the training text are done (default: 0 with "
-                    + "--dropout, " + TrainingSettings.DEFAULT_DROPOUT_AFTER + " without)")
-    Integer dropoutAfter;
+    @Option(names = "--dropout-after", defaultValue = "0", paramLabel = "PASSES",
+            description = "begin --dropout only once this many passes over the training text are done, so that a "
+                    + "run stops learning its text by heart late and costs a short run nothing (default: "
+                    + "${DEFAULT-VALUE}, from the first step)")
+    int dropoutAfter;
 
     @Option(names = "--restart-every", paramLabel = "N", defaultValue = "" + TrainingSettings.DEFAULT_RESTART_EVERY,
             description = "each stream's carried state starts again from zeros every N chunks, the streams staggered, "
@@ -330,20 +329,10 @@ final class TrainCommand implements Callable<Integer> {
         long chunks = TextBatches.chunksPerEpoch(texts.trainEnd(), seqLength, batchSize);
         long horizon = cosineSteps != null ? cosineSteps : epochs == null ? iterations : (long) epochs * chunks;
         return new TrainingSettings(cellType, hiddenSize, layerCount, seqLength, batchSize, groups, optimizer,
-                scheduleKind, learningRate, learningRateDecay, warmup, patience, earlyStop, clip, dropoutRate(),
+                scheduleKind, learningRate, learningRateDecay, warmup, patience, earlyStop, clip, dropout,
                 valFraction, valText == null ? "" : valText.toString(), initFrom == null ? "" : initFrom.toString(),
                 forgetBias == null ? Float.NaN : forgetBias, seed, onNonFinite, horizon,
-                time == null ? 0 : time.toMillis() / 1000.0, restartEvery, dropoutPasses());
-    }
-
-    /** --dropout as given, or the default rate. */
-    private float dropoutRate() {
-        return dropout != null ? dropout : TrainingSettings.DEFAULT_DROPOUT;
-    }
-
-    /** --dropout-after as given; without it, from the first step when --dropout is given, else the default. */
-    private int dropoutPasses() {
-        return dropoutAfter != null ? dropoutAfter : dropout != null ? 0 : TrainingSettings.DEFAULT_DROPOUT_AFTER;
+                time == null ? 0 : time.toMillis() / 1000.0, restartEvery, dropoutAfter);
     }
 
     private boolean given(String option) {
@@ -405,12 +394,8 @@ final class TrainCommand implements Callable<Integer> {
         Options.within(spec, "--lr", learningRate, 0, false, 10, true);
         Options.within(spec, "--lr-decay", learningRateDecay, 0, false, 1, true);
         Options.within(spec, "--clip", clip, 0, true, Float.MAX_VALUE, true);
-        if (dropout != null) {
-            Options.within(spec, "--dropout", dropout, 0, true, 1, false);
-        }
-        if (dropoutAfter != null) {
-            Options.atLeast(spec, "--dropout-after", dropoutAfter, 0);
-        }
+        Options.within(spec, "--dropout", dropout, 0, true, 1, false);
+        Options.atLeast(spec, "--dropout-after", dropoutAfter, 0);
         Options.within(spec, "--val-fraction", valFraction, 0, true, 0.5, true);
         if (forgetBias != null) {
             Options.within(spec, "--forget-bias", forgetBias, -100, true, 100, true);

@@ -36,7 +36,7 @@ class ExactResumeTest {
             "adamw   | 4 | 2 | 1 | --lr-decay 0.9 --dropout 0.3",
             "adam    | 4 | 1 | 2 | --lr-schedule plateau --lr-decay 0.5 --patience 1 --dropout 0.2",
             "adam    | 5 | 2 | 2 | --stream-groups 3 --dropout 0.1 --forget-bias 1",
-            "adam    | 5 | 1 | 2 | --dropout-after 2"})
+            "adam    | 5 | 1 | 2 | --dropout 0.2 --dropout-after 2"})
     void resumedRunMatchesTheUninterruptedOne(String optimizer, int batchSize, int firstThreads, int secondThreads,
                                               String extra) throws Exception {
         Path text = folder.resolve("text.txt");

@@ -93,15 +93,16 @@ class TrainOptionsTest {
         assertEquals(0, TrainingSettings.fromOptions(Checkpoint.read(model).settings()).restartEvery());
     }
 
-    /** Without --dropout a run drops out late, and says from which iteration; --dropout alone from the first. */
+    /** A run says its dropout, and from which iteration a late one begins; both are saved. */
     @Test
-    void dropoutIsSaidAndSavedAndBeginsLateOnlyByDefault() throws Exception {
+    void dropoutIsSaidAndSavedWithWhenItBegins() throws Exception {
         Path text = write("train.txt", "stones and water and light. ".repeat(10)); // 280 chars, 252 for training
         Path model = folder.resolve("m.gatelane");
-        Cli defaults = train(text, model, "--iterations", "5", "--seq-length", "5", "--batch-size", "3");
-        assertEquals(0, defaults.exitCode(), defaults.err());
+        Cli late = train(text, model, "--iterations", "5", "--seq-length", "5", "--batch-size", "3", "--dropout",
+                "0.2", "--dropout-after", "4");
+        assertEquals(0, late.exitCode(), late.err());
         // Three streams of 84 characters make 16 chunks of 5 inputs and their targets: 4 passes end at iteration 64.
-        assertTrue(defaults.out().contains("; dropout 0.2 from iteration 65 (after 4 passes);"), defaults.out());
+        assertTrue(late.out().contains("; dropout 0.2 from iteration 65 (after 4 passes);"), late.out());
         TrainingSettings saved = TrainingSettings.fromOptions(Checkpoint.read(model).settings());
         assertEquals(0.2f, saved.dropout());
         assertEquals(4, saved.dropoutAfter());
@@ -109,7 +110,7 @@ class TrainOptionsTest {
         assertEquals(0, named.exitCode(), named.err());
         assertTrue(named.out().contains("; dropout 0.3;"), named.out());
         assertEquals(0, TrainingSettings.fromOptions(Checkpoint.read(model).settings()).dropoutAfter());
-        Cli none = train(text, model, "--iterations", "5", "--dropout", "0", "--force");
+        Cli none = train(text, model, "--iterations", "5", "--force");
         assertTrue(none.out().contains("; no dropout;"), none.out());
         Cli negative = train(text, model, "--iterations", "5", "--dropout-after", "-1", "--force");
         assertEquals(2, negative.exitCode());
@@ -162,7 +163,7 @@ class TrainOptionsTest {
         assertEquals(2, conflict.exitCode());
         assertEquals(1, conflict.err().strip().lines().count(), conflict.err());
         assertTrue(conflict.err().contains("--lr 0.01 (saved: 0.003)") && conflict.err().contains("--dropout 0.1 "
-                + "(saved: 0.2)"), conflict.err());
+                + "(saved: 0.0)"), conflict.err());
         assertTrue(conflict.err().contains("--layers 2 (saved: 1)") && conflict.err().contains("--cell gru (saved: "
                 + "lstm)"), conflict.err());
         assertFalse(conflict.err().contains("--hidden"), "an option given with its saved value is no conflict");

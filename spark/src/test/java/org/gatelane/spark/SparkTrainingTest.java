@@ -119,7 +119,7 @@ class SparkTrainingTest {
 
         // The same run, uninterrupted: the same parameters to the last bit.
         TrainingSettings settings = TrainingSettings.builder().hidden(16).seqLength(10).batchSize(4).streamGroups(2)
-                .dropout(0f).build(); // gatelane-spark's default: no dropout
+                .build();
         Corpus corpus = Corpus.read(text);
         TrainingTexts texts = TrainingTexts.heldOut(corpus, settings.valFraction());
         Path reference = dir.resolve("reference.gatelane");

@@ -26,7 +26,8 @@ import org.gatelane.kernels.RecurrentKernels;
  * its own workspace and gradient buffer, whose gradients are summed in group order. A {@link GroupRunner} computes
  * the groups: this machine's threads by default, a cluster's tasks if given one. It only decides who computes
  * which group, so results are bit-identical for any thread count, or machine count, with the same groups. Dropout
- * masks are drawn for every group, in group order, from the trainer's {@code dropoutRng} before any group runs.
+ * masks are drawn for every group, in group order, from the trainer's {@code dropoutRng} before any group runs, from
+ * step {@link Batching#dropoutFrom()} on.
  *
  * <p>A step is failure-atomic: if it throws (bad input, a non-finite loss or gradient, a failing thread), the
  * parameters, the optimizer state and the carried state are as they were before it (the dropout generator has

@@ -227,19 +227,6 @@ public record TrainingSettings(Cell cell, int hidden, int layers, int seqLength,
      */
     public static final int DEFAULT_RESTART_EVERY = 100;
 
-    /**
-     * The dropout of a run that names none: {@value #DEFAULT_DROPOUT} once {@value #DEFAULT_DROPOUT_AFTER} passes
-     * over the training text are done, so that a run that makes many passes does not learn its text by heart, and a
-     * short run, whose model is still learning what the text has to teach, never meets it. On the KJV at H = 256, one
-     * thread: 600 s made about 13 passes and scored 1.784 bits/char without dropout and 1.758-1.762 with 0.1, 0.2 or
-     * 0.3 from the start (one seed each); 120 s made about 3 passes and scored 0.035 worse with 0.2 from the start
-     * (README, "Quality").
-     */
-    public static final float DEFAULT_DROPOUT = 0.2f;
-
-    /** See {@link #DEFAULT_DROPOUT}. */
-    public static final int DEFAULT_DROPOUT_AFTER = 4;
-
     /** Settings built from the command line's defaults, changed where a caller says. */
     public static Builder builder() {
         return new Builder();
@@ -248,9 +235,8 @@ public record TrainingSettings(Cell cell, int hidden, int layers, int seqLength,
     /**
      * The settings of a run, starting from {@code gatelane train}'s defaults: one LSTM layer of 128, chunks of 25
      * characters, one stream, Adam at 2e-3 on the {@linkplain #defaultSchedule default schedule}, global-norm
-     * clipping at 5, the {@linkplain #DEFAULT_DROPOUT default dropout}, seed 42, rollback on non-finite values, a
-     * cosine horizon of 15,000 iterations, each stream restarting from zeros every {@value #DEFAULT_RESTART_EVERY}
-     * chunks.
+     * clipping at 5, no dropout, seed 42, rollback on non-finite values, a cosine horizon of 15,000 iterations,
+     * each stream restarting from zeros every {@value #DEFAULT_RESTART_EVERY} chunks.
      */
     public static final class Builder {
         private Cell cell = Cell.LSTM;
@@ -268,8 +254,8 @@ public record TrainingSettings(Cell cell, int hidden, int layers, int seqLength,
         private int patience = 3;
         private int earlyStop;
         private float clip = 5f;
-        private float dropout = DEFAULT_DROPOUT;
-        private int dropoutAfter = DEFAULT_DROPOUT_AFTER;
+        private float dropout;
+        private int dropoutAfter;
         private double validationFraction = 0.1;
         private float forgetBias = Float.NaN;
         private long seed = 42;
@@ -299,9 +285,9 @@ public record TrainingSettings(Cell cell, int hidden, int layers, int seqLength,
         public Builder earlyStop(int validations) { earlyStop = validations; return this; }
         /** The global gradient norm's bound; 0 turns clipping off. */
         public Builder clip(float value) { clip = value; return this; }
-        /** Dropout at this rate from the first step, as {@code --dropout} alone; 0 for none. */
+        /** Dropout at this rate from the first step; 0 for none. */
         public Builder dropout(float value) { dropout = value; dropoutAfter = 0; return this; }
-        /** Dropout at {@code rate} once {@code passes} passes over the training text are done. */
+        /** Dropout at {@code rate} once {@code passes} passes over the training text are done (late dropout). */
         public Builder dropout(float rate, int passes) { dropout = rate; dropoutAfter = passes; return this; }
         /** The share of the text held out, recorded for a resume that rebuilds the texts. */
         public Builder validationFraction(double value) { validationFraction = value; return this; }

@@ -73,17 +73,13 @@ class TrainingSettingsTest {
                 .timeBudget(tenMinutes).build().schedule(), "a named schedule stays");
     }
 
-    /**
-     * A run that names no dropout gets the late default; a rate named alone applies from the first step, as in
-     * PyTorch, and the passes before it begins are counted in chunks of the run's own text.
-     */
+    /** A rate named alone applies from the first step; a late one after its passes, counted in the text's chunks. */
     @Test
-    void dropoutBeginsLateOnlyWhenTheRunNamesNone() {
+    void lateDropoutBeginsAfterItsPassesOverTheText() {
         TrainingSettings unnamed = TrainingSettings.builder().seqLength(10).batchSize(4).build();
-        assertEquals(TrainingSettings.DEFAULT_DROPOUT, unnamed.dropout());
-        assertEquals(TrainingSettings.DEFAULT_DROPOUT_AFTER, unnamed.dropoutAfter());
-        assertEquals(TrainingSettings.DEFAULT_DROPOUT_AFTER * 37L, unnamed.batching(2, 37).dropoutFrom());
-        TrainingSettings named = TrainingSettings.builder().dropout(0.5f).build();
+        assertEquals(0f, unnamed.dropout());
+        assertEquals(0, unnamed.dropoutAfter());
+        TrainingSettings named = TrainingSettings.builder().dropout(0.5f, 3).dropout(0.5f).build();
         assertEquals(0.5f, named.dropout());
         assertEquals(0, named.batching(1, 37).dropoutFrom());
         TrainingSettings late = TrainingSettings.builder().dropout(0.5f, 3).build();
