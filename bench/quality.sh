@@ -173,10 +173,10 @@ deep() {
 }
 
 # pair KIND SECONDS THREADS SEED: KIND constant, both sides at a constant rate and without dropout; KIND default,
-# each side as it is used, Gatelane with --time's defaults (its schedule included) against the
-# anchor at its constant rate. Gatelane ends itself with --time (validating at its end only, since it checkpoints on
-# its clock every 10 minutes); the anchor validates every 500 steps outside its budget, so that it reports a best
-# beside its last.
+# each side as it is used, Gatelane with --time's defaults (its schedule included) against the anchor at its
+# constant rate. Gatelane ends itself with --time (validating at its end only, since it checkpoints on its clock
+# every 10 minutes); the anchor validates every 500 steps outside its budget, so that it reports a best beside its
+# last.
 pair() {
   local kind="$1" seconds="$2" threads="$3" seed="$4"
   local gatelane_label=timed anchor_label="" recipe=(--lr-schedule constant --dropout 0)

@@ -42,7 +42,10 @@ final class ConsoleListener implements TrainingListener {
                 loop.kernelsName(), restarts, dropout(settings, loop.chunksPerEpoch()), extent);
     }
 
-    /** The run's dropout as a user reads it: when a late one begins, in iterations as the progress counts them. */
+    /**
+     * The run's dropout as a user reads it: when a late one begins, in iterations as the progress counts them (one
+     * after the 0-based step the trainer is given).
+     */
     private static String dropout(TrainingSettings settings, long chunksPerEpoch) {
         if (settings.dropout() == 0) {
             return "no dropout";
@@ -50,7 +53,8 @@ final class ConsoleListener implements TrainingListener {
         if (settings.dropoutAfter() == 0) {
             return "dropout " + settings.dropout();
         }
-        return "dropout " + settings.dropout() + " from iteration " + (settings.dropoutAfter() * chunksPerEpoch + 1)
+        long firstIteration = settings.batching(1, chunksPerEpoch).dropoutFrom() + 1;
+        return "dropout " + settings.dropout() + " from iteration " + firstIteration
                 + " (after " + settings.dropoutAfter() + (settings.dropoutAfter() == 1 ? " pass" : " passes") + ")";
     }
 
