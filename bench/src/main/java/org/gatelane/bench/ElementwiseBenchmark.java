@@ -17,8 +17,8 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * The per-step elementwise kernels at hidden size H: activations over the 4H gates, the fused cell forward and
- * backward, softmax-cross-entropy over a 65-symbol vocabulary, an Adam update and a sum of squares over the
+ * The per-step elementwise kernels at hidden size H: activations over the 4H gates, a dropout mask over as many
+ * units, the fused cell forward and backward, softmax-cross-entropy over a 65-symbol vocabulary, an Adam update and a sum of squares over the
  * parameters of a one-layer character model.
  */
 @BenchmarkMode(Mode.Throughput)
@@ -56,6 +56,7 @@ public class ElementwiseBenchmark {
     private float[] firstMoment;
     private float[] secondMoment;
     private long step;
+    private long dropoutState;
 
     @Setup
     public void setUp() {
@@ -97,6 +98,12 @@ public class ElementwiseBenchmark {
     }
 
     /** One cell step forward and back, as in training; the gates are refreshed from fixed pre-activations. */
+    @Benchmark
+    public float dropoutMask() {
+        dropoutState = kernels.dropoutMask(activations.length, 0.2f, dropoutState, activations, 0);
+        return activations[0];
+    }
+
     @Benchmark
     public float cellForwardBackward() {
         System.arraycopy(preactivations, 0, gates, 0, gates.length);

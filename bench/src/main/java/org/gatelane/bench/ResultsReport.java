@@ -247,7 +247,7 @@ public final class ResultsReport {
             }
             int h = Integer.parseInt(p.getOrDefault("hidden", "1"));
             double elements = switch (method) {
-                case "sigmoid", "tanh" -> 4.0 * h;
+                case "sigmoid", "tanh", "dropoutMask" -> 4.0 * h;
                 case "cellForwardBackward", "gruCellForwardBackward" -> h;
                 case "softmaxCrossEntropy" -> VOCABULARY;
                 default -> (VOCABULARY + h) * 4.0 * h + 4.0 * h + h * VOCABULARY + VOCABULARY;

@@ -162,6 +162,15 @@ final class CheckedKernels implements RecurrentKernels {
     }
 
     @Override
+    public long dropoutMask(int n, float rate, long state, float[] mask, int maskOff) {
+        vector("mask", mask, maskOff, n);
+        if (!(rate >= 0 && rate < 1)) {
+            throw new IllegalArgumentException("dropoutMask: needs a rate in [0, 1) but was " + rate);
+        }
+        return delegate.dropoutMask(n, rate, state, mask, maskOff);
+    }
+
+    @Override
     public void sigmoid(int n, float[] x, int xOff, float[] y, int yOff) {
         vector("x", x, xOff, n);
         vector("y", y, yOff, n);

@@ -2,8 +2,8 @@ package org.gatelane.kernels;
 
 /**
  * The numerical kernels a recurrent network needs, over {@code float[]} arrays addressed by offset, row-major,
- * by area: {@link MatrixKernels}, {@link ActivationKernels}, {@link CellKernels}, {@link LossKernels} and
- * {@link OptimizerKernels}.
+ * by area: {@link MatrixKernels}, {@link ActivationKernels}, {@link CellKernels}, {@link LossKernels},
+ * {@link OptimizerKernels} and {@link DropoutKernels}.
  *
  * <p>Two implementations exist, a scalar one (plain loops, the reference and the fallback) and a vector one
  * (JDK Vector API); they are not public: obtain them through {@link Kernels}, which checks every shape once
@@ -16,7 +16,7 @@ package org.gatelane.kernels;
  * {@code x[xOff + r * ldx + c]}. Unless a method says otherwise, output ranges must not overlap input ranges.
  */
 public interface RecurrentKernels extends MatrixKernels, ActivationKernels, CellKernels, LossKernels,
-        OptimizerKernels {
+        OptimizerKernels, DropoutKernels {
 
     /** A short name for logs and benchmark tables, such as {@code "scalar"} or {@code "vector-256"}. */
     String name();

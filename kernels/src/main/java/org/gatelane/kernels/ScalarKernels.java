@@ -140,6 +140,17 @@ final class ScalarKernels implements RecurrentKernels {
     }
 
     @Override
+    public long dropoutMask(int n, float rate, long state, float[] mask, int maskOff) {
+        long dropBelow = SplitMix64.unitsBelow(rate);
+        float kept = 1f / (1f - rate);
+        for (int i = 0; i < n; i++) {
+            state += SplitMix64.GAMMA;
+            mask[maskOff + i] = SplitMix64.mix(state) >>> 11 < dropBelow ? 0f : kept;
+        }
+        return state;
+    }
+
+    @Override
     public void sigmoid(int n, float[] x, int xOff, float[] y, int yOff) {
         for (int i = 0; i < n; i++) {
             y[yOff + i] = sigmoid(x[xOff + i]);

@@ -119,6 +119,11 @@ final class VectorKernels implements RecurrentKernels {
         SCALAR.multiply(n - i, a, aOff + i, b, bOff + i, y, yOff + i);
     }
 
+    @Override
+    public long dropoutMask(int n, float rate, long state, float[] mask, int maskOff) {
+        return VectorDropout.mask(n, rate, state, mask, maskOff);
+    }
+
     // ---- Activations -----------------------------------------------------------------------------------
 
     /**

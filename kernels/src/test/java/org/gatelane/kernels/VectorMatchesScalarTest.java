@@ -501,6 +501,29 @@ class VectorMatchesScalarTest {
         });
     }
 
+    /**
+     * Masks are the same bits from both, and both continue the generator where {@code n} single draws leave it.
+     * Sizes hit every tail of the long lanes as well as the float lanes; the rates include 0, halves and quarters
+     * (where {@code p·2^53} is a whole number, the edge of the integer compare) and the float just below 1.
+     */
+    @Test
+    void dropoutMasksMatchExactly() {
+        float[] rates = {0f, 0.5f, 0.25f, 0.2f, Math.nextDown(1f)};
+        PropertyCases.check("dropoutMask", 200, random -> {
+            int n = size(random, LANES);
+            int off = random.nextInt(4);
+            float rate = random.nextBoolean() ? rates[random.nextInt(rates.length)] : (float) random.nextDouble();
+            long state = random.nextLong();
+            long[] after = new long[2];
+            Both both = onBoth((kernels, out) -> after[kernels == SCALAR ? 0 : 1] = kernels.dropoutMask(n, rate,
+                    state, out[0], off), array(random, off + n + 3, 1f));
+            String context = "dropoutMask n=" + n + " rate=" + rate;
+            assertArrayEquals(both.expected(0), both.actual(0), context);
+            assertEquals(state + n * SplitMix64.GAMMA, after[0], context + ": scalar state after");
+            assertEquals(after[0], after[1], context + ": vector state after");
+        });
+    }
+
     /** Inputs from every regime: ordinary, saturating, huge, tiny, signed zeros and NaN. */
     static float[] activationInputs(SplittableRandom random, int length) {
         float[] x = new float[length];

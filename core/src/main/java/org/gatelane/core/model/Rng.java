@@ -1,7 +1,9 @@
 package org.gatelane.core.model;
 
+import org.gatelane.kernels.SplitMix64;
+
 /**
- * SplitMix64: a small, fast, seedable generator whose whole state is one {@code long}, so a checkpoint can save
+ * {@link SplitMix64}: a small, fast, seedable generator whose whole state is one {@code long}, so a checkpoint can save
  * it and a resumed run continues the exact same sequence.
  */
 public final class Rng {
@@ -23,10 +25,7 @@ public final class Rng {
     }
 
     public long nextLong() {
-        long z = (state += 0x9E3779B97F4A7C15L);
-        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-        return z ^ (z >>> 31);
+        return SplitMix64.mix(state += SplitMix64.GAMMA);
     }
 
     /** Uniform in {@code [0, 1)} with 53 random bits. */

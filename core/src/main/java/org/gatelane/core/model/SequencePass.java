@@ -157,18 +157,16 @@ public final class SequencePass {
 
     /**
      * Draws a fresh inverted-dropout mask for every layer's output at every position (time-major, then unit)
-     * from {@code rng}: 0 with probability p, {@code 1/(1-p)} otherwise. Later passes apply these masks until
+     * from {@code rng}: 0 with probability p, {@code 1/(1-p)} otherwise, unit by unit as {@code rng.nextDouble() < p}
+     * decides (see {@link RecurrentKernels#dropoutMask}). Later passes apply these masks until
      * the next draw. Does nothing, and draws nothing, when the rate is 0.
      */
     public void drawDropoutMasks(Rng rng) {
         if (dropout == 0) {
             return;
         }
-        float kept = 1f / (1f - dropout);
         for (float[] mask : masks) {
-            for (int i = 0; i < mask.length; i++) {
-                mask[i] = rng.nextDouble() < dropout ? 0f : kept;
-            }
+            rng.restore(kernels.dropoutMask(mask.length, dropout, rng.state(), mask, 0));
         }
         masksDrawn = true;
     }
