@@ -18,8 +18,8 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The per-step elementwise kernels at hidden size H: activations over the 4H gates, a dropout mask over as many
- * units, the fused cell forward and backward, softmax-cross-entropy over a 65-symbol vocabulary, an Adam update and a sum of squares over the
- * parameters of a one-layer character model.
+ * units, the fused cell forward and backward, softmax-cross-entropy over a 65-symbol vocabulary, an Adam update
+ * and a sum of squares over the parameters of a one-layer character model.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)

@@ -3,8 +3,8 @@ package org.gatelane.core.model;
 import org.gatelane.kernels.SplitMix64;
 
 /**
- * {@link SplitMix64}: a small, fast, seedable generator whose whole state is one {@code long}, so a checkpoint can save
- * it and a resumed run continues the exact same sequence.
+ * {@link SplitMix64}: a small, fast, seedable generator whose whole state is one {@code long}, so a checkpoint can
+ * save it and a resumed run continues the exact same sequence.
  */
 public final class Rng {
 
