@@ -51,7 +51,9 @@ final class GruLayer extends RecurrentLayer {
                 kernels.gruCellBackward(hiddenSize, gates, gateAt, recurrent, gateAt, outputs, at, outputGradients, at,
                         gateGradients, gateAt, recurrentGradients, gateAt, carriedOutputGradient, b * hiddenSize);
             }
-            recurrentGradientProduct(parameters, recurrentGradients, t * streams * gateWidth, true);
+            if (carriesBack(t, initialGradients)) {
+                recurrentGradientProduct(parameters, recurrentGradients, t * streams * gateWidth, true);
+            }
         }
         if (initialGradients != null) {
             saveInitialOutputGradient(initialGradients);

@@ -49,7 +49,9 @@ final class LstmLayer extends RecurrentLayer {
                 kernels.lstmCellBackward(hiddenSize, gates, zAt, cells, at, squashedCells, at, outputGradients, at,
                         carriedCellGradient, b * hiddenSize, gateGradients, zAt, carriedCellGradient, b * hiddenSize);
             }
-            recurrentGradientProduct(parameters, gateGradients, t * streams * gateWidth, false);
+            if (carriesBack(t, initialGradients)) {
+                recurrentGradientProduct(parameters, gateGradients, t * streams * gateWidth, false);
+            }
         }
         if (initialGradients != null) {
             saveInitialOutputGradient(initialGradients);

@@ -168,6 +168,15 @@ abstract sealed class RecurrentLayer permits LstmLayer, GruLayer, RnnLayer {
         System.arraycopy(carriedOutputGradient, 0, initialGradients.h(layer), 0, carriedOutputGradient.length);
     }
 
+    /**
+     * Whether the reverse sweep at step t carries its gradient on to {@code h_{t-1}}: at every step but the first,
+     * and at the first only for a caller that asks for the initial state's gradient. Training (truncated BPTT) does
+     * not ask, and its first step's product, whose result nothing reads, would be 1/T of the sweep's products.
+     */
+    static boolean carriesBack(int t, RecurrentState initialGradients) {
+        return t > 0 || initialGradients != null;
+    }
+
     /** {@code carried [streams x H] (+)= d [streams x G] · W_hᵀ}, d read at {@code dAt}. */
     final void recurrentGradientProduct(float[] parameters, float[] d, int dAt, boolean accumulate) {
         if (packedRecurrentTransposed == null) {

@@ -40,7 +40,9 @@ final class RnnLayer extends RecurrentLayer {
             addCarried(outputGradients, t);
             int at = t * stepWidth;
             kernels.rnnCellBackward(stepWidth, outputs, at + stepWidth, outputGradients, at, gateGradients, at);
-            recurrentGradientProduct(parameters, gateGradients, at, false);
+            if (carriesBack(t, initialGradients)) {
+                recurrentGradientProduct(parameters, gateGradients, at, false);
+            }
         }
         if (initialGradients != null) {
             saveInitialOutputGradient(initialGradients);
