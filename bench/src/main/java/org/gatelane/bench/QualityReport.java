@@ -229,9 +229,10 @@ public final class QualityReport {
                 mean(gatelane) - mean(pytorch), Collections.max(gatelane) - median(pytorch)));
         if (kept) {
             md.append(String.format(Locale.ROOT, "Each side keeping its best-validation model (Gatelane's `.best`, "
-                            + "the anchor's best of its validations every 500 steps and its last): mean difference "
+                            + "the anchor's best of its validations%s and its last): mean difference "
                             + "**%+.3f**, Gatelane's worst seed against PyTorch's median **%+.3f**.%n",
-                    mean(gatelaneBest) - mean(pytorchBest), Collections.max(gatelaneBest) - median(pytorchBest)));
+                    anchorValidationInterval(pairs), mean(gatelaneBest) - mean(pytorchBest),
+                    Collections.max(gatelaneBest) - median(pytorchBest)));
         }
     }
 
@@ -285,6 +286,18 @@ public final class QualityReport {
      * How often Gatelane's runs validated before their end, counted from the validations each recorded: every so
      * many iterations before 1a0d88b, only at the end since (a timed run checkpoints on its clock, every 10 minutes).
      */
+    /**
+     * " every N steps" when every anchor run of {@code pairs} validated at one interval (the step of its curve's
+     * first point: 500 for the one-layer pairs, 250 for the two-layer ones), otherwise nothing.
+     */
+    private static String anchorValidationInterval(List<JsonObject[]> pairs) {
+        Set<Long> intervals = pairs.stream().map(pair -> pair[1].getAsJsonArray("curve"))
+                .map(curve -> curve.isEmpty() ? 0L : curve.get(0).getAsJsonArray().get(0).getAsLong())
+                .collect(Collectors.toSet());
+        long every = intervals.iterator().next();
+        return intervals.size() == 1 && every > 0 ? " every " + every + " steps" : "";
+    }
+
     private static String validations(List<JsonObject[]> pairs) {
         IntSummaryStatistics beforeTheEnd = pairs.stream().filter(pair -> pair[0].has("curve_s_bpc"))
                 .mapToInt(pair -> pair[0].getAsJsonArray("curve_s_bpc").size() - 1).summaryStatistics();
