@@ -97,13 +97,13 @@ public class ElementwiseBenchmark {
         return activations[0];
     }
 
-    /** One cell step forward and back, as in training; the gates are refreshed from fixed pre-activations. */
     @Benchmark
     public float dropoutMask() {
         dropoutState = kernels.dropoutMask(activations.length, 0.2f, dropoutState, activations, 0);
         return activations[0];
     }
 
+    /** One cell step forward and back, as in training; the gates are refreshed from fixed pre-activations. */
     @Benchmark
     public float cellForwardBackward() {
         System.arraycopy(preactivations, 0, gates, 0, gates.length);

@@ -283,10 +283,6 @@ public final class QualityReport {
     }
 
     /**
-     * How often Gatelane's runs validated before their end, counted from the validations each recorded: every so
-     * many iterations before 1a0d88b, only at the end since (a timed run checkpoints on its clock, every 10 minutes).
-     */
-    /**
      * " every N steps" when every anchor run of {@code pairs} validated at one interval (the step of its curve's
      * first point: 500 for the one-layer pairs, 250 for the two-layer ones), otherwise nothing.
      */
@@ -298,6 +294,10 @@ public final class QualityReport {
         return intervals.size() == 1 && every > 0 ? " every " + every + " steps" : "";
     }
 
+    /**
+     * How often Gatelane's runs validated before their end, counted from the validations each recorded: every so
+     * many iterations before 1a0d88b, only at the end since (a timed run checkpoints on its clock, every 10 minutes).
+     */
     private static String validations(List<JsonObject[]> pairs) {
         IntSummaryStatistics beforeTheEnd = pairs.stream().filter(pair -> pair[0].has("curve_s_bpc"))
                 .mapToInt(pair -> pair[0].getAsJsonArray("curve_s_bpc").size() - 1).summaryStatistics();

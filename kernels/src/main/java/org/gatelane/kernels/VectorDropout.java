@@ -8,10 +8,12 @@ import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * {@link DropoutKernels#dropoutMask} a vector of draws at a time. A draw one at a time took about a tenth of a
- * training step at H = 256 with dropout 0.2 (a double conversion and a compare per unit, and a branch that a
- * random mask mispredicts); SplitMix64's n-th number depends only on {@code state + n·GAMMA}, so each long lane
- * mixes its own counter, and the masks are the same bits as the scalar twin's.
+ * {@link DropoutKernels#dropoutMask} a vector of draws at a time. One draw per unit took about 4.7 ns on a Zen 5,
+ * 4 ms of a 50 ms training step at H = 256, B = 32, T = 100; SplitMix64's n-th number depends only on
+ * {@code state + n·GAMMA}, so each long lane mixes its own counter, and the masks are the same bits as the scalar
+ * twin's. At 512 bits this draws 23x as fast as the scalar twin, 4.7x under {@code -XX:UseAVX=2}
+ * ({@code ElementwiseBenchmark.dropoutMask}), and {@code gatelane train} with dropout 0.2 at that shape made
+ * 1.03-1.06x the characters a second (old and new jars alternating).
  */
 final class VectorDropout {
 
