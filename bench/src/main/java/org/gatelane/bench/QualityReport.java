@@ -11,9 +11,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -241,9 +243,14 @@ public final class QualityReport {
      * than at epochs, so that two tables of one recipe before and after {@code --restart-every} have titles apart.
      */
     private static String restartsInTitle(List<JsonObject[]> pairs) {
-        Set<Integer> intervals = pairs.stream().map(pair -> restartEvery(pair[0])).collect(Collectors.toSet());
-        int every = intervals.iterator().next();
-        return intervals.size() == 1 && every > 0 ? ", streams restarting every " + every + " chunks" : "";
+        return shared(pairs, pair -> restartEvery(pair[0])).filter(every -> every > 0)
+                .map(every -> ", streams restarting every " + every + " chunks").orElse("");
+    }
+
+    /** The value {@code of} gives for every pair of {@code pairs} when they all agree, otherwise none. */
+    private static <T> Optional<T> shared(List<JsonObject[]> pairs, Function<JsonObject[], T> of) {
+        Set<T> values = pairs.stream().map(of).collect(Collectors.toSet());
+        return values.size() == 1 ? Optional.of(values.iterator().next()) : Optional.empty();
     }
 
     /**
@@ -252,12 +259,9 @@ public final class QualityReport {
      * the tables of {@code --time}'s defaults before and after late dropout became one of them have titles apart.
      */
     private static String lateDropoutInTitle(List<JsonObject[]> pairs) {
-        Set<String> lateDropouts = pairs.stream().map(pair -> pair[0])
-                .map(g -> g.has("dropout_after") && g.get("dropout_after").getAsInt() > 0
-                        ? ", dropout " + g.get("dropout").getAsString() + " after " + g.get("dropout_after").getAsInt()
-                                + " passes" : "")
-                .collect(Collectors.toSet());
-        return lateDropouts.size() == 1 ? lateDropouts.iterator().next() : "";
+        return shared(pairs, pair -> pair[0].has("dropout_after") && pair[0].get("dropout_after").getAsInt() > 0
+                ? ", dropout " + pair[0].get("dropout").getAsString() + " after "
+                        + pair[0].get("dropout_after").getAsInt() + " passes" : "").orElse("");
     }
 
     /** Chunks between a Gatelane run's restarts; 0 (at epochs only) for records from before {@code --restart-every}. */
@@ -287,11 +291,10 @@ public final class QualityReport {
      * first point: 500 for the one-layer pairs, 250 for the two-layer ones), otherwise nothing.
      */
     private static String anchorValidationInterval(List<JsonObject[]> pairs) {
-        Set<Long> intervals = pairs.stream().map(pair -> pair[1].getAsJsonArray("curve"))
-                .map(curve -> curve.isEmpty() ? 0L : curve.get(0).getAsJsonArray().get(0).getAsLong())
-                .collect(Collectors.toSet());
-        long every = intervals.iterator().next();
-        return intervals.size() == 1 && every > 0 ? " every " + every + " steps" : "";
+        return shared(pairs, pair -> {
+            JsonArray curve = pair[1].getAsJsonArray("curve");
+            return curve.isEmpty() ? 0L : curve.get(0).getAsJsonArray().get(0).getAsLong();
+        }).filter(every -> every > 0).map(every -> " every " + every + " steps").orElse("");
     }
 
     /**
