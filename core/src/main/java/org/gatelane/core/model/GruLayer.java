@@ -60,7 +60,6 @@ final class GruLayer extends RecurrentLayer {
             Arrays.fill(initialGradients.c(layer), 0f);
         }
         recurrentWeightGradients(recurrentGradients, gradients);
-        sumRows(gateGradients, gateWidth, 0, gateWidth, gradients, layout.gateBias(layer));
         sumRows(recurrentGradients, gateWidth, 2 * hiddenSize, hiddenSize, gradients,
                 layout.candidateRecurrentBias(layer));
     }

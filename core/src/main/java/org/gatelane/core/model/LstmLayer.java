@@ -58,7 +58,6 @@ final class LstmLayer extends RecurrentLayer {
             System.arraycopy(carriedCellGradient, 0, initialGradients.c(layer), 0, carriedCellGradient.length);
         }
         recurrentWeightGradients(gateGradients, gradients);
-        sumRows(gateGradients, gateWidth, 0, gateWidth, gradients, layout.gateBias(layer));
     }
 
     @Override

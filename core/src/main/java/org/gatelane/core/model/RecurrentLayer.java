@@ -6,8 +6,9 @@ import org.gatelane.kernels.RecurrentKernels;
 
 /**
  * One stacked layer's recurrence over a pass of {@code steps x streams}: the part of back-propagation through time
- * that depends on the cell. {@link SequencePass} owns the rest (input projections, dropout, the head, the input weights'
- * gradients), so a new cell is one subclass plus its fused kernels, and {@code SequencePass}'s callers never change.
+ * that depends on the cell. {@link SequencePass} owns the rest (the input side's projections and their gradients, the
+ * gate bias among them; dropout; the head), so a new cell is one subclass plus its fused kernels, and
+ * {@code SequencePass}'s callers never change.
  *
  * <p>Positions are time-major ({@code t·streams + b}). The recurrent weights {@code W_h [H x G]} multiply every
  * step's previous outputs: a GEMV at one stream, otherwise a GEMM on a copy packed once per pass (and the same
@@ -115,8 +116,9 @@ abstract sealed class RecurrentLayer permits LstmLayer, GruLayer, RnnLayer {
     /**
      * The reverse sweep. {@code outputGradients [positions x H]} holds dL/dh of every output from above (the
      * carried gradient is added in place); writes dL/d(input side's pre-activations) into
-     * {@code gateGradients [positions x G]}, the recurrent weights' and the bias's gradients into
-     * {@code gradients}, and dL/d(initial state) into {@code initialGradients} when it is not null.
+     * {@code gateGradients [positions x G]} (from which {@code SequencePass} sums the gate bias's gradient), the
+     * gradients of the recurrent weights and of any bias inside the cell into {@code gradients}, and dL/d(initial
+     * state) into {@code initialGradients} when it is not null.
      */
     abstract void backward(float[] parameters, float[] outputGradients, float[] gateGradients, float[] gradients,
                            RecurrentState initialGradients);

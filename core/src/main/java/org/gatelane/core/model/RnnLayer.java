@@ -49,7 +49,6 @@ final class RnnLayer extends RecurrentLayer {
             Arrays.fill(initialGradients.c(layer), 0f);
         }
         recurrentWeightGradients(gateGradients, gradients);
-        sumRows(gateGradients, gateWidth, 0, gateWidth, gradients, layout.gateBias(layer));
     }
 
     @Override

@@ -358,7 +358,7 @@ public final class SequencePass {
 
         for (int l = top; l >= 0; l--) {
             layers[l].backward(p, hiddenGradients, gateGradients, gradients, initialGradients);
-            inputWeightGradients(l, symbols, vectors, gradients);
+            inputSideGradients(l, symbols, vectors, gradients);
             if (l > 0) {
                 // dH of the layer below = (dZ · W_xᵀ) ∘ its mask, then it becomes this loop's incoming gradient.
                 timesWeightsT(gateGradients, shape.gateWidth(), h, layout.gateWeights(l), hiddenGradientsBelow);
@@ -416,19 +416,28 @@ public final class SequencePass {
         }
     }
 
-    /** dW_x of one layer: a scatter of rows for one-hot input, one GEMM over all positions otherwise. */
-    private void inputWeightGradients(int l, int[] symbols, float[] vectors, float[] gradients) {
+    /**
+     * The gradients of {@link #projectInputs}'s parameters, the gate bias and dW_x of layer {@code l}, from the
+     * layer's gate gradients. For one-hot input dW_x is a scatter of rows, and each row is added to the bias while
+     * it is in L1: one sweep over the {@code T·B·G} gate gradients where the scatter and a separate sum took two.
+     * The bias is summed in position order either way, so its bits do not depend on which input the layer has.
+     */
+    private void inputSideGradients(int l, int[] symbols, float[] vectors, float[] gradients) {
         int g = shape.gateWidth();
         int inputRows = layout.gateWeights(l);
+        int bias = layout.gateBias(l);
         if (l == 0 && shape.oneHotInput()) {
             Arrays.fill(gradients, inputRows, layout.recurrentWeights(l), 0f);
+            Arrays.fill(gradients, bias, bias + g, 0f);
             for (int pos = 0; pos < positions; pos++) {
                 kernels.axpy(g, 1f, gateGradients, pos * g, gradients, inputRows + symbols[pos] * g);
+                kernels.axpy(g, 1f, gateGradients, pos * g, gradients, bias);
             }
         } else {
             int width = shape.layerInputSize(l);
             kernels.gemmTransA(width, g, positions, layerInput(l, vectors), layerInputAt(l), width, gateGradients, 0,
                     g, gradients, inputRows, g, false);
+            kernels.sumRows(positions, g, gateGradients, 0, g, gradients, bias);
         }
     }
 
