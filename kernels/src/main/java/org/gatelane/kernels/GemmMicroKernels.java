@@ -5,7 +5,8 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The register micro-kernels of the GEMM engine: {@code C[rows x NR] += A[rows x depth] · B-panel[depth x NR]},
- * A's row i at {@code a0 + i·lda}, the panel packed by {@link GemmPacking}. The accumulators are separate locals,
+ * A's row i at {@code a0 + i·lda}, the panel packed by {@link GemmPacking} (or, at the widths that allow it, B's
+ * own rows: {@link #tileBInPlace}). The accumulators are separate locals,
  * not an array, so that C2 keeps them all in registers; each FMA takes the accumulator as its addend, which C2
  * compiles to one {@code vfmadd231ps}. That is also why each tile shape is a method of its own, a smaller tile
  * beside each main one: a single method with a loop-invariant test for the last row was unswitched by C2, but
@@ -26,15 +27,34 @@ final class GemmMicroKernels {
     static void tile(int height, int depth, float[] a, int aOff, int lda, float[] packedB, int panelOfB,
                      float[] c, int cAt, int ldc) {
         if (VECTORS == 4) {
-            if (height == MR) {
-                tile6x4(depth, a, aOff, lda, packedB, panelOfB, c, cAt, ldc);
-            } else {
-                tile5x4(depth, a, aOff, lda, packedB, panelOfB, c, cAt, ldc);
-            }
+            tileOfFourVectors(height, depth, a, aOff, lda, packedB, panelOfB, NR, c, cAt, ldc);
         } else if (height == MR) {
             tile5x2(depth, a, aOff, lda, packedB, panelOfB, c, cAt, ldc);
         } else {
             tile4x2(depth, a, aOff, lda, packedB, panelOfB, c, cAt, ldc);
+        }
+    }
+
+    /**
+     * {@link #tile} over B's own rows, {@code ldb} apart, for the widths whose {@link GemmTiles#readsBInPlace()}:
+     * the four-vector tiles step their panel index by a variable {@code ldb}, which C2 checks once per row of the
+     * panel, and which their 24 FMAs a step hide. The two-vector tiles keep NR a constant (see
+     * {@link GemmTiles#forWidth}).
+     */
+    static void tileBInPlace(int height, int depth, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                             float[] c, int cAt, int ldc) {
+        if (VECTORS != 4) {
+            throw new IllegalStateException("B is read in place only by the four-vector tiles");
+        }
+        tileOfFourVectors(height, depth, a, aOff, lda, b, bOff, ldb, c, cAt, ldc);
+    }
+
+    private static void tileOfFourVectors(int height, int depth, float[] a, int aOff, int lda, float[] b, int bOff,
+                                          int ldb, float[] c, int cAt, int ldc) {
+        if (height == MR) {
+            tile6x4(depth, a, aOff, lda, b, bOff, ldb, c, cAt, ldc);
+        } else {
+            tile5x4(depth, a, aOff, lda, b, bOff, ldb, c, cAt, ldc);
         }
     }
 
@@ -191,8 +211,8 @@ final class GemmMicroKernels {
     }
 
     /** Six rows by four vectors: 24 accumulators, for AVX-512's 32 registers. */
-    private static void tile6x4(int depth, float[] a, int a0, int lda, float[] b, int b0, float[] c, int c0,
-                                int ldc) {
+    private static void tile6x4(int depth, float[] a, int a0, int lda, float[] b, int b0, int ldb, float[] c,
+                                int c0, int ldc) {
         FloatVector c00 = FloatVector.fromArray(SPECIES, c, c0);
         FloatVector c01 = FloatVector.fromArray(SPECIES, c, c0 + LANES);
         FloatVector c02 = FloatVector.fromArray(SPECIES, c, c0 + 2 * LANES);
@@ -218,8 +238,7 @@ final class GemmMicroKernels {
         FloatVector c52 = FloatVector.fromArray(SPECIES, c, c0 + 5 * ldc + 2 * LANES);
         FloatVector c53 = FloatVector.fromArray(SPECIES, c, c0 + 5 * ldc + 3 * LANES);
         int a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda, a4 = a3 + lda, a5 = a4 + lda;
-        for (int p = 0; p < depth; p++) {
-            int bp = b0 + p * NR;
+        for (int p = 0, bp = b0; p < depth; p++, bp += ldb) {
             FloatVector b0v = FloatVector.fromArray(SPECIES, b, bp);
             FloatVector b1v = FloatVector.fromArray(SPECIES, b, bp + LANES);
             FloatVector b2v = FloatVector.fromArray(SPECIES, b, bp + 2 * LANES);
@@ -282,8 +301,8 @@ final class GemmMicroKernels {
     }
 
     /** Five rows of {@link #tile6x4}. */
-    private static void tile5x4(int depth, float[] a, int a0, int lda, float[] b, int b0, float[] c, int c0,
-                                int ldc) {
+    private static void tile5x4(int depth, float[] a, int a0, int lda, float[] b, int b0, int ldb, float[] c,
+                                int c0, int ldc) {
         FloatVector c00 = FloatVector.fromArray(SPECIES, c, c0);
         FloatVector c01 = FloatVector.fromArray(SPECIES, c, c0 + LANES);
         FloatVector c02 = FloatVector.fromArray(SPECIES, c, c0 + 2 * LANES);
@@ -305,8 +324,7 @@ final class GemmMicroKernels {
         FloatVector c42 = FloatVector.fromArray(SPECIES, c, c0 + 4 * ldc + 2 * LANES);
         FloatVector c43 = FloatVector.fromArray(SPECIES, c, c0 + 4 * ldc + 3 * LANES);
         int a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda, a4 = a3 + lda;
-        for (int p = 0; p < depth; p++) {
-            int bp = b0 + p * NR;
+        for (int p = 0, bp = b0; p < depth; p++, bp += ldb) {
             FloatVector b0v = FloatVector.fromArray(SPECIES, b, bp);
             FloatVector b1v = FloatVector.fromArray(SPECIES, b, bp + LANES);
             FloatVector b2v = FloatVector.fromArray(SPECIES, b, bp + 2 * LANES);

@@ -13,8 +13,10 @@ package org.gatelane.kernels;
  * @param depth     KC: depth of a block; one packed panel of B holds {@code KC · NR} floats
  * @param rowBlock  MC: rows of an A block, which stays in L2 while the panels of B pass
  * @param columnBlock NC: columns of a packed B block, which bounds the per-thread buffer to {@code KC · NC}
+ * @param readsBInPlace whether a product over one row block of A reads B's rows in place instead of packing them
  */
-record GemmTiles(int rows, int smallRows, int vectors, int depth, int rowBlock, int columnBlock) {
+record GemmTiles(int rows, int smallRows, int vectors, int depth, int rowBlock, int columnBlock,
+                 boolean readsBInPlace) {
 
     /**
      * The row for {@code bits}-wide vectors.
@@ -52,12 +54,22 @@ record GemmTiles(int rows, int smallRows, int vectors, int depth, int rowBlock, 
      * how often it is copied; remeasured at 512 bits (Zen 4, two rounds), NC = 1024 was level with 2048 and NC = 256,
      * whose C blocks fit in L2, 0.85x. The buffer it bounds is {@code KC · NC} floats a thread, 2 MB (4 MB at 128
      * bits).
+     *
+     * <p>B in place: a product whose A is one row block (a batch of up to MC rows) reads each panel of B with that
+     * block's few tiles only, so packing B first costs about as much as it saves. At 512 bits the 6 x 4 tile reads
+     * B's rows in place, its panel index stepped by B's row stride: {@code MatrixBenchmark.gemm} at batch 32,
+     * 128x128 / 256x256 / 512x512, 0.97-1.20x / 1.18-1.52x / 0.95-1.33x as fast as with packing (Zen 5, three
+     * runs of two alternating rounds; five of the six rounds at 512x512 1.29x or more), 74-80 % of the peak, and
+     * {@code gemmPacked} and training steps unchanged (0.89-1.12x, 0.96-1.07x).
+     * The 5 x 2 tile with the same variable step made training steps at H = 256 under {@code -XX:UseAVX=2}
+     * 0.91-0.96x as fast (three rounds): its 10 FMAs a step do not hide the step's checks. So the narrower widths
+     * pack.
      */
     static GemmTiles forWidth(int bits) {
         return switch (bits) {
-            case 128 -> new GemmTiles(5, 4, 2, 512, 120, 2048);
-            case 256 -> new GemmTiles(5, 4, 2, 256, 120, 2048);
-            case 512 -> new GemmTiles(6, 5, 4, 256, 120, 2048);
+            case 128 -> new GemmTiles(5, 4, 2, 512, 120, 2048, false);
+            case 256 -> new GemmTiles(5, 4, 2, 256, 120, 2048, false);
+            case 512 -> new GemmTiles(6, 5, 4, 256, 120, 2048, true);
             default -> throw new IllegalArgumentException("no GEMM tiles for " + bits + "-bit vectors");
         };
     }
@@ -68,6 +80,9 @@ record GemmTiles(int rows, int smallRows, int vectors, int depth, int rowBlock, 
     GemmTiles {
         if (smallRows != rows - 1) {
             throw new IllegalArgumentException("the row split assumes a small tile of MR - 1 rows");
+        }
+        if (readsBInPlace && vectors != 4) {
+            throw new IllegalArgumentException("only the four-vector tiles read B in place");
         }
         if (rows > GemmMicroKernels.FIRST_VECTOR_ROWS) {
             throw new IllegalArgumentException("the one-vector tile of a narrow last panel has at most "

@@ -12,15 +12,13 @@ import java.util.Arrays;
  * micro-kernel reads them; the micro-kernel runs over one B panel (in L1) for every row tile of the A block (in
  * L2). A with contiguous rows is read in place, a transposed A is first transposed into contiguous rows.
  *
- * <p>Why the operands must be contiguous with a constant step: in the micro-kernel's loop C2 removes the bounds
- * checks only of indices that advance by a constant. Over B read with its own leading dimension, and A with two
- * strides, every load kept its check and an index multiply, and the tile ran at 60 % of the core's peak; on
- * packed B panels and unit-stride rows of A it runs at about 85 % (AMD Zen 3, 256 bits, m = 30, k = 256,
- * n = 960). Tried again on a Zen 4 with B's row stride as a parameter of the micro-kernels, B read in place where
- * A is one row block ({@code m <= MC}): at 512 bits {@code gemm} at batch 32 gained 1.1-1.3x (the 6 x 4 tile's 24
- * FMAs hide the kept checks), but under {@code -XX:UseAVX=2} the stride that is no longer a constant cost the 5 x 2
- * tile 0.8x on every product, packed ones included; read in place by many row blocks (a weight gradient), B was
- * 0.75-0.8x at 512 bits too. A second family of tiles for B in place is the way to that gain, not this one.
+ * <p>Why the operands are packed: in the micro-kernel's loop C2 removes the bounds checks only of indices that
+ * advance by a constant. Over B read with its own leading dimension, and A with two strides, every load kept its
+ * check and an index multiply, and the tile ran at 60 % of the core's peak; on packed B panels and unit-stride
+ * rows of A it runs at about 85 % (AMD Zen 3, 256 bits, m = 30, k = 256, n = 960). The exception, at the widths
+ * whose {@link GemmTiles#readsBInPlace()}, is {@link #blockWithBInPlace}: B's rows read in place by a single row
+ * block of A, which alone reads each panel. Read in place by many row blocks (a weight gradient), B ran 0.75-0.8x
+ * as fast as packed (Zen 4, 512 bits).
  *
  * <p>Every partial tile (the last rows or the last columns) runs the same micro-kernel, on zero-padded copies,
  * into a small per-thread tile whose valid part then goes back to C: one tail hand-off for every shape. The
@@ -87,16 +85,50 @@ final class VectorGemm {
             return;
         }
         Workspace workspace = WORKSPACE.get();
+        boolean bInPlace = TILES.readsBInPlace() && m <= MC && !aTransposed && bColumnStride == 1
+                && paddedRows(m, TILES.mainTileSpan(m)) == m;
         for (int j0 = 0; j0 < n; j0 += NC) {
             int columns = Math.min(NC, n - j0);
-            float[] packedB = workspace.packedB(KC * GemmPacking.roundUpToPanels(columns));
+            float[] packedB = workspace.packedB(KC * (bInPlace ? NR : GemmPacking.roundUpToPanels(columns)));
             for (int p0 = 0; p0 < k; p0 += KC) {
                 int depth = Math.min(KC, k - p0);
-                GemmPacking.packBlockOfB(depth, columns, b, bOff + p0 * bDepthStride + j0 * bColumnStride, bDepthStride,
-                        bColumnStride, packedB, 0);
-                rowBlocks(m, columns, depth, a, aOff + (aTransposed ? p0 * lda : p0), lda, aTransposed, packedB, 0,
-                        c, cOff + j0, ldc, workspace);
+                int blockOfB = bOff + p0 * bDepthStride + j0 * bColumnStride;
+                int blockOfA = aOff + (aTransposed ? p0 * lda : p0);
+                if (bInPlace) {
+                    blockWithBInPlace(m, columns, depth, a, blockOfA, lda, b, blockOfB, bDepthStride, packedB, c,
+                            cOff + j0, ldc, workspace);
+                } else {
+                    GemmPacking.packBlockOfB(depth, columns, b, blockOfB, bDepthStride, bColumnStride, packedB, 0);
+                    rowBlocks(m, columns, depth, a, blockOfA, lda, aTransposed, packedB, 0, c, cOff + j0, ldc,
+                            workspace);
+                }
             }
+        }
+    }
+
+    /**
+     * {@code C[m x columns] += A·B} for one depth block, A one row block of whole tiles (rows contiguous) and B's
+     * rows {@code ldb} apart, read in place (see {@link GemmTiles#forWidth} for why and what it measured). The last
+     * panel, if partial, is packed into {@code panel} as {@link #macroKernel} expects. Every element of C is the
+     * same chain of FMAs as on a packed block, so the bits are those of {@link #gemmPacked}.
+     */
+    private static void blockWithBInPlace(int m, int columns, int depth, float[] a, int aOff, int lda, float[] b,
+                                          int bOff, int ldb, float[] panel, float[] c, int cOff, int ldc,
+                                          Workspace workspace) {
+        int mainTileSpan = TILES.mainTileSpan(m);
+        int wholePanels = columns / NR * NR;
+        for (int j0 = 0; j0 < wholePanels; j0 += NR) {
+            for (int row = 0; row < m; ) {
+                int height = tileHeight(row, mainTileSpan);
+                GemmMicroKernels.tileBInPlace(height, depth, a, aOff + row * lda, lda, b, bOff + j0, ldb, c,
+                        cOff + row * ldc + j0, ldc);
+                row += height;
+            }
+        }
+        if (wholePanels < columns) {
+            GemmPacking.packPanelOfB(depth, columns - wholePanels, b, bOff + wholePanels, ldb, 1, panel, 0);
+            macroKernel(m, mainTileSpan, columns - wholePanels, depth, a, aOff, lda, false, panel, 0, c,
+                    cOff + wholePanels, ldc, workspace);
         }
     }
 

@@ -318,6 +318,37 @@ class VectorMatchesScalarTest {
     }
 
     /**
+     * A product whose A is one row block of whole tiles reads B in place where the width allows it, and packs it
+     * otherwise: either way each element is one chain of FMAs in depth order, the bits of the product over B packed
+     * once. The shapes cover batches of one row block (whole tiles, up to MC rows) and beyond it, whole and partial
+     * last panels, and several depth blocks, with strides and offsets.
+     */
+    @Test
+    void aPlainProductHasTheBitsOfThePackedOne() {
+        GemmTiles tiles = GemmTiles.CURRENT;
+        int wholeTiles = tiles.rows() * tiles.smallRows();
+        PropertyCases.check("gemm-b-in-place", 80, random -> {
+            int m = random.nextInt(4) == 0 ? 1 + random.nextInt(2 * tiles.rowBlock())
+                    : wholeTiles + random.nextInt(tiles.rowBlock() - wholeTiles + 1);
+            int n = 1 + size(random, LANES) % 300;
+            int k = 1 + random.nextInt(2 * tiles.depth() + 20);
+            boolean accumulate = random.nextBoolean();
+            int lda = k + random.nextInt(3), ldb = n + random.nextInt(3), ldc = n + random.nextInt(3);
+            int aOff = random.nextInt(4), bOff = random.nextInt(4), cOff = random.nextInt(4);
+            float[] a = array(random, aOff + m * lda, 2f);
+            float[] b = array(random, bOff + k * ldb, 2f);
+            float[] c = array(random, cOff + m * ldc, 2f);
+            float[] packed = new float[VECTOR.packedSize(k, n)];
+            VECTOR.packB(k, n, b, bOff, ldb, packed, 0);
+            float[] fromPacked = c.clone();
+            float[] plain = c.clone();
+            VECTOR.gemmPacked(m, n, k, a, aOff, lda, packed, 0, fromPacked, cOff, ldc, accumulate);
+            VECTOR.gemm(m, n, k, a, aOff, lda, b, bOff, ldb, plain, cOff, ldc, accumulate);
+            assertArrayEquals(fromPacked, plain, m + "x" + n + "x" + k + ", ldb " + ldb);
+        });
+    }
+
+    /**
      * A transposed B (the input gradient's {@code W}, stored {@code [n x k]}) gives the bits of the same product
      * over B transposed into rows, on both implementations: the packed panels hold the same floats either way, so
      * the backward pass multiplies by W in place instead of by a transposed copy.
