@@ -62,8 +62,8 @@ record GemmTiles(int rows, int smallRows, int vectors, int depth, int rowBlock, 
      * runs of two alternating rounds; five of the six rounds at 512x512 1.29x or more), 74-80 % of the peak, and
      * {@code gemmPacked} and training steps unchanged (0.89-1.12x, 0.96-1.07x).
      * The 5 x 2 tile with the same variable step made training steps at H = 256 under {@code -XX:UseAVX=2}
-     * 0.91-0.96x as fast (three rounds): its 10 FMAs a step do not hide the step's checks. So the narrower widths
-     * pack.
+     * 0.91-0.96x as fast in three alternating rounds (1.00x and 0.71x in two noisier ones): its 10 FMAs a step hide
+     * less. So the narrower widths pack.
      */
     static GemmTiles forWidth(int bits) {
         return switch (bits) {
