@@ -6,7 +6,7 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * The register micro-kernels of the GEMM engine: {@code C[rows x NR] += A[rows x depth] · B-panel[depth x NR]},
  * A's row i at {@code a0 + i·lda}, the panel packed by {@link GemmPacking} (or, at the widths that allow it, B's
- * own rows: {@link #tileBInPlace}). The accumulators are separate locals,
+ * own rows: {@link #tileOfFourVectors}). The accumulators are separate locals,
  * not an array, so that C2 keeps them all in registers; each FMA takes the accumulator as its addend, which C2
  * compiles to one {@code vfmadd231ps}. That is also why each tile shape is a method of its own, a smaller tile
  * beside each main one: a single method with a loop-invariant test for the last row was unswitched by C2, but
@@ -36,21 +36,13 @@ final class GemmMicroKernels {
     }
 
     /**
-     * {@link #tile} over B's own rows, {@code ldb} apart, for the widths whose {@link GemmTiles#readsBInPlace()}:
-     * the four-vector tiles step their panel index by a variable {@code ldb}, which C2 checks once per row of the
-     * panel, and which their 24 FMAs a step hide. The two-vector tiles keep NR a constant (see
-     * {@link GemmTiles#forWidth}).
+     * The four-vector tile of {@code height} rows over a panel whose rows are {@code ldb} apart: NR for a packed
+     * panel, B's own row stride where {@link GemmTiles#readsBInPlace()} (which only the four-vector widths may set).
+     * The tiles step their panel index by the variable {@code ldb}, which C2 checks once per row of the panel, and
+     * their 24 FMAs a step hide that; the two-vector tiles keep NR a constant (see {@link GemmTiles#forWidth}).
      */
-    static void tileBInPlace(int height, int depth, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
-                             float[] c, int cAt, int ldc) {
-        if (VECTORS != 4) {
-            throw new IllegalStateException("B is read in place only by the four-vector tiles");
-        }
-        tileOfFourVectors(height, depth, a, aOff, lda, b, bOff, ldb, c, cAt, ldc);
-    }
-
-    private static void tileOfFourVectors(int height, int depth, float[] a, int aOff, int lda, float[] b, int bOff,
-                                          int ldb, float[] c, int cAt, int ldc) {
+    static void tileOfFourVectors(int height, int depth, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                                  float[] c, int cAt, int ldc) {
         if (height == MR) {
             tile6x4(depth, a, aOff, lda, b, bOff, ldb, c, cAt, ldc);
         } else {

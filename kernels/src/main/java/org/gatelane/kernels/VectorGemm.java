@@ -120,7 +120,7 @@ final class VectorGemm {
         for (int j0 = 0; j0 < wholePanels; j0 += NR) {
             for (int row = 0; row < m; ) {
                 int height = tileHeight(row, mainTileSpan);
-                GemmMicroKernels.tileBInPlace(height, depth, a, aOff + row * lda, lda, b, bOff + j0, ldb, c,
+                GemmMicroKernels.tileOfFourVectors(height, depth, a, aOff + row * lda, lda, b, bOff + j0, ldb, c,
                         cOff + row * ldc + j0, ldc);
                 row += height;
             }
